@@ -1,0 +1,17 @@
+"""Command-line interface: ``seqsleepnet COMMAND``.
+
+The CLI is thin: each command parses its options and calls the library.
+Command modules register themselves on the shared :data:`app` when imported.
+"""
+
+from __future__ import annotations
+
+from seqsleepnet.cli import recording  # noqa: F401  (registers commands)
+from seqsleepnet.cli._app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``seqsleepnet`` console script."""
+    app()

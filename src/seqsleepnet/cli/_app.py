@@ -1,0 +1,87 @@
+"""The typer application and the error handling every command shares."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from seqsleepnet import __version__
+from seqsleepnet.errors import SeqSleepNetError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="seqsleepnet",
+    help=(
+        "Automatic sleep staging with SeqSleepNet (Phan et al., IEEE TNSRE 2019).\n\n"
+        "Read PSG recordings and hypnograms, compute the paper's time-frequency "
+        "features, generate synthetic nights, and train and run sleep-staging models. "
+        "Run 'seqsleepnet COMMAND --help' for the options and an example of each command."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+_state = {"debug": False}  # set per invocation by the top-level callback
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"seqsleepnet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback of an error.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s: %(message)s",
+    )
+
+
+def _debug_enabled() -> bool:
+    return _state["debug"]
+
+
+def friendly_errors(func: F) -> F:
+    """Turn package exceptions into one ``error: ...`` line and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (SeqSleepNetError, FileNotFoundError, PermissionError) as error:
+            if _debug_enabled():
+                raise
+            message = str(error).replace("\n", " ")
+            print(f"error: {message}", file=sys.stderr)
+            raise typer.Exit(code=1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def command(**kwargs: Any) -> Callable[[F], F]:
+    """Register a subcommand on :data:`app` with the shared error handling."""
+
+    def decorator(func: F) -> F:
+        app.command(**kwargs)(friendly_errors(func))
+        return func
+
+    return decorator

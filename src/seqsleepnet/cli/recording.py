@@ -1,0 +1,98 @@
+"""Commands that read PSG files: ``info`` and ``features``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from seqsleepnet.cli._app import command
+from seqsleepnet.features.conditioning import ConditioningConfig
+from seqsleepnet.features.extract import recording_features
+from seqsleepnet.io.atomic import atomic_path
+from seqsleepnet.io.channels import parse_roles
+from seqsleepnet.io.edf import read_recording
+from seqsleepnet.io.info import describe_recording
+
+PsgFile = Annotated[Path, typer.Argument(help="PSG file (EDF, EDF+ or BDF).", show_default=False)]
+EegOption = Annotated[str | None, typer.Option("--eeg", help="EEG channel name to use.")]
+EogOption = Annotated[str | None, typer.Option("--eog", help="EOG channel name to use.")]
+EmgOption = Annotated[str | None, typer.Option("--emg", help="EMG channel name to use.")]
+
+
+@command(
+    help=(
+        "Show a PSG file's channels, sampling rates, duration and the channel each role "
+        "(EEG, EOG, EMG) would use.\n\nExample: seqsleepnet info SC4001E0-PSG.edf --json"
+    )
+)
+def info(
+    psg: PsgFile,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    summary = describe_recording(psg)
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict()))
+        return
+    console = Console()
+    hours = summary.duration / 3600
+    console.print(
+        f"[bold]{psg}[/bold]  {summary.kind}, {hours:.2f} h "
+        f"({summary.n_epochs} epochs of 30 s), start {summary.start_time or 'unknown'}"
+    )
+    chosen = {name: role for role, name in summary.roles.items() if name}
+    table = Table("channel", "rate (Hz)", "unit", "role")
+    for ch in summary.channels:
+        table.add_row(ch["name"], f"{ch['sfreq']:g}", ch["unit"], chosen.get(ch["name"], ""))
+    console.print(table)
+    missing = [role.upper() for role, name in summary.roles.items() if name is None]
+    if missing:
+        console.print(
+            f"no channel found for: {', '.join(missing)} (name one with --eeg/--eog/--emg)"
+        )
+
+
+@command(
+    help=(
+        "Compute the paper's features: 30-s epochs -> STFT log-magnitude images "
+        "(E, C, 29, 129), written to an .npz file with 'features' (float32), 'onsets' (s), "
+        "'channels' and 'roles'.\n\n"
+        "Example: seqsleepnet features night.edf --out night.npz --roles eeg,eog,emg"
+    )
+)
+def features(
+    psg: PsgFile,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output .npz file.")],
+    roles: Annotated[
+        str, typer.Option("--roles", help="Channel roles in order, e.g. 'eeg' or 'eeg,eog,emg'.")
+    ] = "eeg,eog,emg",
+    eeg: EegOption = None,
+    eog: EogOption = None,
+    emg: EmgOption = None,
+    no_filter: Annotated[
+        bool, typer.Option("--no-filter", help="Skip the band-pass/notch conditioning.")
+    ] = False,
+) -> None:
+    recording = read_recording(
+        psg,
+        roles=parse_roles(roles),
+        eeg=eeg,
+        eog=eog,
+        emg=emg,
+        conditioning=ConditioningConfig(enabled=not no_filter),
+    )
+    feats, onsets = recording_features(recording)
+    with atomic_path(out) as tmp, open(tmp, "wb") as handle:
+        np.savez(
+            handle,
+            features=feats,
+            onsets=onsets,
+            channels=np.array(recording.ch_names),
+            roles=np.array(recording.roles),
+        )
+    typer.echo(f"wrote {out}: features {tuple(feats.shape)} (epochs, channels, frames, bins)")

@@ -1,0 +1,69 @@
+"""The feature settings of the paper, kept together so a checkpoint can store them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from seqsleepnet.errors import ConfigError
+
+__all__ = ["FeatureConfig"]
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """How a 30-s epoch becomes a time-frequency image.
+
+    Defaults are the paper's: 100 Hz, 30-s epochs, 2-s symmetric Hamming
+    window, 50% overlap, 256-point FFT -> 29 frames x 129 bins, 20*log10|X|.
+    """
+
+    sfreq: float = 100.0
+    epoch_seconds: float = 30.0
+    window_seconds: float = 2.0
+    overlap: float = 0.5
+    n_fft: int = 256
+    floor: float = 1e-6  # magnitude floor before the log (uV), avoids log(0)
+
+    def __post_init__(self) -> None:
+        if self.window_length > self.epoch_length or self.window_length > self.n_fft:
+            raise ConfigError(
+                f"window of {self.window_length} samples must fit in the epoch "
+                f"({self.epoch_length}) and the FFT ({self.n_fft})"
+            )
+        if not 0 <= self.overlap < 1:
+            raise ConfigError(f"overlap must be in [0, 1); got {self.overlap}")
+
+    @property
+    def epoch_length(self) -> int:
+        """Samples per epoch (3000)."""
+        return round(self.sfreq * self.epoch_seconds)
+
+    @property
+    def window_length(self) -> int:
+        """Samples per STFT window (200)."""
+        return round(self.sfreq * self.window_seconds)
+
+    @property
+    def hop(self) -> int:
+        """Samples between window starts (100)."""
+        return round(self.window_length * (1 - self.overlap))
+
+    @property
+    def n_frames(self) -> int:
+        """Frames per epoch (29)."""
+        return 1 + (self.epoch_length - self.window_length) // self.hop
+
+    @property
+    def n_bins(self) -> int:
+        """Frequency bins (129)."""
+        return self.n_fft // 2 + 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for a checkpoint or JSON file."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> FeatureConfig:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**values)

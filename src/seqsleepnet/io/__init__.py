@@ -1,0 +1,1 @@
+"""Reading and writing PSG recordings and hypnograms."""

@@ -1,0 +1,265 @@
+"""Validate the header of an EDF, EDF+ or BDF file before any signal is read.
+
+MNE reads the signals; this module only checks that the header is
+self-consistent and that the file holds what the header promises, so that a
+damaged or hostile file gets a clear error instead of an obscure failure or
+an allocation sized by a lying field. Layout: the EDF specification (Kemp et
+al. 1992, https://www.edfplus.info/specs/edf.html) and BioSemi's 24-bit BDF.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from seqsleepnet.errors import FileFormatError
+
+__all__ = ["MAX_SIGNALS", "EdfHeader", "SignalHeader", "read_edf_header"]
+
+MAX_SIGNALS = 1024  # far above any PSG montage; bounds the header allocation
+MAX_SAMPLES_PER_RECORD = 10_000_000
+MAX_RECORD_SECONDS = 86_400.0
+_ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
+_SIGNAL_FIELDS = (  # (name, width in bytes) of the per-signal header block
+    ("label", 16),
+    ("transducer", 80),
+    ("physical_dimension", 8),
+    ("physical_min", 8),
+    ("physical_max", 8),
+    ("digital_min", 8),
+    ("digital_max", 8),
+    ("prefiltering", 80),
+    ("samples_per_record", 8),
+    ("reserved", 32),
+)
+
+
+@dataclass(frozen=True)
+class SignalHeader:
+    """One signal of an EDF/BDF header."""
+
+    label: str
+    physical_dimension: str
+    samples_per_record: int
+    sfreq: float  # Hz; 0 for annotation signals of zero-duration records
+    is_annotation: bool
+
+
+@dataclass(frozen=True)
+class EdfHeader:
+    """What the header of an EDF/EDF+/BDF file says, after validation."""
+
+    path: Path
+    kind: str  # "EDF", "EDF+C", "EDF+D" or "BDF"
+    patient: str
+    recording: str
+    start_time: datetime | None
+    n_records: int
+    record_duration: float  # seconds
+    signals: tuple[SignalHeader, ...]
+
+    @property
+    def duration(self) -> float:
+        """Recording length in seconds."""
+        return self.n_records * self.record_duration
+
+    @property
+    def data_signals(self) -> tuple[SignalHeader, ...]:
+        """Signals that carry samples (annotation channels left out)."""
+        return tuple(s for s in self.signals if not s.is_annotation)
+
+
+def _field(raw: bytes, path: Path, name: str) -> str:
+    try:
+        return raw.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise FileFormatError(
+            path,
+            f"header field '{name}' holds non-ASCII bytes {raw[:16]!r}",
+            "the EDF specification allows printable ASCII only; re-export the file",
+        ) from None
+
+
+def _number(text: str, path: Path, name: str, *, integer: bool) -> float:
+    try:
+        return int(text) if integer else float(text)
+    except ValueError:
+        raise FileFormatError(
+            path,
+            f"header field '{name}' is {text!r}, not a number",
+            "the header is damaged or the file is not EDF/BDF",
+        ) from None
+
+
+def _start_time(date: str, time: str) -> datetime | None:
+    try:
+        day, month, year = (int(v) for v in date.split("."))
+        hour, minute, second = (int(v) for v in time.split("."))
+        year += 2000 if year < 85 else 1900  # EDF's two-digit year clipping rule
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+
+
+def read_edf_header(path: str | Path) -> EdfHeader:
+    """Read and validate the header of an EDF, EDF+ or BDF file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to check.
+
+    Returns
+    -------
+    EdfHeader
+        Parsed header with per-signal sampling rates.
+
+    Raises
+    ------
+    FileFormatError
+        If the file is missing, not EDF/BDF, truncated, or its header fields
+        are inconsistent (sizes that do not add up, zero-width ranges,
+        negative or implausibly large counts).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileFormatError(path, "file not found", "check the path")
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        fixed = handle.read(256)
+        if len(fixed) < 256:
+            raise FileFormatError(
+                path,
+                f"truncated header ({size} bytes; an EDF header has at least 256)",
+                "the file is incomplete or not an EDF/BDF file",
+            )
+        version = fixed[:8]
+        if version == b"\xffBIOSEMI":
+            kind, sample_bytes = "BDF", 3
+        elif version == b"0       ":
+            kind, sample_bytes = "EDF", 2
+        else:
+            raise FileFormatError(
+                path,
+                f"not an EDF or BDF file (starts with {version!r})",
+                "pass a PSG file in EDF, EDF+ or BDF format",
+            )
+        text = {
+            name: _field(fixed[a:b], path, name)
+            for name, a, b in (
+                ("patient", 8, 88),
+                ("recording", 88, 168),
+                ("startdate", 168, 176),
+                ("starttime", 176, 184),
+                ("header_bytes", 184, 192),
+                ("reserved", 192, 236),
+                ("n_records", 236, 244),
+                ("record_duration", 244, 252),
+                ("n_signals", 252, 256),
+            )
+        }
+        ns = int(_number(text["n_signals"], path, "number of signals", integer=True))
+        if not 1 <= ns <= MAX_SIGNALS:
+            raise FileFormatError(
+                path,
+                f"header says {ns} signals (allowed 1..{MAX_SIGNALS})",
+                "the header is damaged",
+            )
+        header_bytes = int(_number(text["header_bytes"], path, "header bytes", integer=True))
+        if header_bytes != 256 * (ns + 1):
+            raise FileFormatError(
+                path,
+                f"header sizes do not add up: {ns} signals need a {256 * (ns + 1)}-byte "
+                f"header, the file says {header_bytes}",
+                "the header is damaged",
+            )
+        block = handle.read(256 * ns)
+    if len(block) < 256 * ns:
+        raise FileFormatError(
+            path,
+            f"truncated header: {ns} signals need {256 * (ns + 1)} header bytes, "
+            f"the file has {size}",
+            "the file is incomplete",
+        )
+    fields: dict[str, list[str]] = {}
+    offset = 0
+    for name, width in _SIGNAL_FIELDS:
+        fields[name] = [
+            _field(block[offset + i * width : offset + (i + 1) * width], path, name)
+            for i in range(ns)
+        ]
+        offset += width * ns
+    if kind == "EDF" and text["reserved"].startswith("EDF+"):
+        kind = text["reserved"][:5]
+    record_duration = _number(text["record_duration"], path, "record duration", integer=False)
+    if not 0 <= record_duration <= MAX_RECORD_SECONDS:
+        raise FileFormatError(
+            path,
+            f"record duration {record_duration} s is outside 0..{MAX_RECORD_SECONDS:.0f} s",
+            "the header is damaged",
+        )
+    signals = []
+    for i in range(ns):
+        label = fields["label"][i]
+        n_samp = int(
+            _number(fields["samples_per_record"][i], path, f"samples of {label!r}", integer=True)
+        )
+        if not 1 <= n_samp <= MAX_SAMPLES_PER_RECORD:
+            raise FileFormatError(
+                path,
+                f"signal {label!r} has {n_samp} samples per record "
+                f"(allowed 1..{MAX_SAMPLES_PER_RECORD})",
+                "the header is damaged",
+            )
+        annotation = label in _ANNOTATION_LABELS
+        if not annotation:
+            ranges = {
+                k: _number(fields[k][i], path, f"{k} of {label!r}", integer=k[0] == "d")
+                for k in ("physical_min", "physical_max", "digital_min", "digital_max")
+            }
+            if ranges["digital_max"] <= ranges["digital_min"]:
+                raise FileFormatError(
+                    path,
+                    f"signal {label!r} has a digital range of zero or negative width "
+                    f"({ranges['digital_min']:g}..{ranges['digital_max']:g})",
+                    "the header is damaged; samples cannot be scaled",
+                )
+            if ranges["physical_max"] == ranges["physical_min"]:
+                raise FileFormatError(
+                    path,
+                    f"signal {label!r} has a physical range of zero width "
+                    f"({ranges['physical_min']:g}..{ranges['physical_max']:g})",
+                    "the header is damaged; samples cannot be scaled",
+                )
+        sfreq = n_samp / record_duration if record_duration > 0 else 0.0
+        signals.append(
+            SignalHeader(label, fields["physical_dimension"][i], n_samp, sfreq, annotation)
+        )
+    record_bytes = sample_bytes * sum(s.samples_per_record for s in signals)
+    n_records = int(_number(text["n_records"], path, "number of records", integer=True))
+    available = (size - header_bytes) // record_bytes
+    if n_records == -1:  # allowed by the specification while a recording is in progress
+        n_records = available
+    if n_records < 0:
+        raise FileFormatError(
+            path, f"header says {n_records} data records", "the header is damaged"
+        )
+    if n_records > available:
+        raise FileFormatError(
+            path,
+            f"truncated data section: the header promises {n_records} records "
+            f"({header_bytes + n_records * record_bytes} bytes) but the file has {size} bytes",
+            "the file is incomplete (interrupted copy or recording?); copy it again",
+        )
+    return EdfHeader(
+        path=path,
+        kind=kind,
+        patient=text["patient"],
+        recording=text["recording"],
+        start_time=_start_time(text["startdate"], text["starttime"]),
+        n_records=n_records,
+        record_duration=record_duration,
+        signals=tuple(signals),
+    )

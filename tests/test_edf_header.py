@@ -1,0 +1,115 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seqsleepnet.errors import FileFormatError
+from seqsleepnet.io.edf_header import read_edf_header
+
+
+def _patch(path: Path, offset: int, text: str) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[offset : offset + len(text)] = text.encode("latin-1")
+    path.write_bytes(bytes(raw))
+
+
+def _signal_field_offset(ns: int, field_offset: int, width: int, index: int) -> int:
+    """Byte offset of one signal's field: fields are stored field-major after 256 bytes."""
+    return 256 + field_offset * ns + index * width
+
+
+def test_reads_rates_of_channels_with_their_own_rates(sleep_edf_psg: Path) -> None:
+    header = read_edf_header(sleep_edf_psg)
+    rates = {s.label: s.sfreq for s in header.data_signals}
+    assert rates == {"EEG Fpz-Cz": 100.0, "EEG Pz-Oz": 100.0, "EOG horizontal": 100.0,
+                     "EMG submental": 1.0}
+    assert header.duration == 300.0
+    assert header.kind.startswith("EDF")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FileFormatError, match="file not found"):
+        read_edf_header(tmp_path / "absent.edf")
+
+
+def test_not_an_edf(tmp_path: Path) -> None:
+    path = tmp_path / "random.edf"
+    path.write_bytes(np.random.default_rng(0).bytes(4096))
+    with pytest.raises(FileFormatError, match="not an EDF or BDF file"):
+        read_edf_header(path)
+
+
+def test_truncated_header(sleep_edf_psg: Path) -> None:
+    sleep_edf_psg.write_bytes(sleep_edf_psg.read_bytes()[:200])
+    with pytest.raises(FileFormatError, match="truncated header"):
+        read_edf_header(sleep_edf_psg)
+
+
+def test_truncated_signal_header_block(sleep_edf_psg: Path) -> None:
+    sleep_edf_psg.write_bytes(sleep_edf_psg.read_bytes()[:700])
+    with pytest.raises(FileFormatError, match="truncated header"):
+        read_edf_header(sleep_edf_psg)
+
+
+def test_truncated_data_section(sleep_edf_psg: Path) -> None:
+    raw = sleep_edf_psg.read_bytes()
+    sleep_edf_psg.write_bytes(raw[: len(raw) - 1000])
+    with pytest.raises(FileFormatError, match="truncated data section: the header promises 10"):
+        read_edf_header(sleep_edf_psg)
+
+
+def test_header_sizes_that_do_not_add_up(sleep_edf_psg: Path) -> None:
+    _patch(sleep_edf_psg, 184, "9999    ")
+    with pytest.raises(FileFormatError, match="header sizes do not add up"):
+        read_edf_header(sleep_edf_psg)
+
+
+def test_lying_record_count_cannot_size_an_allocation(sleep_edf_psg: Path) -> None:
+    _patch(sleep_edf_psg, 236, "99999999")
+    with pytest.raises(FileFormatError, match="promises 99999999 records"):
+        read_edf_header(sleep_edf_psg)
+
+
+@pytest.mark.parametrize("value", ["0       ", "-5      ", "99999999"])
+def test_samples_per_record_out_of_bounds(sleep_edf_psg: Path, value: str) -> None:
+    ns = read_edf_header(sleep_edf_psg).signals.__len__()
+    _patch(sleep_edf_psg, _signal_field_offset(ns, 216, 8, 0), value)
+    with pytest.raises(FileFormatError, match="samples per record"):
+        read_edf_header(sleep_edf_psg)
+
+
+def test_zero_width_digital_range(sleep_edf_psg: Path) -> None:
+    ns = len(read_edf_header(sleep_edf_psg).signals)
+    _patch(sleep_edf_psg, _signal_field_offset(ns, 128, 8, 1), "-32768  ")  # digital max
+    with pytest.raises(FileFormatError, match="digital range of zero or negative width"):
+        read_edf_header(sleep_edf_psg)
+
+
+def test_zero_width_physical_range(sleep_edf_psg: Path) -> None:
+    ns = len(read_edf_header(sleep_edf_psg).signals)
+    _patch(sleep_edf_psg, _signal_field_offset(ns, 112, 8, 0), "-1000   ")  # physical max
+    with pytest.raises(FileFormatError, match="physical range of zero width"):
+        read_edf_header(sleep_edf_psg)
+
+
+def test_signal_count_out_of_bounds(sleep_edf_psg: Path) -> None:
+    _patch(sleep_edf_psg, 252, "0   ")
+    with pytest.raises(FileFormatError, match="header says 0 signals"):
+        read_edf_header(sleep_edf_psg)
+
+
+def test_non_numeric_field(sleep_edf_psg: Path) -> None:
+    _patch(sleep_edf_psg, 244, "thirty  ")
+    with pytest.raises(FileFormatError, match="'record duration' is 'thirty', not a number"):
+        read_edf_header(sleep_edf_psg)
+
+
+def test_non_ascii_label(sleep_edf_psg: Path) -> None:
+    _patch(sleep_edf_psg, 256, "EEG Fpz-Cz\xe9")
+    with pytest.raises(FileFormatError, match="non-ASCII"):
+        read_edf_header(sleep_edf_psg)
+
+
+def test_unknown_record_count_is_taken_from_file_size(sleep_edf_psg: Path) -> None:
+    _patch(sleep_edf_psg, 236, "-1      ")
+    assert read_edf_header(sleep_edf_psg).n_records == 10

@@ -1,0 +1,22 @@
+import pytest
+
+from seqsleepnet.errors import ConfigError
+from seqsleepnet.features.config import FeatureConfig
+
+
+def test_paper_geometry() -> None:
+    cfg = FeatureConfig()
+    assert (cfg.epoch_length, cfg.window_length, cfg.hop) == (3000, 200, 100)
+    assert (cfg.n_frames, cfg.n_bins) == (29, 129)
+
+
+def test_round_trip_through_plain_values() -> None:
+    cfg = FeatureConfig(n_fft=512)
+    assert FeatureConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_invalid_geometry_is_refused() -> None:
+    with pytest.raises(ConfigError, match="window of 400 samples must fit"):
+        FeatureConfig(window_seconds=4.0, n_fft=256)
+    with pytest.raises(ConfigError, match="overlap must be in"):
+        FeatureConfig(overlap=1.0)
