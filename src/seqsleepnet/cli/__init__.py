@@ -6,7 +6,7 @@ Command modules register themselves on the shared :data:`app` when imported.
 
 from __future__ import annotations
 
-from seqsleepnet.cli import recording  # noqa: F401  (registers commands)
+from seqsleepnet.cli import hypnogram, recording  # noqa: F401  (register commands)
 from seqsleepnet.cli._app import app
 
 __all__ = ["app", "main"]

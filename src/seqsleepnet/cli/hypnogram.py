@@ -1,0 +1,89 @@
+"""``seqsleepnet hypnogram``: read a hypnogram of any format, summarise or convert it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from seqsleepnet.cli._app import command
+from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, trim_to_bed, write_hypnogram
+
+__all__ = ["hypnogram"]
+
+_HELP = """Read a hypnogram (EDF+, TSV, CSV, NSRR XML or YASA text) and print a summary,
+or convert it with --out to the format of the output's extension (TSV if it has none).
+
+Example:
+
+    seqsleepnet hypnogram SC4001EC-Hypnogram.edf --in-bed --out SC4001.hypnogram.tsv
+"""
+
+
+def _clock(seconds: float) -> str:
+    minutes = round(seconds / 60.0)
+    return f"{minutes // 60}h{minutes % 60:02d}"
+
+
+def _describe(hyp: Hypnogram) -> str:
+    text = (
+        f"{hyp.n_epochs} epochs of {hyp.epoch_length:g} s ({_clock(hyp.duration)}), "
+        f"first epoch at {hyp.onset:g} s"
+    )
+    if hyp.start_time is not None:
+        text += f", recording start {hyp.start_time:%Y-%m-%d %H:%M:%S}"
+    return text
+
+
+def _table(hyp: Hypnogram) -> Table:
+    total = max(hyp.n_epochs, 1)
+    table = Table()
+    table.add_column("stage")
+    table.add_column("epochs", justify="right")
+    table.add_column("minutes", justify="right")
+    table.add_column("%", justify="right")
+    for name, count in hyp.counts().items():
+        table.add_row(
+            name,
+            str(count),
+            f"{count * hyp.epoch_length / 60:.1f}",
+            f"{100.0 * count / total:.1f}",
+        )
+    return table
+
+
+@command(name="hypnogram", help=_HELP)
+def hypnogram(
+    file: Annotated[Path, typer.Argument(help="Hypnogram file to read.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write per-epoch stages here (.tsv .csv .edf .xml .txt)."),
+    ] = None,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="Input format (edf, tsv, csv, xml, txt); default: extension."
+        ),
+    ] = None,
+    in_bed: Annotated[
+        bool,
+        typer.Option(
+            "--in-bed", help="Keep 30 min before the first to 30 min after the last sleep epoch."
+        ),
+    ] = False,
+) -> None:
+    """Summarise or convert a hypnogram."""
+    hyp = read_hypnogram(file, format=format)
+    if in_bed:
+        hyp = trim_to_bed(hyp)
+    if out is None:
+        console = Console(highlight=False, markup=False)
+        console.print(f"{file}", soft_wrap=True)
+        console.print(_describe(hyp), soft_wrap=True)
+        console.print(_table(hyp))
+        return
+    written = write_hypnogram(hyp, out, format=None if out.suffix else "tsv")
+    typer.echo(f"wrote {written} ({hyp.n_epochs} epochs)")

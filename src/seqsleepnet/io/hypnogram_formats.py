@@ -1,0 +1,376 @@
+"""Hypnogram file formats: shared parsing rules and the text formats.
+
+This module holds what every reader shares (reading a file safely, turning
+timed stage events into one label per epoch, integer stage codes) and the
+readers and writers of the plain-text formats:
+
+* CSV / TSV, either one stage per row or timed events (``onset``,
+  ``duration``, ``stage``), written per epoch as the package's TSV contract;
+* YASA integer text, one integer per line.
+
+EDF+ lives in :mod:`seqsleepnet.io.hypnogram_edf` and NSRR XML in
+:mod:`seqsleepnet.io.hypnogram_xml`. The public entry points are
+:func:`seqsleepnet.io.hypnogram.read_hypnogram` and ``write_hypnogram``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from seqsleepnet.errors import ConfigError, FileFormatError, HypnogramError, UnknownStageError
+from seqsleepnet.stages import EPOCH_SECONDS, UNSCORED, parse_stages
+
+if TYPE_CHECKING:
+    from seqsleepnet.io.hypnogram import Hypnogram
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_SECONDS",
+    "ParsedHypnogram",
+    "check_epoch_length",
+    "encode_table",
+    "encode_yasa",
+    "events_to_stages",
+    "labels_to_stages",
+    "read_file_bytes",
+    "read_table",
+    "read_yasa",
+    "run_lengths",
+]
+
+MAX_SECONDS = 7 * 86400.0
+"""Longest hypnogram accepted (7 days): bounds every allocation a file can ask for."""
+
+MAX_FILE_BYTES = 256 * 2**20
+"""Largest text or XML hypnogram file read (256 MiB)."""
+
+TOLERANCE = 1e-3
+"""Seconds by which onsets and durations may miss the epoch grid (float rounding)."""
+
+STAGE_COLUMNS = ("stage", "sleep_stage", "label", "description")
+"""Column names (case-insensitive) that hold stage labels, by priority."""
+
+YASA_UNSCORED = -2
+"""Code the YASA text writer uses for unscored epochs."""
+
+
+@dataclass(frozen=True)
+class ParsedHypnogram:
+    """What a reader found in a file, before it becomes a ``Hypnogram``."""
+
+    stages: npt.NDArray[np.int8]
+    epoch_length: float
+    onset: float = 0.0
+    start_time: datetime | None = None
+
+
+MIN_EPOCH_LENGTH = 1.0
+MAX_EPOCH_LENGTH = 3600.0
+
+
+def check_epoch_length(epoch_length: float) -> float:
+    """Return ``epoch_length`` as float; :class:`ConfigError` unless 1 s <= it <= 1 h.
+
+    The lower bound also bounds the number of epochs a file can ask for.
+    """
+    value = float(epoch_length)
+    if not MIN_EPOCH_LENGTH <= value <= MAX_EPOCH_LENGTH:  # also refuses NaN
+        raise ConfigError(
+            f"epoch_length must be a positive number of seconds from {MIN_EPOCH_LENGTH:g} to "
+            f"{MAX_EPOCH_LENGTH:g} (usually 30), got {epoch_length!r}"
+        )
+    return value
+
+
+def max_epochs(epoch_length: float) -> int:
+    """Most epochs a hypnogram of ``epoch_length`` seconds may have (7 days)."""
+    return int(MAX_SECONDS // epoch_length)
+
+
+def check_epoch_count(n_epochs: int, epoch_length: float, source: str) -> None:
+    """Raise :class:`HypnogramError` if ``n_epochs`` is more than 7 days of epochs."""
+    if n_epochs > max_epochs(epoch_length):
+        raise HypnogramError(
+            f"{source}: hypnogram would hold {n_epochs} epochs of {epoch_length:g} s "
+            f"({n_epochs * epoch_length / 86400:.1f} days), more than the limit of "
+            f"{max_epochs(epoch_length)} epochs (7 days); check the file's onsets and durations"
+        )
+
+
+def read_file_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Read a whole hypnogram file, refusing empty files and files over ``limit`` bytes."""
+    size = path.stat().st_size
+    if size > limit:
+        raise FileFormatError(
+            path, f"file is {size} bytes, larger than the {limit} bytes a hypnogram may have",
+            "check that this is a hypnogram file",
+        )
+    data = path.read_bytes()
+    if not data.strip():
+        raise FileFormatError(path, "file is empty", "give a file with sleep-stage labels")
+    return data
+
+
+def _integer_code(label: str) -> int | None:
+    """The integer a label spells (``"2"``, ``"2.0"``, ``"-1"``), or None."""
+    try:
+        value = float(label)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else None
+
+
+def labels_to_stages(labels: Sequence[str], source: str) -> npt.NDArray[np.int8]:
+    """Map text-file labels to stage indices.
+
+    If every label is an integer, labels are integer codes as in YASA and in
+    the package's own arrays: 0..4 = W, N1, N2, N3, REM; -1 (artefact) and -2
+    (unscored) become unscored. Otherwise each label is a stage name in any
+    convention :func:`seqsleepnet.stages.parse_stages` knows.
+
+    Returns
+    -------
+    numpy.ndarray of int8, shape (E,)
+
+    Raises
+    ------
+    UnknownStageError
+        Listing every label that is not a stage.
+    """
+    codes = [_integer_code(label) for label in labels]
+    if labels and all(code is not None for code in codes):
+        unknown = sorted({lab for lab, c in zip(labels, codes, strict=True) if not -2 <= c <= 4})  # type: ignore[operator]
+        if unknown:
+            raise UnknownStageError(unknown, source=source)
+        values = np.array(codes, dtype=np.int8)
+        values[values < 0] = UNSCORED
+        return values
+    try:
+        return parse_stages(list(labels))
+    except UnknownStageError as error:
+        raise UnknownStageError(error.labels, source=source) from None
+
+
+def _infer_epoch_length(durations: npt.NDArray[np.float64]) -> float:
+    """30 s, unless every event lasts the same time d that is not a multiple of 30 s."""
+    first = float(durations[0])
+    uniform = bool(np.all(np.abs(durations - first) <= TOLERANCE))
+    ratio = first / EPOCH_SECONDS
+    if uniform and first > 0 and abs(ratio - round(ratio)) * EPOCH_SECONDS > TOLERANCE:
+        return first
+    return EPOCH_SECONDS
+
+
+def events_to_stages(
+    onsets: npt.ArrayLike,
+    durations: npt.ArrayLike,
+    stages: npt.ArrayLike,
+    epoch_length: float | None,
+    source: str,
+) -> ParsedHypnogram:
+    """Expand timed stage events into one label per epoch.
+
+    Parameters
+    ----------
+    onsets, durations : array_like of float, shape (K,)
+        Event onsets and durations in seconds from the recording start.
+    stages : array_like of int, shape (K,)
+        Stage index of each event (0..4, or -1 for unscored).
+    epoch_length : float or None
+        Epoch length in seconds. None: 30 s, unless every event lasts the same
+        duration that is not a multiple of 30 s (for example MASS's 20-s
+        epochs); then that duration.
+    source : str
+        File name used in error messages.
+
+    Returns
+    -------
+    ParsedHypnogram
+        Labels of shape (E,), with ``onset`` the first event's onset.
+
+    Raises
+    ------
+    HypnogramError
+        On a negative onset, a duration that is not a positive multiple of the
+        epoch length, a gap or an overlap between events, or more than 7 days
+        of epochs. The message names the onset where it happens.
+    """
+    on = np.asarray(onsets, dtype=np.float64).ravel()
+    dur = np.asarray(durations, dtype=np.float64).ravel()
+    labels = np.asarray(stages, dtype=np.int8).ravel()
+    if on.size == 0:
+        raise HypnogramError(f"{source}: no sleep-stage events found; is it a hypnogram?")
+    if not (np.all(np.isfinite(on)) and np.all(np.isfinite(dur))):
+        raise HypnogramError(f"{source}: an event has a missing or non-finite onset or duration")
+    order = np.argsort(on, kind="stable")
+    on, dur, labels = on[order], dur[order], labels[order]
+    length = _infer_epoch_length(dur) if epoch_length is None else check_epoch_length(epoch_length)
+
+    if on[0] < -TOLERANCE:
+        raise HypnogramError(
+            f"{source}: event at onset {on[0]:g} s has a negative onset; onsets are seconds "
+            "from the recording start and must be >= 0"
+        )
+    counts = dur / length
+    for k in range(on.size):
+        if dur[k] <= TOLERANCE or abs(counts[k] - round(counts[k])) * length > TOLERANCE:
+            raise HypnogramError(
+                f"{source}: event at onset {on[k]:g} s lasts {dur[k]:g} s, not a positive "
+                f"multiple of the {length:g}-s epoch; pass epoch_length= if the file uses "
+                "another epoch length"
+            )
+        if k > 0:
+            previous_end = on[k - 1] + dur[k - 1]
+            if on[k] > previous_end + TOLERANCE:
+                raise HypnogramError(
+                    f"{source}: gap of {on[k] - previous_end:g} s before the event at onset "
+                    f"{on[k]:g} s (previous event ends at {previous_end:g} s); stage events "
+                    "must be contiguous: score the gap as unscored ('?')"
+                )
+            if on[k] < previous_end - TOLERANCE:
+                raise HypnogramError(
+                    f"{source}: event at onset {on[k]:g} s overlaps the previous event, which "
+                    f"ends at {previous_end:g} s; stage events must not overlap"
+                )
+    span = float(on[-1] + dur[-1] - on[0])
+    if span > MAX_SECONDS + TOLERANCE:
+        check_epoch_count(round(span / length), length, source)
+    repeats = np.rint(counts).astype(np.int64)
+    check_epoch_count(int(repeats.sum()), length, source)
+    return ParsedHypnogram(np.repeat(labels, repeats), length, float(max(on[0], 0.0)))
+
+
+def run_lengths(stages: npt.ArrayLike) -> list[tuple[int, int, int]]:
+    """Runs of equal stages as ``(first epoch, number of epochs, stage)``, in order."""
+    values = np.asarray(stages, dtype=np.int64).ravel()
+    if values.size == 0:
+        return []
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(values)) + 1))
+    ends = np.concatenate((starts[1:], [values.size]))
+    return [(int(a), int(b - a), int(values[a])) for a, b in zip(starts, ends, strict=True)]
+
+
+# ---------------------------------------------------------------------- CSV / TSV
+
+
+def _numbers(values: pd.Series, column: str, source: str) -> npt.NDArray[np.float64]:
+    numeric = pd.to_numeric(values.str.strip(), errors="coerce")
+    bad = np.flatnonzero(numeric.isna().to_numpy())
+    if bad.size:
+        row = int(bad[0])
+        raise FileFormatError(
+            source, f"column '{column}' row {row + 1}: {values.iloc[row]!r} is not a number",
+            "onset and duration are seconds",
+        )
+    return numeric.to_numpy(dtype=np.float64)
+
+
+def read_table(path: Path, sep: str, epoch_length: float | None) -> ParsedHypnogram:
+    """Read a CSV (``sep=","``) or TSV (``sep="\\t"``) hypnogram.
+
+    Two layouts are accepted:
+
+    * one stage per row: a column named ``stage``, ``sleep_stage``, ``label``
+      or ``description`` (any case), or a single column without header;
+    * timed events: an ``onset`` column (seconds), a ``duration`` column
+      (seconds; if absent each row lasts one epoch) and a stage column as
+      above. The package's own TSV (``onset, duration, stage``) is this layout.
+
+    Integer labels are codes 0..4 = W..REM, -1/-2 = unscored (see
+    :func:`labels_to_stages`); text labels may use any known convention.
+    """
+    source = str(path)
+    data = read_file_bytes(path)
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(data), sep=sep, header=None, dtype=str, keep_default_na=False,
+            skip_blank_lines=True, encoding="utf-8",
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise FileFormatError(
+            path, f"not a readable {'TSV' if sep == chr(9) else 'CSV'} file ({error})",
+            "give a text table with a 'stage' column or one label per line",
+        ) from None
+    header = [str(name).strip().lower() for name in frame.iloc[0]]
+    stage_column = next((name for name in STAGE_COLUMNS if name in header), None)
+    if stage_column is None:
+        if frame.shape[1] != 1:
+            raise FileFormatError(
+                path, f"no stage column among {header}",
+                f"name the stage column one of {list(STAGE_COLUMNS)}, or give one label per line",
+            )
+        return _per_epoch([str(v).strip() for v in frame.iloc[:, 0]], epoch_length, source)
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise FileFormatError(path, f"duplicate column(s) {duplicates}", "name columns uniquely")
+    body = frame.iloc[1:]
+    body.columns = pd.Index(header)
+    if body.empty:
+        raise HypnogramError(f"{source}: the table has a header but no epochs")
+    labels = [str(v).strip() for v in body[stage_column]]
+    if "onset" not in header:
+        return _per_epoch(labels, epoch_length, source)
+    onsets = _numbers(body["onset"], "onset", source)
+    if "duration" in header:
+        durations = _numbers(body["duration"], "duration", source)
+    else:
+        default = EPOCH_SECONDS if epoch_length is None else check_epoch_length(epoch_length)
+        durations = np.full(onsets.shape, default)
+    stages = labels_to_stages(labels, source)
+    return events_to_stages(onsets, durations, stages, epoch_length, source)
+
+
+def _per_epoch(labels: list[str], epoch_length: float | None, source: str) -> ParsedHypnogram:
+    length = EPOCH_SECONDS if epoch_length is None else check_epoch_length(epoch_length)
+    check_epoch_count(len(labels), length, source)
+    return ParsedHypnogram(labels_to_stages(labels, source), length)
+
+
+def encode_table(hypnogram: Hypnogram, sep: str) -> bytes:
+    """Per-epoch table ``onset, duration, stage`` (W, N1, N2, N3, REM, UNS) as bytes."""
+    text = hypnogram.to_frame().to_csv(sep=sep, index=False, lineterminator="\n")
+    return text.encode("utf-8")
+
+
+# ---------------------------------------------------------------------- YASA text
+
+
+def read_yasa(path: Path, epoch_length: float | None) -> ParsedHypnogram:
+    """Read a YASA-style text hypnogram: one integer (or stage name) per line.
+
+    Codes: 0..4 = W, N1, N2, N3, REM; -1 (artefact) and -2 (unscored) become
+    unscored. The file carries no epoch length: 30 s unless given.
+    """
+    source = str(path)
+    try:
+        text = read_file_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise FileFormatError(
+            path, "not a text file", "give one stage code per line (0..4, -1, -2)"
+        ) from None
+    lines = text.strip().splitlines()
+    labels: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        tokens = line.split()
+        if len(tokens) != 1:
+            raise FileFormatError(
+                path, f"line {number} holds {len(tokens)} values ({line.strip()!r})",
+                "write exactly one stage code per line",
+            )
+        labels.append(tokens[0])
+    return _per_epoch(labels, epoch_length, source)
+
+
+def encode_yasa(hypnogram: Hypnogram) -> bytes:
+    """One integer per epoch and line; unscored epochs are written as -2."""
+    codes = np.where(hypnogram.stages < 0, YASA_UNSCORED, hypnogram.stages)
+    return "".join(f"{int(code)}\n" for code in codes).encode("ascii")

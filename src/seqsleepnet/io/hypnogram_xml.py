@@ -1,0 +1,171 @@
+"""NSRR XML hypnograms (SHHS, MESA, ...): ``PSGAnnotation/ScoredEvents/ScoredEvent``.
+
+Stage events have ``EventType`` "Stages|Stages" and an ``EventConcept`` such as
+"Wake|0", "Stage 2 sleep|2", "REM sleep|5" or "Unscored|9", with ``Start`` and
+``Duration`` in seconds. Other events (arousals, desaturations, ...) are
+ignored. Files are parsed with :mod:`defusedxml`: a document that declares a
+DTD or entities (external entities, "billion laughs") is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+
+from seqsleepnet import __version__
+from seqsleepnet.errors import FileFormatError, UnknownStageError
+from seqsleepnet.io.hypnogram_formats import (
+    ParsedHypnogram,
+    check_epoch_length,
+    events_to_stages,
+    read_file_bytes,
+    run_lengths,
+)
+from seqsleepnet.stages import UNSCORED, parse_stages
+
+if TYPE_CHECKING:
+    from seqsleepnet.io.hypnogram import Hypnogram
+
+__all__ = ["NSRR_CONCEPTS", "encode_nsrr_xml", "read_nsrr_xml"]
+
+NSRR_CONCEPTS: dict[int, str] = {
+    0: "Wake|0",
+    1: "Stage 1 sleep|1",
+    2: "Stage 2 sleep|2",
+    3: "Stage 3 sleep|3",
+    4: "REM sleep|5",
+    UNSCORED: "Unscored|9",
+}
+"""``EventConcept`` written for each stage index."""
+
+STAGE_EVENT_TYPE = "Stages|Stages"
+_CLOCK_FORMAT = "%d.%m.%y %H.%M.%S"
+
+
+def _number(event: ET.Element, tag: str, path: Path) -> float:
+    text = (event.findtext(tag) or "").strip()
+    try:
+        return float(text)
+    except ValueError:
+        raise FileFormatError(
+            path, f"ScoredEvent with {tag} {text!r}: not a number",
+            "Start and Duration are seconds",
+        ) from None
+
+
+def _clock_time(event: ET.Element) -> dt.datetime | None:
+    """Start from a "Recording Start Time" event; None without a real date."""
+    try:
+        return dt.datetime.strptime((event.findtext("ClockTime") or "").strip(), _CLOCK_FORMAT)
+    except ValueError:
+        return None
+
+
+def read_nsrr_xml(path: Path, epoch_length: float | None) -> ParsedHypnogram:
+    """Read the sleep stages of an NSRR XML annotation file.
+
+    Parameters
+    ----------
+    path : Path
+        NSRR ``PSGAnnotation`` XML file.
+    epoch_length : float or None
+        Seconds per epoch; None uses the file's ``EpochLength`` element, or
+        infers it from the events if the file has none.
+
+    Returns
+    -------
+    ParsedHypnogram
+        Labels (E,), onset of the first stage event; the start time when a
+        "Recording Start Time" event gives a full date and clock time.
+
+    Raises
+    ------
+    FileFormatError
+        If the XML is unsafe (DTD or entity declarations), not well formed,
+        not an NSRR ``PSGAnnotation`` document, or has non-numeric times.
+    UnknownStageError
+        Listing every stage concept that is not known.
+    HypnogramError
+        On gaps, overlaps, negative onsets or durations off the epoch grid.
+    """
+    data = read_file_bytes(path)
+    try:
+        root = SafeET.fromstring(data, forbid_dtd=True)
+    except defusedxml.DefusedXmlException as error:
+        raise FileFormatError(
+            path, f"unsafe XML refused: it declares a DTD or entities ({type(error).__name__})",
+            "NSRR annotation files have no DTD; remove the declarations or use the original file",
+        ) from None
+    except ET.ParseError as error:
+        raise FileFormatError(
+            path, f"not well-formed XML ({error})", "give an NSRR PSGAnnotation XML file"
+        ) from None
+    if root.tag != "PSGAnnotation":
+        raise FileFormatError(
+            path, f"root element is <{root.tag}>, not <PSGAnnotation>",
+            "give an NSRR (SHHS/MESA) XML annotation file",
+        )
+    length = epoch_length
+    declared = (root.findtext("EpochLength") or "").strip()
+    if length is None and declared:
+        try:
+            length = check_epoch_length(float(declared))
+        except ValueError:
+            raise FileFormatError(
+                path, f"EpochLength {declared!r} is not a number", "give seconds, e.g. 30"
+            ) from None
+    onsets: list[float] = []
+    durations: list[float] = []
+    concepts: list[str] = []
+    start_time = None
+    for event in root.iter("ScoredEvent"):
+        event_type = (event.findtext("EventType") or "").strip()
+        concept = (event.findtext("EventConcept") or "").strip()
+        if concept == "Recording Start Time":
+            start_time = _clock_time(event)
+        if not event_type.lower().startswith("stages"):
+            continue
+        onsets.append(_number(event, "Start", path))
+        durations.append(_number(event, "Duration", path))
+        concepts.append(concept)
+    try:
+        stages = parse_stages(concepts)
+    except UnknownStageError as error:
+        raise UnknownStageError(error.labels, source=str(path)) from None
+    parsed = events_to_stages(onsets, durations, stages, length, str(path))
+    return ParsedHypnogram(parsed.stages, parsed.epoch_length, parsed.onset, start_time)
+
+
+def _element(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    child = ET.SubElement(parent, tag)
+    child.text = text
+    return child
+
+
+def encode_nsrr_xml(hypnogram: Hypnogram) -> bytes:
+    """NSRR XML with one "Stages|Stages" event per run of a stage (UTF-8 bytes)."""
+    root = ET.Element("PSGAnnotation")
+    _element(root, "SoftwareVersion", f"seqsleepnet {__version__}")
+    _element(root, "EpochLength", f"{hypnogram.epoch_length:g}")
+    events = _element(root, "ScoredEvents")
+    if hypnogram.start_time is not None:
+        event = _element(events, "ScoredEvent")
+        _element(event, "EventType")
+        _element(event, "EventConcept", "Recording Start Time")
+        _element(event, "Start", "0")
+        _element(event, "Duration", repr(hypnogram.onset + hypnogram.duration))
+        _element(event, "ClockTime", hypnogram.start_time.strftime(_CLOCK_FORMAT))
+    length = hypnogram.epoch_length
+    for start, count, stage in run_lengths(hypnogram.stages):
+        event = _element(events, "ScoredEvent")
+        _element(event, "EventType", STAGE_EVENT_TYPE)
+        _element(event, "EventConcept", NSRR_CONCEPTS[stage])
+        _element(event, "Start", repr(hypnogram.onset + start * length))
+        _element(event, "Duration", repr(float(count * length)))
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -1,0 +1,455 @@
+"""Tests for the hypnogram readers and writers (EDF+, CSV/TSV, NSRR XML, YASA text)."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import edfio
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import seqsleepnet
+from seqsleepnet.errors import ConfigError, FileFormatError, HypnogramError, UnknownStageError
+from seqsleepnet.io.hypnogram import (
+    HYPNOGRAM_FORMATS,
+    Hypnogram,
+    read_hypnogram,
+    write_hypnogram,
+)
+
+U = -1  # unscored
+
+
+def hypnogram_folder() -> Path:
+    """The Sleep-EDF hypnograms: the shared data folder if present, else the packaged copy."""
+    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "sleep-edf-hypnograms"
+    if (shared / "MANIFEST.tsv").is_file():
+        return shared
+    return Path(seqsleepnet.__file__).parent / "resources" / "hypnograms"
+
+
+def write_edf_annotations(
+    path: Path, events: list[tuple[float, float | None, str]], start: datetime | None = None
+) -> Path:
+    """An EDF+ annotations-only file written directly with edfio."""
+    edf = edfio.Edf(
+        signals=[],
+        annotations=[edfio.EdfAnnotation(o, d, t) for o, d, t in events],
+        starttime=start.time() if start else None,
+        recording=edfio.Recording(startdate=start.date()) if start else None,
+    )
+    edf.write(path)
+    return path
+
+
+# ------------------------------------------------------------------ real Sleep-EDF files
+
+
+def test_all_sleep_edf_hypnograms_match_manifest() -> None:
+    folder = hypnogram_folder()
+    manifest = pd.read_csv(folder / "MANIFEST.tsv", sep="\t")
+    assert len(manifest) == 39
+    for row in manifest.to_dict("records"):
+        hyp = read_hypnogram(folder / row["file"])
+        expected = {stage: row[stage] for stage in ("W", "N1", "N2", "N3", "REM")}
+        expected["UNS"] = row["unknown"] + row["movement"]
+        assert hyp.counts() == expected, row["file"]
+        assert hyp.n_epochs == row["n_epochs"]
+        assert hyp.epoch_length == 30.0
+        assert hyp.onset == 0.0
+        assert hyp.start_time is not None
+        assert hyp.source == str(folder / row["file"])
+
+
+def test_sleep_edf_start_time_from_header() -> None:
+    folder = hypnogram_folder()
+    hyp = read_hypnogram(folder / "SC4001EC-Hypnogram.edf")
+    header = edfio.read_edf(folder / "SC4001EC-Hypnogram.edf")
+    assert hyp.start_time == datetime.combine(header.startdate, header.starttime)
+
+
+def test_sleep_edf_round_trips_through_every_format(tmp_path: Path) -> None:
+    original = read_hypnogram(hypnogram_folder() / "SC4092EC-Hypnogram.edf")
+    for fmt in HYPNOGRAM_FORMATS:
+        back = read_hypnogram(write_hypnogram(original, tmp_path / f"h.{fmt}"))
+        np.testing.assert_array_equal(back.stages, original.stages, err_msg=fmt)
+
+
+def test_edf_writer_merges_runs_with_sleep_edf_labels(tmp_path: Path) -> None:
+    hyp = Hypnogram([0, 0, 1, 3, 3, 3, 4, U, U], onset=30.0)
+    path = write_hypnogram(hyp, tmp_path / "h.edf")
+    annotations = edfio.read_edf(path).annotations
+    assert [(a.onset, a.duration, a.text) for a in annotations] == [
+        (30.0, 60.0, "Sleep stage W"),
+        (90.0, 30.0, "Sleep stage 1"),
+        (120.0, 90.0, "Sleep stage 3"),
+        (210.0, 30.0, "Sleep stage R"),
+        (240.0, 60.0, "Sleep stage ?"),
+    ]
+
+
+# ------------------------------------------------------------------ round trips
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    stages=st.lists(st.integers(min_value=-1, max_value=4), min_size=1, max_size=200),
+    first_epoch=st.integers(min_value=0, max_value=100),
+    fmt=st.sampled_from(HYPNOGRAM_FORMATS),
+)
+def test_round_trip_property(stages: list[int], first_epoch: int, fmt: str) -> None:
+    keeps_onset = fmt != "txt"
+    hyp = Hypnogram(stages, onset=30.0 * first_epoch if keeps_onset else 0.0)
+    with tempfile.TemporaryDirectory() as folder:
+        back = read_hypnogram(write_hypnogram(hyp, Path(folder) / f"h.{fmt}"))
+    np.testing.assert_array_equal(back.stages, hyp.stages)
+    assert back.onset == hyp.onset
+    assert back.epoch_length == 30.0
+
+
+@pytest.mark.parametrize("fmt", ["edf", "xml"])
+def test_start_time_round_trip(tmp_path: Path, fmt: str) -> None:
+    hyp = Hypnogram([0, 1, 2], start_time=datetime(1989, 4, 24, 16, 13, 0))
+    assert read_hypnogram(write_hypnogram(hyp, tmp_path / f"h.{fmt}")) == hyp
+
+
+@pytest.mark.parametrize("fmt", ["edf", "xml", "tsv", "csv"])
+def test_twenty_second_epochs_round_trip(tmp_path: Path, fmt: str) -> None:
+    hyp = Hypnogram([0, 2, 2, 3, U], epoch_length=20.0, onset=40.0)
+    back = read_hypnogram(write_hypnogram(hyp, tmp_path / f"h.{fmt}"))
+    assert back == hyp
+
+
+def test_format_argument_overrides_extension(tmp_path: Path) -> None:
+    hyp = Hypnogram([0, 1, 4])
+    path = write_hypnogram(hyp, tmp_path / "stages.dat", format="txt")
+    assert path.read_text() == "0\n1\n4\n"
+    assert read_hypnogram(path, format="TXT").stages.tolist() == [0, 1, 4]
+
+
+def test_write_is_atomic_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "h.tsv"
+    target.write_text("old")
+    with pytest.raises(ConfigError):
+        write_hypnogram(Hypnogram([0]), target, format="bogus")
+    assert target.read_text() == "old"
+
+
+# ------------------------------------------------------------------ text formats
+
+
+def test_tsv_contract(tmp_path: Path) -> None:
+    path = write_hypnogram(Hypnogram([0, 4, U], onset=30.0), tmp_path / "h.tsv")
+    assert path.read_text().splitlines() == [
+        "onset\tduration\tstage",
+        "30.0\t30.0\tW",
+        "60.0\t30.0\tREM",
+        "90.0\t30.0\tUNS",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Stage\nW\nN1\nSleep stage 4\nR\n?\n",
+        "epoch,sleep_stage\n1,W\n2,S1\n3,N3\n4,REM\n5,Movement time\n",
+        "W\nN1\nN3\nREM\nUNS\n",
+        "label\n0\n1\n3\n4\n-2\n",
+    ],
+)
+def test_csv_one_stage_per_row(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text(text)
+    assert read_hypnogram(path).stages.tolist() == [0, 1, 3, 4, U]
+
+
+def test_csv_events_expand_to_epochs(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text("onset,duration,description\n60,90,Sleep stage 2\n150,30,Sleep stage R\n")
+    hyp = read_hypnogram(path)
+    assert hyp.stages.tolist() == [2, 2, 2, 4]
+    assert hyp.onset == 60.0
+
+
+def test_tsv_onset_without_duration_means_one_epoch(tmp_path: Path) -> None:
+    path = tmp_path / "h.tsv"
+    path.write_text("onset\tstage\n0\tW\n30\tN2\n60\tN2\n")
+    assert read_hypnogram(path).stages.tolist() == [0, 2, 2]
+
+
+def test_yasa_text(tmp_path: Path) -> None:
+    path = tmp_path / "h.txt"
+    path.write_text("0\n1\n2.0\n3\n4\n-1\n-2\n")
+    assert read_hypnogram(path).stages.tolist() == [0, 1, 2, 3, 4, U, U]
+    assert write_hypnogram(read_hypnogram(path), tmp_path / "o.txt").read_text() == (
+        "0\n1\n2\n3\n4\n-2\n-2\n"
+    )
+
+
+# ------------------------------------------------------------------ EDF+ / MASS
+
+
+def test_mass_style_edf_with_late_onset_and_20s_epochs(tmp_path: Path) -> None:
+    path = write_edf_annotations(
+        tmp_path / "01-01-0001 Base.edf",
+        [(15.0, 20.0, "Sleep stage W"), (35.0, 20.0, "Sleep stage 4"),
+         (55.0, 20.0, "Sleep stage 3"), (75.0, 20.0, "Sleep stage ?")],
+    )
+    hyp = read_hypnogram(path)
+    assert hyp.stages.tolist() == [0, 3, 3, U]
+    assert hyp.epoch_length == 20.0
+    assert hyp.onset == 15.0
+    with pytest.raises(HypnogramError, match="lasts 20 s, not a positive multiple of the 30-s"):
+        read_hypnogram(path, epoch_length=30.0)
+
+
+def test_edf_without_start_date_has_no_start_time(tmp_path: Path) -> None:
+    path = write_edf_annotations(tmp_path / "h.edf", [(0.0, 60.0, "Sleep stage 2")])
+    hyp = read_hypnogram(path)
+    assert hyp.start_time is None
+    assert hyp.stages.tolist() == [2, 2]
+
+
+# ------------------------------------------------------------------ NSRR XML
+
+NSRR = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<PSGAnnotation>
+<SoftwareVersion>Compumedics</SoftwareVersion>
+<EpochLength>30</EpochLength>
+<ScoredEvents>
+<ScoredEvent><EventType/><EventConcept>Recording Start Time</EventConcept>
+<Start>0</Start><Duration>300.0</Duration><ClockTime>00.00.00 22.55.57</ClockTime></ScoredEvent>
+<ScoredEvent><EventType>Stages|Stages</EventType><EventConcept>Wake|0</EventConcept>
+<Start>0</Start><Duration>60.0</Duration></ScoredEvent>
+<ScoredEvent><EventType>Arousals|Arousals</EventType><EventConcept>Arousal|Arousal ()</EventConcept>
+<Start>12.5</Start><Duration>7.0</Duration></ScoredEvent>
+<ScoredEvent><EventType>Stages|Stages</EventType><EventConcept>Stage 1 sleep|1</EventConcept>
+<Start>60.0</Start><Duration>30.0</Duration></ScoredEvent>
+<ScoredEvent><EventType>Stages|Stages</EventType><EventConcept>Stage 2 sleep|2</EventConcept>
+<Start>90.0</Start><Duration>30.0</Duration></ScoredEvent>
+<ScoredEvent><EventType>Stages|Stages</EventType><EventConcept>Stage 4 sleep|4</EventConcept>
+<Start>120.0</Start><Duration>60.0</Duration></ScoredEvent>
+<ScoredEvent><EventType>Stages|Stages</EventType><EventConcept>REM sleep|5</EventConcept>
+<Start>180.0</Start><Duration>30.0</Duration></ScoredEvent>
+<ScoredEvent><EventType>Stages|Stages</EventType><EventConcept>Movement|6</EventConcept>
+<Start>210.0</Start><Duration>30.0</Duration></ScoredEvent>
+<ScoredEvent><EventType>Stages|Stages</EventType><EventConcept>Unscored|9</EventConcept>
+<Start>240.0</Start><Duration>60.0</Duration></ScoredEvent>
+</ScoredEvents>
+</PSGAnnotation>
+"""
+
+
+def test_nsrr_xml(tmp_path: Path) -> None:
+    path = tmp_path / "shhs1-200001-nsrr.xml"
+    path.write_text(NSRR)
+    hyp = read_hypnogram(path)
+    assert hyp.stages.tolist() == [0, 0, 1, 2, 3, 3, 4, U, U, U]
+    assert hyp.start_time is None  # the clock time has no date
+    assert hyp.epoch_length == 30.0
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_unknown_labels_are_all_listed(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text("stage\nW\nfoo\nN2\nbar\nfoo\n")
+    message = r"h\.csv: unknown stage label\(s\) \['bar', 'foo'\]"
+    with pytest.raises(UnknownStageError, match=message):
+        read_hypnogram(path)
+
+
+def test_unknown_edf_annotations_are_listed(tmp_path: Path) -> None:
+    path = write_edf_annotations(
+        tmp_path / "h.edf",
+        [(0.0, 30.0, "Sleep stage W"), (30.0, 30.0, "Lights off"), (60.0, 30.0, "Bathroom")],
+    )
+    with pytest.raises(UnknownStageError, match=r"\['Bathroom', 'Lights off'\]"):
+        read_hypnogram(path)
+
+
+def test_unknown_xml_concepts_are_listed(tmp_path: Path) -> None:
+    path = tmp_path / "h.xml"
+    path.write_text(NSRR.replace("REM sleep|5", "Stage 7 sleep|7"))
+    with pytest.raises(UnknownStageError, match=r"\['Stage 7 sleep\|7'\]"):
+        read_hypnogram(path)
+
+
+def test_unknown_yasa_codes_are_listed(tmp_path: Path) -> None:
+    path = tmp_path / "h.txt"
+    path.write_text("0\n7\n2\n9\n")
+    with pytest.raises(UnknownStageError, match=r"\['7', '9'\]"):
+        read_hypnogram(path)
+
+
+@pytest.mark.parametrize(
+    ("events", "message"),
+    [
+        ([(0.0, 60.0, "Sleep stage W"), (30.0, 30.0, "Sleep stage 1")],
+         "event at onset 30 s overlaps the previous event, which ends at 60 s"),
+        ([(0.0, 30.0, "Sleep stage W"), (60.0, 30.0, "Sleep stage 1")],
+         "gap of 30 s before the event at onset 60 s"),
+        ([(0.0, 30.0, "Sleep stage W"), (30.0, 45.0, "Sleep stage 1")],
+         "event at onset 30 s lasts 45 s, not a positive multiple of the 30-s epoch"),
+        ([(0.0, 30.0, "Sleep stage W"), (30.0, 0.0, "Sleep stage 1")],
+         "event at onset 30 s lasts 0 s"),
+        ([(0.0, 30.0, "Sleep stage W"), (30.0, 8 * 86400.0, "Sleep stage ?")],
+         "more than the limit of 20160 epochs"),
+        ([(0.0, 30.0, "Sleep stage W"), (30.0, None, "Sleep stage 1")],
+         "annotation at onset 30 s has no duration"),
+    ],
+)
+def test_bad_edf_events(
+    tmp_path: Path, events: list[tuple[float, float | None, str]], message: str
+) -> None:
+    path = write_edf_annotations(tmp_path / "h.edf", events)
+    with pytest.raises(HypnogramError, match=message):
+        read_hypnogram(path)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("onset\tduration\tstage\n-30\t30\tW\n0\t30\tN1\n", "event at onset -30 s has a negative"),
+        ("onset\tduration\tstage\n0\t60\tW\n30\t30\tN1\n", "overlaps the previous event"),
+        ("onset\tduration\tstage\n0\t30\tW\n90\t30\tN1\n", "gap of 60 s"),
+        ("onset\tduration\tstage\n0\t1e12\tW\n", "more than the limit"),
+        ("onset\tduration\tstage\n0\tinf\tW\n", "non-finite onset or duration"),
+        ("onset\tduration\tstage\n", "header but no epochs"),
+    ],
+)
+def test_bad_tsv_events(tmp_path: Path, table: str, message: str) -> None:
+    path = tmp_path / "h.tsv"
+    path.write_text(table)
+    with pytest.raises(HypnogramError, match=message):
+        read_hypnogram(path)
+
+
+def test_too_many_epochs_per_row(tmp_path: Path) -> None:
+    path = tmp_path / "h.txt"
+    path.write_text("0\n" * 20161)
+    with pytest.raises(HypnogramError, match=r"20161 epochs.*more than the limit"):
+        read_hypnogram(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("h.edf", b"this is not an EDF file at all", "not an EDF file"),
+        ("h.edf", b"0       " + b"\x00" * 50, "EDF header or annotations cannot be parsed"),
+        ("h.csv", b"\xff\xfe\xfa\x00\x81garbage\xc3", "not a readable CSV"),
+        ("h.txt", b"\xff\xfe\xfa\x00\x81", "not a text file"),
+        ("h.txt", b"0\n1 2\n", "line 2 holds 2 values"),
+        ("h.csv", b"a,b\n1,2\n", "no stage column"),
+        ("h.csv", b"stage,stage\nW,W\n", "duplicate column"),
+        ("h.csv", b"onset,stage\nsoon,W\n", "column 'onset' row 1: 'soon' is not a number"),
+        ("h.tsv", b"onset\tduration\tstage\n0\tnan\tW\n", "row 1: .nan. is not a number"),
+        ("h.xml", b"<PSGAnnotation><ScoredEvents>", "not well-formed XML"),
+        ("h.xml", b"<svg></svg>", "root element is <svg>"),
+        ("h.xml", b"<PSGAnnotation><EpochLength>x</EpochLength></PSGAnnotation>",
+         "EpochLength 'x' is not a number"),
+    ],
+)
+def test_bad_files(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(FileFormatError, match=message):
+        read_hypnogram(path)
+
+
+def test_edf_without_annotations(tmp_path: Path) -> None:
+    path = tmp_path / "psg.edf"
+    edfio.Edf([edfio.EdfSignal(np.zeros(100), sampling_frequency=10.0, label="EEG")]).write(path)
+    with pytest.raises(FileFormatError, match="holds no annotations"):
+        read_hypnogram(path)
+
+
+def test_xml_without_stage_events(tmp_path: Path) -> None:
+    path = tmp_path / "h.xml"
+    path.write_text("<PSGAnnotation><ScoredEvents></ScoredEvents></PSGAnnotation>")
+    with pytest.raises(HypnogramError, match="no sleep-stage events found"):
+        read_hypnogram(path)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        # billion laughs: nested entity expansion
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        "<PSGAnnotation>&lol2;</PSGAnnotation>",
+        # external entity reading a local file
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        "<PSGAnnotation>&xxe;</PSGAnnotation>",
+        # a bare DTD
+        '<?xml version="1.0"?><!DOCTYPE PSGAnnotation SYSTEM "http://example.org/a.dtd">'
+        "<PSGAnnotation/>",
+    ],
+)
+def test_unsafe_xml_is_refused(tmp_path: Path, document: str) -> None:
+    path = tmp_path / "h.xml"
+    path.write_text(document)
+    with pytest.raises(FileFormatError, match="unsafe XML refused"):
+        read_hypnogram(path)
+
+
+@pytest.mark.parametrize("fmt", HYPNOGRAM_FORMATS)
+def test_empty_file(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"h.{fmt}"
+    path.write_bytes(b"")
+    with pytest.raises(FileFormatError, match="file is empty"):
+        read_hypnogram(path)
+
+
+def test_blank_text_file(tmp_path: Path) -> None:
+    path = tmp_path / "h.txt"
+    path.write_text("\n  \n")
+    with pytest.raises(FileFormatError, match="file is empty"):
+        read_hypnogram(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FileFormatError, match=r"absent\.edf: file not found"):
+        read_hypnogram(tmp_path / "absent.edf")
+
+
+def test_folder_instead_of_file(tmp_path: Path) -> None:
+    (tmp_path / "d.tsv").mkdir()
+    with pytest.raises(FileFormatError, match="is not a file"):
+        read_hypnogram(tmp_path / "d.tsv")
+
+
+def test_unknown_extension(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    path.write_text("{}")
+    with pytest.raises(FileFormatError, match=r"unknown hypnogram extension '.json'.*'.edf'"):
+        read_hypnogram(path)
+    with pytest.raises(FileFormatError, match="unknown hypnogram extension"):
+        write_hypnogram(Hypnogram([0]), tmp_path / "out.json")
+
+
+def test_unknown_format_argument(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"format must be one of \['edf'"):
+        read_hypnogram(tmp_path / "h.tsv", format="hdf5")
+
+
+@pytest.mark.parametrize("epoch_length", [-30.0, 0.0, 0.001, 1e6, float("nan")])
+def test_bad_epoch_length_argument(tmp_path: Path, epoch_length: float) -> None:
+    path = tmp_path / "h.txt"
+    path.write_text("0\n")
+    with pytest.raises(ConfigError, match="epoch_length must be a positive"):
+        read_hypnogram(path, epoch_length=epoch_length)
+
+
+def test_tiny_declared_epoch_length_is_refused(tmp_path: Path) -> None:
+    """A header field must not make the reader allocate billions of epochs."""
+    path = tmp_path / "h.xml"
+    path.write_text(NSRR.replace("<EpochLength>30<", "<EpochLength>1e-9<"))
+    with pytest.raises(ConfigError, match="epoch_length must be a positive"):
+        read_hypnogram(path)
