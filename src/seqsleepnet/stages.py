@@ -61,12 +61,23 @@ def _register(stage: int, *labels: str) -> None:
         _LABELS[_key(label)] = stage
 
 
-_register(SleepStage.W, "W", "Wake", "Awake", "Sleep stage W", "Stage W", "Wake|0", "0")
+# Bare integers are YASA's codes: 0..4 = W..REM, -1 artefact, -2 unscored.
+# (R&K/NSRR digits such as "4" = stage 4 only appear inside full labels.)
+_CODES: dict[int, int] = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, -1: UNSCORED, -2: UNSCORED}
+
+
+def _lookup(label: object) -> int | None:
+    """Stage index of one label, or None when unknown."""
+    text = str(label).strip()
+    if re.fullmatch(r"[+-]?\d+", text):
+        return _CODES.get(int(text))
+    return _LABELS.get(_key(text))
+
+_register(SleepStage.W, "W", "Wake", "Awake", "Sleep stage W", "Stage W", "Wake|0")
 _register(
     SleepStage.N1,
     "N1",
     "S1",
-    "1",
     "Sleep stage 1",
     "Sleep stage N1",
     "Stage 1 sleep",
@@ -78,7 +89,6 @@ _register(
     SleepStage.N2,
     "N2",
     "S2",
-    "2",
     "Sleep stage 2",
     "Sleep stage N2",
     "Stage 2 sleep",
@@ -92,8 +102,6 @@ _register(
     "S3",
     "S4",
     "N4",
-    "3",
-    "4",
     "Sleep stage 3",
     "Sleep stage 4",
     "Sleep stage N3",
@@ -111,7 +119,6 @@ _register(
     SleepStage.REM,
     "REM",
     "R",
-    "5",
     "Sleep stage R",
     "Sleep stage REM",
     "REM sleep",
@@ -126,20 +133,16 @@ _register(
     "?",
     "Unscored",
     "Unscored|9",
-    "9",
     "Sleep stage ?",
     "Movement time",
     "Movement",
     "Movement|6",
     "MT",
     "M",
-    "6",
     "ART",
     "Artefact",
     "Artifact",
     "Unknown",
-    "-1",
-    "-2",
     "Sleep stage unknown",
     "L",
     "Lights on",
@@ -153,7 +156,8 @@ def parse_stage(label: str | int) -> int:
     ----------
     label : str or int
         A stage label such as ``"Sleep stage 4"``, ``"N2"``, ``"REM sleep|5"``
-        or an integer code (0..4 as W..REM; -1/-2 as unscored).
+        or a YASA integer code (0..4 as W..REM; -1/-2 as unscored), as int or
+        string.
 
     Returns
     -------
@@ -165,7 +169,7 @@ def parse_stage(label: str | int) -> int:
     UnknownStageError
         If the label is not a known stage spelling.
     """
-    stage = _LABELS.get(_key(str(label)))
+    stage = _lookup(label)
     if stage is None:
         raise UnknownStageError([str(label)])
     return stage
@@ -180,10 +184,11 @@ def parse_stages(labels: list[str] | list[int] | npt.ArrayLike) -> npt.NDArray[n
         Stage index per epoch, :data:`UNSCORED` for masked epochs.
     """
     values = [str(v) for v in np.asarray(labels, dtype=object).ravel()]
-    unknown = sorted({v for v in values if _key(v) not in _LABELS})
+    mapped = [_lookup(v) for v in values]
+    unknown = sorted({v for v, m in zip(values, mapped, strict=True) if m is None})
     if unknown:
         raise UnknownStageError(unknown)
-    return np.array([_LABELS[_key(v)] for v in values], dtype=np.int8)
+    return np.array(mapped, dtype=np.int8)
 
 
 def stage_names(stages: npt.ArrayLike) -> list[str]:
