@@ -1,0 +1,226 @@
+"""Checkpoint files: everything needed to rebuild and use a trained model.
+
+A checkpoint is one ``torch.save`` file holding only plain data: a format
+tag and version, the model's registry name, its config dict, its
+``state_dict``, caller-supplied ``extra`` data (feature config, normaliser
+arrays, stage map, training metadata) and a SHA-256 checksum over all of it.
+It is read with ``torch.load(weights_only=True)``, which refuses pickled code
+instead of running it. Files are written atomically (temporary file in the
+same folder, then :func:`os.replace`).
+
+``extra`` may contain dicts (str keys), lists, tuples, str, int, float,
+bool, None, torch tensors and NumPy arrays (stored as tensors and given back
+as NumPy arrays).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from seqsleepnet.errors import CheckpointError, ConfigError
+from seqsleepnet.models.base import SleepStagingModel
+from seqsleepnet.models.registry import MODELS
+
+__all__ = ["CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "load_checkpoint", "save_checkpoint"]
+
+CHECKPOINT_FORMAT = "seqsleepnet-checkpoint"
+CHECKPOINT_VERSION = 1
+_ARRAY_TAG = "__numpy_array__"
+
+
+def _encode(value: Any, where: str) -> Any:
+    """Turn ``extra`` into data ``torch.load(weights_only=True)`` accepts."""
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            raise CheckpointError(f"extra{where}: object arrays cannot be stored")
+        return {_ARRAY_TAG: torch.from_numpy(np.ascontiguousarray(value).copy())}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                raise CheckpointError(f"extra{where}: key {key!r} is not a string")
+        return {k: _encode(v, f"{where}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        items = [_encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return items if isinstance(value, list) else tuple(items)
+    if value is None or isinstance(value, str | int | float | bool | torch.Tensor):
+        return value.detach().cpu().clone() if isinstance(value, torch.Tensor) else value
+    raise CheckpointError(
+        f"extra{where}: {type(value).__name__} cannot be stored in a checkpoint; use plain "
+        "data (dict, list, str, int, float, bool, None, NumPy arrays, tensors)"
+    )
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {_ARRAY_TAG} and isinstance(value[_ARRAY_TAG], torch.Tensor):
+            return value[_ARRAY_TAG].numpy()
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        items = [_decode(v) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    return value
+
+
+def _feed(digest: Any, value: Any) -> None:
+    """Hash a plain-data structure deterministically, tensors by dtype, shape and bytes."""
+    if isinstance(value, torch.Tensor):
+        t = value.detach().cpu().contiguous()
+        digest.update(f"T{t.dtype}{tuple(t.shape)}".encode())
+        digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    elif isinstance(value, dict):
+        digest.update(b"{")
+        for key in sorted(value):
+            digest.update(json.dumps(key).encode())
+            _feed(digest, value[key])
+        digest.update(b"}")
+    elif isinstance(value, list | tuple):
+        digest.update(b"[" if isinstance(value, list) else b"(")
+        for item in value:
+            _feed(digest, item)
+        digest.update(b"]")
+    else:
+        digest.update(f"{type(value).__name__}:{value!r};".encode())
+
+
+def _checksum(payload: dict[str, Any]) -> str:
+    digest = hashlib.sha256()
+    _feed(digest, {k: v for k, v in payload.items() if k != "checksum"})
+    return digest.hexdigest()
+
+
+def save_checkpoint(
+    path: str | Path, model: SleepStagingModel, *, extra: dict[str, Any] | None = None
+) -> Path:
+    """Write a model and its companion data to one checkpoint file, atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+        Destination file (its folder must exist).
+    model : SleepStagingModel
+        A registered model; its config and weights are stored.
+    extra : dict, optional
+        Plain data to keep with the model (see the module docstring).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    CheckpointError
+        If the model is not registered or ``extra`` holds unsupported objects.
+    """
+    target = Path(path)
+    if model.name not in MODELS:
+        raise CheckpointError(
+            f"{target}: model {model.name!r} is not registered; known: {sorted(MODELS)}"
+        )
+    payload: dict[str, Any] = {
+        "format": CHECKPOINT_FORMAT,
+        "format_version": CHECKPOINT_VERSION,
+        "model": model.name,
+        "config": model.config.to_dict(),
+        "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+        "extra": _encode(extra or {}, ""),
+    }
+    payload["checksum"] = _checksum(payload)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            torch.save(payload, stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _read(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise CheckpointError(f"{path}: checkpoint file not found; check the path")
+    unreadable = CheckpointError(
+        f"{path}: not a readable checkpoint (truncated, corrupt or not written by "
+        "seqsleepnet; nothing in it was run); re-copy or re-create the file"
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on pickle protocols
+            payload = torch.load(path, weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError as error:
+        if "unsupported global" in str(error).lower():
+            raise CheckpointError(
+                f"{path}: refused to load: the file contains code or objects that are not "
+                "plain data (never executed); only load checkpoints written by seqsleepnet"
+            ) from None
+        raise unreadable from None
+    except Exception:
+        raise unreadable from None
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path}: not a seqsleepnet checkpoint (no format tag)")
+    return payload
+
+
+def load_checkpoint(path: str | Path) -> tuple[SleepStagingModel, dict[str, Any]]:
+    """Rebuild a model and its companion data from a checkpoint file.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    model : SleepStagingModel
+        The model with its stored weights, in eval mode.
+    extra : dict
+        The ``extra`` data given to :func:`save_checkpoint` (NumPy arrays as
+        NumPy arrays).
+
+    Raises
+    ------
+    CheckpointError
+        If the file is missing, truncated, not a checkpoint, contains code,
+        has another format version, fails its checksum, or names an unknown
+        model or config.
+    """
+    source = Path(path)
+    payload = _read(source)
+    version = payload.get("format_version")
+    if version != CHECKPOINT_VERSION:
+        raise CheckpointError(
+            f"{source}: checkpoint format version {version!r} is not supported; this "
+            f"seqsleepnet reads version {CHECKPOINT_VERSION}; re-create the checkpoint"
+        )
+    if payload.get("checksum") != _checksum(payload):
+        raise CheckpointError(
+            f"{source}: checksum mismatch: the file was modified or corrupted; "
+            "re-copy or re-create it"
+        )
+    name = payload.get("model")
+    if name not in MODELS:
+        raise CheckpointError(
+            f"{source}: unknown model {name!r}; this seqsleepnet knows {sorted(MODELS)}"
+        )
+    cls = MODELS[name]
+    try:
+        model = cls(cls.config_class.from_dict(dict(payload["config"])))
+        model.load_state_dict(payload["state_dict"])
+    except (ConfigError, RuntimeError, KeyError, TypeError) as error:
+        raise CheckpointError(f"{source}: stored config or weights do not fit: {error}") from None
+    model.eval()
+    return model, _decode(payload.get("extra", {}))

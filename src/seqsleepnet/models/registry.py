@@ -1,0 +1,93 @@
+"""Model registry: build any of the package's models by name."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import torch
+
+from seqsleepnet.errors import ConfigError
+from seqsleepnet.models.arnn import ARNN
+from seqsleepnet.models.base import SleepStagingModel
+from seqsleepnet.models.deepsleepnet import DeepSleepNet
+from seqsleepnet.models.multitask_arnn import MultitaskARNN
+from seqsleepnet.models.seqsleepnet import SeqSleepNet
+
+__all__ = ["MODELS", "build_model", "count_parameters", "list_models"]
+
+MODELS: dict[str, type[SleepStagingModel]] = {
+    cls.name: cls for cls in (SeqSleepNet, ARNN, MultitaskARNN, DeepSleepNet)
+}
+
+
+def build_model(name: str, *, seed: int | None = None, **config: Any) -> SleepStagingModel:
+    """Build a model from its registry name and config options.
+
+    Parameters
+    ----------
+    name : str
+        One of ``seqsleepnet``, ``arnn``, ``multitask-arnn``, ``deepsleepnet``.
+    seed : int, optional
+        Seed of the weight initialisation; the same seed gives the same
+        weights. The global torch random state is left unchanged when given.
+    **config
+        Fields of the model's config dataclass (e.g. ``channels=1``,
+        ``cell="bn-lstm"``).
+
+    Returns
+    -------
+    SleepStagingModel
+        A new model in training mode.
+
+    Raises
+    ------
+    ConfigError
+        If the name or an option is unknown or a value is not allowed.
+    """
+    if name not in MODELS:
+        raise ConfigError(f"unknown model {name!r}; available models: {sorted(MODELS)}")
+    cls = MODELS[name]
+    cfg = cls.config_class.from_dict(config)
+    if seed is None:
+        return cls(cfg)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return cls(cfg)
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    """Number of trainable parameters (batch-norm running statistics excluded)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+@functools.cache
+def _default_size(name: str, channels: int) -> int:
+    with torch.device("meta"):
+        model = build_model(name, channels=channels)
+    return count_parameters(model)
+
+
+def list_models(channels: int = 3) -> list[dict[str, Any]]:
+    """Describe the registered models.
+
+    Parameters
+    ----------
+    channels : int
+        Input channels for which the parameters are counted (default 3).
+
+    Returns
+    -------
+    list of dict
+        One entry per model: ``name``, ``parameters`` (count for the default
+        config), ``input`` (``"tf"`` or ``"raw"``) and ``description``.
+    """
+    return [
+        {
+            "name": name,
+            "parameters": _default_size(name, channels),
+            "input": cls.input_kind,
+            "description": cls.description,
+        }
+        for name, cls in MODELS.items()
+    ]

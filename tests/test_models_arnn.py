@@ -1,0 +1,72 @@
+"""Tests of the E2E-ARNN baseline."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from seqsleepnet.errors import ConfigError
+from seqsleepnet.models.arnn import ARNN, ARNNConfig
+from seqsleepnet.models.loss import sequence_loss
+from seqsleepnet.models.registry import build_model, count_parameters
+
+
+def test_parameter_count_three_channels() -> None:
+    channels, filters, hidden, att = 3, 20, 64, 32
+    filterbank = channels * 129 * filters
+    rnn = 2 * 3 * (channels * filters * hidden + hidden * hidden + 2 * hidden)  # bi-GRU
+    attention = 2 * hidden * att + att + att
+    output = 2 * hidden * 5 + 5
+    assert count_parameters(ARNN(ARNNConfig(channels=3))) == (
+        filterbank + rnn + attention + output
+    )
+
+
+def test_shapes_and_one_to_one() -> None:
+    torch.manual_seed(0)
+    model = ARNN(ARNNConfig(channels=2)).eval()
+    assert model.input_kind == "tf"
+    x = torch.randn(3, 4, 2, 29, 129)
+    log_probs, alpha = model.forward_with_attention(x)
+    assert log_probs.shape == (3, 4, 5) and alpha.shape == (3, 4, 29)
+    torch.testing.assert_close(log_probs.exp().sum(-1), torch.ones(3, 4))
+    # each epoch is classified alone: changing epoch 1 leaves the others unchanged
+    x2 = x.clone()
+    x2[:, 1] += 1.0
+    y, y2 = model(x), model(x2)
+    torch.testing.assert_close(y[:, [0, 2, 3]], y2[:, [0, 2, 3]])
+    assert not torch.allclose(y[:, 1], y2[:, 1])
+    # folding L into the batch: a sequence gives the same as its epochs one by one
+    torch.testing.assert_close(y[:, 2:3], model(x[:, 2:3]))
+
+
+def test_bad_input() -> None:
+    with pytest.raises(ConfigError, match=r"expected \(B, L, 3, 29, 129\)"):
+        ARNN()(torch.randn(2, 3, 29, 129))
+
+
+def test_overfits_one_small_batch() -> None:
+    torch.manual_seed(0)
+    model = ARNN(ARNNConfig(channels=1))
+    x = torch.randn(2, 5, 1, 29, 129)
+    y = torch.arange(10).reshape(2, 5) % 5
+    with torch.no_grad():
+        start = sequence_loss(model.eval(), x, y, l2_weight=0.0).item()
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(60):
+        optimiser.zero_grad()
+        sequence_loss(model, x, y, l2_weight=0.0).backward()
+        optimiser.step()
+    model.eval()
+    with torch.no_grad():
+        assert sequence_loss(model, x, y, l2_weight=0.0).item() < 0.2 * start
+        assert (model(x).argmax(-1) == y).all()
+
+
+def test_same_seed_same_model() -> None:
+    x = torch.randn(1, 2, 3, 29, 129)
+    a, b = build_model("arnn", seed=3).eval(), build_model("arnn", seed=3).eval()
+    with torch.no_grad():
+        torch.testing.assert_close(a(x), b(x), rtol=0, atol=0)
+        assert not torch.allclose(a(x), build_model("arnn", seed=4).eval()(x))
