@@ -9,8 +9,8 @@ import edfio
 import numpy as np
 import numpy.typing as npt
 import pytest
-from scipy.signal import lfilter
 import torch
+from scipy.signal import lfilter
 
 torch.set_num_threads(1)
 
@@ -45,7 +45,9 @@ def write_test_edf(
     return path
 
 
-def sleep_like(seconds: float, sfreq: float, seed: int = 0, scale: float = 20.0) -> npt.NDArray[np.float64]:
+def sleep_like(
+    seconds: float, sfreq: float, seed: int = 0, scale: float = 20.0
+) -> npt.NDArray[np.float64]:
     """Band-limited noise with a 10-Hz rhythm, in microvolts."""
     rng = np.random.default_rng(seed)
     t = np.arange(round(seconds * sfreq)) / sfreq
@@ -96,3 +98,41 @@ def sleep_edf_psg(edf_writer: EdfWriter) -> Path:
 def hypnogram_dir() -> Path:
     """The real Sleep-EDF hypnograms: the shared copy when present, else the packaged one."""
     return SHARED_HYPNOGRAMS if SHARED_HYPNOGRAMS.is_dir() else PACKAGED_HYPNOGRAMS
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An untrained SeqSleepNet (3 channels, L=20) with a normaliser: fast, deterministic."""
+    from seqsleepnet.features.config import FeatureConfig
+    from seqsleepnet.features.normalize import Normalizer
+    from seqsleepnet.models.checkpoint import save_checkpoint
+    from seqsleepnet.models.registry import build_model
+
+    rng = np.random.default_rng(0)
+    features = rng.normal(loc=0.0, scale=10.0, size=(50, 3, 29, 129)).astype(np.float32)
+    path = tmp_path_factory.mktemp("model") / "tiny.pt"
+    save_checkpoint(
+        path,
+        build_model("seqsleepnet", seed=0),
+        extra={
+            "normalizer": Normalizer().fit(features).to_dict(),
+            "roles": ["eeg", "eog", "emg"],
+            "feature_config": FeatureConfig().to_dict(),
+            "seq_len": 20,
+        },
+    )
+    return path
+
+
+@pytest.fixture
+def night_edf(edf_writer: EdfWriter) -> Path:
+    """Twenty-five minutes (50 epochs) of AASM-named channels at 256 Hz."""
+    seconds = 1500.0
+    return edf_writer(
+        "night.edf",
+        {
+            "C4-M1": (sleep_like(seconds, 256, 11), 256.0),
+            "E1-M2": (sleep_like(seconds, 256, 12), 256.0),
+            "Chin1-Chin2": (sleep_like(seconds, 256, 13, scale=5.0), 256.0),
+        },
+    )

@@ -12,9 +12,15 @@ MONTAGES = {
         ["EEG F4-CLE", "EEG C4-CLE", "EOG Left Horiz", "EOG Right Horiz", "EMG Chin1"],
         ["EEG C4-CLE", "EOG Right Horiz", "EMG Chin1"],
     ),
-    "mass-ler": (["EEG C4-LER", "EOG Right Horiz", "EMG Chin1"], ["EEG C4-LER", "EOG Right Horiz", "EMG Chin1"]),
+    "mass-ler": (
+        ["EEG C4-LER", "EOG Right Horiz", "EMG Chin1"],
+        ["EEG C4-LER", "EOG Right Horiz", "EMG Chin1"],
+    ),
     "shhs": (["SaO2", "EEG(sec)", "EEG", "EOG(L)", "EOG(R)", "EMG"], ["EEG", "EOG(L)", "EMG"]),
-    "aasm": (["F4-M1", "C4-M1", "O2-M1", "E1-M2", "E2-M1", "Chin1-Chin2"], ["C4-M1", "E1-M2", "Chin1-Chin2"]),
+    "aasm": (
+        ["F4-M1", "C4-M1", "O2-M1", "E1-M2", "E2-M1", "Chin1-Chin2"],
+        ["C4-M1", "E1-M2", "Chin1-Chin2"],
+    ),
 }
 
 
@@ -33,12 +39,14 @@ def test_named_channel_wins_and_matches_case_insensitively() -> None:
 
 
 def test_missing_named_channel_lists_available() -> None:
-    with pytest.raises(ChannelError, match=r"EEG channel 'C3-A2' not found; available: \['C4-M1'\]"):
+    with pytest.raises(
+        ChannelError, match=r"EEG channel 'C3-A2' not found; available: \['C4-M1'\]"
+    ):
         match_roles(["C4-M1"], ["eeg"], {"eeg": "C3-A2"}, source="x.edf")
 
 
 def test_role_without_alias_says_how_to_name_it() -> None:
-    with pytest.raises(ChannelError, match="no EMG channel found.*--emg NAME"):
+    with pytest.raises(ChannelError, match=r"no EMG channel found.*--emg NAME"):
         match_roles(["C4-M1", "E1-M2"])
 
 

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import EdfWriter, sleep_like
 from typer.testing import CliRunner
 
+from conftest import EdfWriter, sleep_like
 from seqsleepnet.cli import app
 
 runner = CliRunner()
@@ -38,12 +38,17 @@ def test_features_writes_float32_images_and_onsets(aasm_edf: Path, tmp_path: Pat
 
 def test_features_eeg_only(aasm_edf: Path, tmp_path: Path) -> None:
     out = tmp_path / "f.npz"
-    assert runner.invoke(app, ["features", str(aasm_edf), "-o", str(out), "--roles", "eeg"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["features", str(aasm_edf), "-o", str(out), "--roles", "eeg"]).exit_code
+        == 0
+    )
     with np.load(out) as data:
         assert data["features"].shape == (10, 1, 29, 129)
 
 
-def _bad_inputs(tmp_path: Path, edf_writer: EdfWriter, aasm_edf: Path) -> dict[str, tuple[list[str], str]]:
+def _bad_inputs(
+    tmp_path: Path, edf_writer: EdfWriter, aasm_edf: Path
+) -> dict[str, tuple[list[str], str]]:
     random = tmp_path / "random.edf"
     random.write_bytes(np.random.default_rng(0).bytes(2000))
     truncated = tmp_path / "truncated.edf"
@@ -68,8 +73,10 @@ def _bad_inputs(tmp_path: Path, edf_writer: EdfWriter, aasm_edf: Path) -> dict[s
     }
 
 
-@pytest.mark.parametrize("case", ["missing", "not-edf", "truncated", "sizes", "channel", "slow",
-                                  "flat", "short", "roles"])
+@pytest.mark.parametrize(
+    "case",
+    ["missing", "not-edf", "truncated", "sizes", "channel", "slow", "flat", "short", "roles"],
+)
 def test_bad_input_gives_one_error_line_and_no_output(
     case: str, tmp_path: Path, edf_writer: EdfWriter, aasm_edf: Path
 ) -> None:
@@ -88,7 +95,9 @@ def test_bad_input_gives_one_error_line_and_no_output(
 def test_info_error_is_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["info", str(tmp_path / "absent.edf")])
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"error: {tmp_path / 'absent.edf'}: file not found; check the path"
+    assert (
+        result.stderr.strip() == f"error: {tmp_path / 'absent.edf'}: file not found; check the path"
+    )
 
 
 def test_help_teaches_with_an_example() -> None:

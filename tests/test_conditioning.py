@@ -34,7 +34,9 @@ def test_bandpass_is_zero_phase() -> None:
 def test_emg_notch_removes_mains_and_highpass_removes_slow_drift(mains: float) -> None:
     sfreq = 256.0
     muscle = _tone(30.0, sfreq)
-    y = condition(muscle + _tone(mains, sfreq) + 5 * _tone(1.0, sfreq), sfreq, "emg", ConditioningConfig())
+    y = condition(
+        muscle + _tone(mains, sfreq) + 5 * _tone(1.0, sfreq), sfreq, "emg", ConditioningConfig()
+    )
     residual = y - condition(muscle, sfreq, "emg", ConditioningConfig())
     assert _gain(residual, _tone(mains, sfreq)) < 0.05
     assert _gain(y, muscle) == pytest.approx(1.0, abs=0.1)

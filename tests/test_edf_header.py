@@ -21,8 +21,12 @@ def _signal_field_offset(ns: int, field_offset: int, width: int, index: int) -> 
 def test_reads_rates_of_channels_with_their_own_rates(sleep_edf_psg: Path) -> None:
     header = read_edf_header(sleep_edf_psg)
     rates = {s.label: s.sfreq for s in header.data_signals}
-    assert rates == {"EEG Fpz-Cz": 100.0, "EEG Pz-Oz": 100.0, "EOG horizontal": 100.0,
-                     "EMG submental": 1.0}
+    assert rates == {
+        "EEG Fpz-Cz": 100.0,
+        "EEG Pz-Oz": 100.0,
+        "EOG horizontal": 100.0,
+        "EMG submental": 1.0,
+    }
     assert header.duration == 300.0
     assert header.kind.startswith("EDF")
 

@@ -1,7 +1,6 @@
 from pathlib import Path
 
 from conftest import EdfWriter, sleep_like
-
 from seqsleepnet.io.info import describe_recording
 
 

@@ -9,8 +9,17 @@ from seqsleepnet.features.stft import stft_log_magnitude
 def _scipy_reference(x: np.ndarray) -> np.ndarray:
     """The same STFT through scipy, in the paper's unscaled dB convention, (E, C, T, F)."""
     window = signal.windows.hamming(200, sym=True)
-    _, _, z = signal.stft(x, window=window, nperseg=200, noverlap=100, nfft=256,
-                          boundary=None, padded=False, detrend=False, axis=-1)
+    _, _, z = signal.stft(
+        x,
+        window=window,
+        nperseg=200,
+        noverlap=100,
+        nfft=256,
+        boundary=None,
+        padded=False,
+        detrend=False,
+        axis=-1,
+    )
     return np.swapaxes(20 * np.log10(np.abs(z) * window.sum()), -1, -2)
 
 

@@ -6,7 +6,15 @@ Command modules register themselves on the shared :data:`app` when imported.
 
 from __future__ import annotations
 
-from seqsleepnet.cli import hypnogram, recording  # noqa: F401  (register commands)
+from seqsleepnet.cli import (  # noqa: F401  (importing registers the commands)
+    demo,
+    hypnogram,
+    models,
+    prepare,
+    recording,
+    stage,
+    train,
+)
 from seqsleepnet.cli._app import app
 
 __all__ = ["app", "main"]

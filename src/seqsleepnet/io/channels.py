@@ -145,7 +145,8 @@ def match_roles(
     ------
     ChannelError
         If a named channel is absent, or no alias of a role is present, or two
-        roles would use the same channel.
+        roles would use the same channel, or the chosen channel's name occurs
+        more than once in ``available``.
     """
     named = named or {}
     lookup: dict[str, str] = {}
@@ -179,6 +180,14 @@ def match_roles(
                 "(e.g. an EEG-only model)"
             )
         picks.append(ChannelPick(role, alias, "alias"))
+    for pick in picks:
+        copies = sum(normalise_name(n) == normalise_name(pick.name) for n in available)
+        if copies > 1:
+            raise ChannelError(
+                f"{source}: {copies} channels are named {pick.name!r} (the {pick.role.upper()} "
+                "channel), so it is ambiguous which one to read; rename the duplicates in the "
+                f"file or name another channel with --{pick.role} NAME"
+            )
     names = [p.name for p in picks]
     if len(set(names)) != len(names):
         raise ChannelError(f"{source}: one channel named for two roles: {names}")

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from seqsleepnet.errors import FileFormatError, SignalError
 from seqsleepnet.features.conditioning import ConditioningConfig, condition, resample
 from seqsleepnet.io.channels import ROLES, ChannelPick, match_roles
-from seqsleepnet.io.edf_header import EdfHeader, read_edf_header
+from seqsleepnet.io.edf_header import EdfHeader, SignalHeader, read_edf_header
 from seqsleepnet.io.recording import TARGET_SFREQ, Recording
 from seqsleepnet.stages import EPOCH_SECONDS
 
@@ -43,6 +43,13 @@ _PLAUSIBLE_STD: dict[str, tuple[float, float]] = {
 }
 
 
+# Fraction of samples pinned at a channel's extreme values (the amplifier or
+# converter rails) above which a channel is reported as clipped: a warning from
+# CLIP_WARN_FRACTION on (mostly usable), an error from CLIP_ERROR_FRACTION on.
+CLIP_WARN_FRACTION = 0.01
+CLIP_ERROR_FRACTION = 0.5
+
+
 class SignalWarning(UserWarning):
     """A signal looks implausible (e.g. wrong units) but can still be processed."""
 
@@ -58,6 +65,36 @@ def _check_signal(x: npt.NDArray[np.float64], name: str, source: str) -> None:
         raise SignalError(
             f"{source}: channel {name!r} is flat (constant {x[0]:g} uV): the electrode was "
             "disconnected or the channel is empty; name another with --eeg/--eog/--emg"
+        )
+
+
+def _check_clipping(
+    x: npt.NDArray[np.float64], signal: SignalHeader | None, name: str, source: str
+) -> None:
+    """Warn about, or refuse, a channel with many samples at the rails of its file.
+
+    The rails are the physical values of the digital minimum and maximum: a
+    signal beyond them was clipped by the amplifier or converter.
+    """
+    if signal is None or signal.rails is None or x.size == 0:
+        return
+    low, high = signal.rails
+    tolerance = 0.5 * (high - low) / (signal.digital_range[1] - signal.digital_range[0])
+    fraction = float(np.mean((x <= low + tolerance) | (x >= high - tolerance)))
+    if fraction >= CLIP_ERROR_FRACTION:
+        raise SignalError(
+            f"{source}: channel {name!r} is clipped: {fraction:.0%} of its samples sit at the "
+            f"rails ({low:g} / {high:g} uV), more than {CLIP_ERROR_FRACTION:.0%}; check the "
+            "amplifier gain and the file's physical range, or name another channel with "
+            "--eeg/--eog/--emg"
+        )
+    if fraction >= CLIP_WARN_FRACTION:
+        warnings.warn(
+            f"{source}: channel {name!r} is partly clipped: {fraction:.1%} of its samples sit "
+            f"at the rails ({low:g} / {high:g} uV); staging goes on, but epochs with clipped "
+            "signal may be staged less reliably",
+            SignalWarning,
+            stacklevel=4,
         )
 
 
@@ -81,6 +118,7 @@ def _prepare_channel(
     pick: ChannelPick,
     cfg: ConditioningConfig,
     source: str,
+    signal: SignalHeader | None = None,
 ) -> npt.NDArray[np.float64]:
     """Check, condition and resample one channel (microvolts in, microvolts out)."""
     if sfreq < MIN_SFREQ[pick.role]:
@@ -90,6 +128,7 @@ def _prepare_channel(
             "name another channel or use a recording with a higher rate"
         )
     _check_signal(x, pick.name, source)
+    _check_clipping(x, signal, pick.name, source)
     y = resample(condition(x, sfreq, pick.role, cfg), sfreq, TARGET_SFREQ)
     _warn_if_implausible(y, pick.name, pick.role, source)
     return y
@@ -166,7 +205,14 @@ def read_recording(
     ChannelError
         A role's channel is absent (the message lists those present).
     SignalError
-        NaN/flat channels, too low a sampling rate, shorter than one epoch.
+        NaN/flat channels, channels with most samples at the rails (clipped),
+        too low a sampling rate, shorter than one epoch.
+
+    Warns
+    -----
+    SignalWarning
+        A channel partly clipped (at least 1% of samples at the rails) or with
+        an implausible amplitude.
     """
     path = Path(path)
     header = read_edf_header(path)
@@ -179,7 +225,7 @@ def read_recording(
     for pick in picks:
         x, sfreq = _read_channel(path, header, pick.name)
         native.append(by_name[pick.name].sfreq)
-        channels.append(_prepare_channel(x, sfreq, pick, cfg, str(path)))
+        channels.append(_prepare_channel(x, sfreq, pick, cfg, str(path), by_name[pick.name]))
     log.info("read %s: %s", path, ", ".join(f"{p.role}={p.name}" for p in picks))
     return _assemble(channels, picks, native, header.start_time, path)
 

@@ -9,6 +9,7 @@ al. 1992, https://www.edfplus.info/specs/edf.html) and BioSemi's 24-bit BDF.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ __all__ = ["MAX_SIGNALS", "EdfHeader", "SignalHeader", "read_edf_header"]
 MAX_SIGNALS = 1024  # far above any PSG montage; bounds the header allocation
 MAX_SAMPLES_PER_RECORD = 10_000_000
 MAX_RECORD_SECONDS = 86_400.0
+_DIGITAL_LIMITS = {2: (-32768, 32767), 3: (-8388608, 8388607)}  # by bytes per sample
 _ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
 _SIGNAL_FIELDS = (  # (name, width in bytes) of the per-signal header block
     ("label", 16),
@@ -45,6 +47,22 @@ class SignalHeader:
     samples_per_record: int
     sfreq: float  # Hz; 0 for annotation signals of zero-duration records
     is_annotation: bool
+    physical_range: tuple[float, float] = (0.0, 0.0)  # (min, max) in physical_dimension
+    digital_range: tuple[int, int] = (0, 0)  # (min, max) stored integers
+
+    @property
+    def rails(self) -> tuple[float, float] | None:
+        """Lowest and highest value the signal can take, in microvolts; None if unknown.
+
+        Units follow MNE's reading of the physical dimension: "uV"/"µV" as
+        microvolts, "mV" as millivolts, anything else as volts.
+        """
+        if self.is_annotation or self.digital_range[1] <= self.digital_range[0]:
+            return None
+        unit = self.physical_dimension
+        scale = 1.0 if unit in ("uV", "\u00b5V", "\u03bcV") else 1e3 if unit == "mV" else 1e6
+        low, high = sorted(v * scale for v in self.physical_range)
+        return low, high
 
 
 @dataclass(frozen=True)
@@ -84,13 +102,20 @@ def _field(raw: bytes, path: Path, name: str) -> str:
 
 def _number(text: str, path: Path, name: str, *, integer: bool) -> float:
     try:
-        return int(text) if integer else float(text)
+        value = int(text) if integer else float(text)
     except ValueError:
         raise FileFormatError(
             path,
             f"header field '{name}' is {text!r}, not a number",
             "the header is damaged or the file is not EDF/BDF",
         ) from None
+    if not math.isfinite(value):
+        raise FileFormatError(
+            path,
+            f"header field '{name}' is {text!r}, not a finite number",
+            "the header is damaged; samples cannot be scaled",
+        )
+    return value
 
 
 def _start_time(date: str, time: str) -> datetime | None:
@@ -214,6 +239,7 @@ def read_edf_header(path: str | Path) -> EdfHeader:
                 "the header is damaged",
             )
         annotation = label in _ANNOTATION_LABELS
+        ranges = dict.fromkeys(("physical_min", "physical_max", "digital_min", "digital_max"), 0.0)
         if not annotation:
             ranges = {
                 k: _number(fields[k][i], path, f"{k} of {label!r}", integer=k[0] == "d")
@@ -226,6 +252,15 @@ def read_edf_header(path: str | Path) -> EdfHeader:
                     f"({ranges['digital_min']:g}..{ranges['digital_max']:g})",
                     "the header is damaged; samples cannot be scaled",
                 )
+            low, high = _DIGITAL_LIMITS[sample_bytes]
+            if ranges["digital_min"] < low or ranges["digital_max"] > high:
+                raise FileFormatError(
+                    path,
+                    f"signal {label!r} has a digital range {ranges['digital_min']:g}.."
+                    f"{ranges['digital_max']:g} outside what {8 * sample_bytes}-bit "
+                    f"{kind[:3]} samples can hold ({low}..{high})",
+                    "the header is damaged; samples cannot be scaled",
+                )
             if ranges["physical_max"] == ranges["physical_min"]:
                 raise FileFormatError(
                     path,
@@ -233,9 +268,24 @@ def read_edf_header(path: str | Path) -> EdfHeader:
                     f"({ranges['physical_min']:g}..{ranges['physical_max']:g})",
                     "the header is damaged; samples cannot be scaled",
                 )
+        if record_duration == 0 and not annotation:
+            raise FileFormatError(
+                path,
+                f"record duration is 0 s but signal {label!r} holds samples, so it has no "
+                "sampling rate",
+                "the header is damaged (EDF+ allows 0-s records only in annotation-only files)",
+            )
         sfreq = n_samp / record_duration if record_duration > 0 else 0.0
         signals.append(
-            SignalHeader(label, fields["physical_dimension"][i], n_samp, sfreq, annotation)
+            SignalHeader(
+                label,
+                fields["physical_dimension"][i],
+                n_samp,
+                sfreq,
+                annotation,
+                (ranges["physical_min"], ranges["physical_max"]),
+                (int(ranges["digital_min"]), int(ranges["digital_max"])),
+            )
         )
     record_bytes = sample_bytes * sum(s.samples_per_record for s in signals)
     n_records = int(_number(text["n_records"], path, "number of records", integer=True))
@@ -245,6 +295,12 @@ def read_edf_header(path: str | Path) -> EdfHeader:
     if n_records < 0:
         raise FileFormatError(
             path, f"header says {n_records} data records", "the header is damaged"
+        )
+    if n_records == 0 and any(not s.is_annotation for s in signals):
+        raise FileFormatError(
+            path,
+            "header says 0 data records: the file holds no samples",
+            "the recording was not finished or the header is damaged; use the complete file",
         )
     if n_records > available:
         raise FileFormatError(

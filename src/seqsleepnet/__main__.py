@@ -1,0 +1,5 @@
+"""``python -m seqsleepnet``: the command line."""
+
+from seqsleepnet.cli import main
+
+main()

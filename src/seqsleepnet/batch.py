@@ -1,0 +1,180 @@
+"""Stage many PSG files and write their outputs: what ``seqsleepnet stage`` runs.
+
+One file's failure never stops the batch: it is reported with its message and
+the next file is staged. Each worker process loads its model once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from seqsleepnet.errors import FileFormatError, SeqSleepNetError
+from seqsleepnet.evaluation.metrics import compute_metrics
+from seqsleepnet.io.hypnogram import align_hypnogram, read_hypnogram
+from seqsleepnet.report.outputs import write_outputs
+from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
+
+__all__ = ["FileOutcome", "StageOptions", "find_psg_files", "stage_files"]
+
+log = logging.getLogger(__name__)
+
+PSG_SUFFIXES = (".edf", ".bdf")
+HYPNOGRAM_SUFFIXES = (".tsv", ".csv", ".txt", ".xml", ".edf")
+
+
+@dataclass(frozen=True)
+class StageOptions:
+    """How to stage each file of a batch."""
+
+    out: Path
+    model: Path | None = None  # None: the bundled model that fits the channels
+    backend: Backend = "torch"
+    eeg: str | None = None
+    eog: str | None = None
+    emg: str | None = None
+    true: Path | None = None  # expert hypnogram file, or a folder of them (matched by stem)
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file."""
+
+    psg: Path
+    error: str | None = None
+    outputs: dict[str, Path] = field(default_factory=dict)
+    epochs: int = 0
+    tst: float = 0.0  # minutes
+    efficiency: float = 0.0  # percent
+    agreement: float | None = None  # accuracy against the expert hypnogram, 0..1
+    kappa: float | None = None
+    bundled: bool = False
+
+
+def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
+    """Expand folders into their EDF/BDF files (sorted); keep files as given.
+
+    Raises
+    ------
+    FileFormatError
+        If an input does not exist, or a folder holds no EDF/BDF file.
+    """
+    files: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            found = sorted(
+                p
+                for p in item.iterdir()
+                if p.suffix.lower() in PSG_SUFFIXES
+                and not p.name.endswith((".annotations.edf", "Hypnogram.edf"))
+            )
+            if not found:
+                raise FileFormatError(item, "folder holds no .edf or .bdf file")
+            files.extend(found)
+        elif item.exists():
+            files.append(item)
+        else:
+            raise FileFormatError(item, "file not found", "check the path")
+    return files
+
+
+def _expert_file(psg: Path, true: Path) -> Path:
+    if true.is_file():
+        return true
+    for suffix in HYPNOGRAM_SUFFIXES:
+        for name in (f"{psg.stem}{suffix}", f"{psg.stem}-hypnogram{suffix}"):
+            if (true / name).is_file() and (true / name) != psg:
+                return true / name
+    raise FileFormatError(
+        true, f"no hypnogram named {psg.stem}.tsv/.csv/.txt/.xml/.edf for {psg.name}"
+    )
+
+
+_stagers: dict[tuple[Path, str], SleepStager] = {}  # per process: load each model once
+
+
+def _stager(checkpoint: Path, backend: Backend) -> SleepStager:
+    key = (checkpoint, backend)
+    if key not in _stagers:
+        _stagers[key] = SleepStager.from_checkpoint(checkpoint, backend=backend)
+    return _stagers[key]
+
+
+def stage_file(psg: Path, options: StageOptions) -> FileOutcome:
+    """Stage one file and write its outputs; errors become the outcome's message."""
+    outcome = FileOutcome(psg)
+    try:
+        checkpoint = options.model or bundled_model_for(
+            psg, eeg=options.eeg, eog=options.eog, emg=options.emg
+        )
+        outcome.bundled = options.model is None
+        result = _stager(checkpoint, options.backend).predict(
+            psg, eeg=options.eeg, eog=options.eog, emg=options.emg
+        )
+        true = None
+        if options.true is not None:
+            expert = read_hypnogram(_expert_file(psg, options.true))
+            true = align_hypnogram(expert, result.n_epochs, recording_start=result.start_time)
+            if (true >= 0).any():
+                metrics = compute_metrics(true, result.stages)
+                outcome.agreement, outcome.kappa = metrics.accuracy, metrics.kappa
+        outcome.outputs = write_outputs(result, options.out, true=true, demo_model=outcome.bundled)
+        stats = result.statistics()
+        outcome.epochs, outcome.tst, outcome.efficiency = (
+            result.n_epochs,
+            stats.tst,
+            stats.sleep_efficiency,
+        )
+    except (SeqSleepNetError, OSError) as error:
+        outcome.error = str(error).replace("\n", " ")
+    return outcome
+
+
+def stage_files(
+    files: Sequence[Path],
+    options: StageOptions,
+    *,
+    jobs: int = 1,
+    on_done: Callable[[FileOutcome], None] | None = None,
+) -> list[FileOutcome]:
+    """Stage every file, in ``jobs`` processes; ``on_done`` is called as each finishes."""
+    outcomes: list[FileOutcome] = []
+    results: Iterator[FileOutcome]
+    if jobs <= 1 or len(files) <= 1:
+        results = (stage_file(f, options) for f in files)
+        for outcome in results:
+            outcomes.append(outcome)
+            if on_done:
+                on_done(outcome)
+        return outcomes
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for outcome in pool.map(stage_file, files, [options] * len(files)):
+            outcomes.append(outcome)
+            if on_done:
+                on_done(outcome)
+    return outcomes
+
+
+def agreement_line(outcome: FileOutcome) -> str:
+    """One human-readable line about a staged file."""
+    if outcome.error:
+        return f"error: {outcome.error}"
+    line = (
+        f"{outcome.psg.name}: {outcome.epochs} epochs, TST {outcome.tst:.0f} min, "
+        f"efficiency {outcome.efficiency:.0f}%"
+    )
+    if outcome.agreement is not None:
+        line += (
+            f", agreement with expert {100 * outcome.agreement:.1f}% (kappa {outcome.kappa:.2f})"
+        )
+    return line
+
+
+def mean_or_none(values: list[float]) -> float | None:
+    """Mean of a list, None if empty."""
+    return float(np.mean(values)) if values else None

@@ -1,0 +1,116 @@
+"""Commands that stage nights: ``stage`` and ``export-onnx``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from seqsleepnet.batch import FileOutcome, StageOptions, agreement_line, find_psg_files, stage_files
+from seqsleepnet.cli._app import command
+from seqsleepnet.errors import ConfigError
+from seqsleepnet.models.checkpoint import load_checkpoint
+from seqsleepnet.models.seqsleepnet import SeqSleepNet
+from seqsleepnet.onnx_backend import OnnxParts
+from seqsleepnet.staging import DEMO_WARNING, Backend
+
+
+@command(
+    help=(
+        "Stage PSG files: write a hypnogram (.hypnogram.tsv), per-epoch probabilities "
+        "(.csv), EDF+ annotations (.annotations.edf), sleep statistics (.stats.json), a "
+        "picture (.png) and a report (.html) per file. Folders are expanded to their "
+        ".edf/.bdf files. A file that fails is reported and the batch goes on; the exit "
+        "status is 1 if any failed.\n\n"
+        "Without --model, the bundled demonstration model that fits the channels is used "
+        "(EEG+EOG+EMG, else EEG only); it was trained on synthetic data only.\n\n"
+        "Example: seqsleepnet stage night1.edf night2.edf --out results/ --true expert/"
+    )
+)
+def stage(
+    inputs: Annotated[list[Path], typer.Argument(help="PSG files or folders.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created).")],
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Checkpoint from 'seqsleepnet train'.")
+    ] = None,
+    eeg: Annotated[str | None, typer.Option("--eeg", help="EEG channel name.")] = None,
+    eog: Annotated[str | None, typer.Option("--eog", help="EOG channel name.")] = None,
+    emg: Annotated[str | None, typer.Option("--emg", help="EMG channel name.")] = None,
+    true: Annotated[
+        Path | None,
+        typer.Option(
+            "--true",
+            help="Expert hypnogram (one PSG) or folder of them named like the PSG files; "
+            "adds agreement and kappa to the report.",
+        ),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Files staged in parallel.")] = 1,
+    backend: Annotated[
+        str, typer.Option("--backend", help="Runtime: 'torch' or 'onnxruntime'.")
+    ] = "torch",
+) -> None:
+    if backend not in ("torch", "onnxruntime"):
+        raise ConfigError(f"--backend must be 'torch' or 'onnxruntime'; got {backend!r}")
+    files = find_psg_files(inputs)
+    if true is not None and true.is_file() and len(files) > 1:
+        raise ConfigError(
+            "--true names one hypnogram file but several PSG files are staged; "
+            "give a folder of hypnograms named like the PSG files"
+        )
+    if model is None:
+        typer.echo(f"note: {DEMO_WARNING}", err=True)
+    runtime: Backend = "onnxruntime" if backend == "onnxruntime" else "torch"
+    options = StageOptions(out, model, runtime, eeg, eog, emg, true)
+    failed: list[FileOutcome] = []
+    with Progress(
+        TextColumn("[bold]staging"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as progress:
+        task = progress.add_task("staging", total=len(files))
+
+        def report(outcome: FileOutcome) -> None:
+            progress.advance(task)
+            if outcome.error:
+                failed.append(outcome)
+                typer.echo(f"error: {outcome.error}", err=True)
+            else:
+                typer.echo(agreement_line(outcome))
+
+        stage_files(files, options, jobs=jobs, on_done=report)
+    done = len(files) - len(failed)
+    typer.echo(
+        f"staged {done} of {len(files)} file(s) into {out}"
+        + (f"; {len(failed)} failed: {', '.join(o.psg.name for o in failed)}" if failed else "")
+    )
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@command(
+    name="export-onnx",
+    help=(
+        "Export a SeqSleepNet checkpoint to ONNX for onnxruntime: the epoch encoder "
+        "(encoder.onnx) and the sequence classifier (classifier.onnx), both with a dynamic "
+        "batch axis, into a folder.\n\n"
+        "Example: seqsleepnet export-onnx --model run/best.pt --out onnx/"
+    ),
+)
+def export_onnx_command(
+    model: Annotated[Path, typer.Option("--model", "-m", help="Checkpoint to export.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created).")],
+) -> None:
+    network, _ = load_checkpoint(model)
+    if not isinstance(network, SeqSleepNet):
+        raise ConfigError(
+            f"{model}: ONNX export supports SeqSleepNet checkpoints, not {network.name}"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    OnnxParts.export(network, out)
+    typer.echo(f"wrote {out / 'encoder.onnx'} and {out / 'classifier.onnx'}")

@@ -1,0 +1,81 @@
+"""``seqsleepnet synth`` and ``seqsleepnet cohort``: write synthetic PSG as EDF files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from seqsleepnet.cli._app import command
+from seqsleepnet.data.synthetic import build_cohort, packaged_hypnograms, write_synthetic_night
+from seqsleepnet.data.synthetic.layouts import LAYOUTS
+from seqsleepnet.errors import ConfigError
+from seqsleepnet.io.hypnogram import read_hypnogram, trim_to_bed
+
+__all__ = ["cohort", "synth"]
+
+_LAYOUT_HELP = f"Dataset layout: {', '.join(LAYOUTS)}."
+
+_SYNTH_HELP = """Generate a synthetic night (EEG, EOG, chin EMG) that follows a hypnogram, and
+write it as a PSG EDF plus a hypnogram file in a dataset's layout (channel names, rates,
+file names). Prints the two paths.
+
+Example:
+
+    seqsleepnet synth --hypnogram SC4001EC-Hypnogram.edf --out synth/ --layout mass --seed 3
+"""
+
+_COHORT_HELP = """Write a synthetic cohort: one night per packaged Sleep-EDF hypnogram (39 nights,
+20 subjects; a subject's nights share one synthetic sleeper), trimmed to the in-bed period.
+
+Example:
+
+    seqsleepnet cohort --out cohort/ --layout sleep-edf --seed 0
+"""
+
+
+def _check_layout(layout: str) -> None:
+    if layout not in LAYOUTS:
+        raise ConfigError(f"--layout {layout!r} is not known; choose one of {list(LAYOUTS)}")
+
+
+@command(name="synth", help=_SYNTH_HELP)
+def synth(
+    hypnogram: Annotated[Path, typer.Option("--hypnogram", help="Hypnogram file to follow.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    layout: Annotated[str, typer.Option("--layout", help=_LAYOUT_HELP)] = "sleep-edf",
+    subject: Annotated[int, typer.Option("--subject", help="Subject number (0-99).")] = 0,
+    night: Annotated[int, typer.Option("--night", help="Night number (1-9).")] = 1,
+    in_bed: Annotated[
+        bool, typer.Option("--in-bed", help="Keep 30 min before/after the sleep period only.")
+    ] = False,
+) -> None:
+    """Write one synthetic night."""
+    _check_layout(layout)
+    hyp = read_hypnogram(hypnogram)
+    if in_bed:
+        hyp = trim_to_bed(hyp, 30.0)
+    files = write_synthetic_night(hyp, out, layout=layout, seed=seed, subject=subject,
+                                  night=night)
+    typer.echo(str(files.psg))
+    typer.echo(str(files.hypnogram))
+
+
+@command(name="cohort", help=_COHORT_HELP)
+def cohort(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    layout: Annotated[str, typer.Option("--layout", help=_LAYOUT_HELP)] = "sleep-edf",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    hypnograms: Annotated[
+        Path | None,
+        typer.Option("--hypnograms", help="Folder of SC4ssNEx-Hypnogram.edf files "
+                     "(default: the packaged ones)."),
+    ] = None,
+) -> None:
+    """Write the synthetic cohort."""
+    _check_layout(layout)
+    written = build_cohort(hypnograms or packaged_hypnograms(), out, layout=layout, seed=seed)
+    for files in written:
+        typer.echo(f"{files.psg}\t{files.hypnogram}")

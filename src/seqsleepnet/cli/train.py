@@ -1,0 +1,249 @@
+"""``seqsleepnet train``, ``cv``, ``cv-summary`` and ``evaluate``: training and scoring."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from seqsleepnet.cli._app import command
+from seqsleepnet.errors import ConfigError
+
+__all__ = ["cv", "cv_summary", "evaluate", "train"]
+
+logger = logging.getLogger(__name__)
+
+Epochs = Annotated[int, typer.Option("--epochs", help="Passes over the training windows.")]
+BatchSize = Annotated[int, typer.Option("--batch-size", help="Sequences per step (all processes).")]
+SeqLen = Annotated[int, typer.Option("--seq-len", "-L", help="Epochs per sequence L.")]
+Lr = Annotated[float, typer.Option("--lr", help="Adam learning rate.")]
+L2 = Annotated[float, typer.Option("--l2", help="L2 weight (all weights but the filterbank).")]
+EvalEvery = Annotated[int, typer.Option("--eval-every", help="Steps between validations.")]
+MaxSteps = Annotated[int | None, typer.Option("--max-steps", help="Stop after this many steps.")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed of weights, shuffling and dropout.")]
+Device = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
+Precision = Annotated[
+    str, typer.Option("--precision", help="auto, fp32, bf16 or fp16 (autocast on CUDA only).")
+]
+Cell = Annotated[str | None, typer.Option("--cell", help="Recurrent cell: gru, bn-gru, bn-lstm.")]
+ModelSet = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Model config override KEY=VALUE (repeatable), e.g. dropout=0.1."),
+]
+Threads = Annotated[int | None, typer.Option("--threads", help="Torch CPU threads per process.")]
+ModelName = Annotated[
+    str, typer.Option("--model", "-m", help="seqsleepnet, arnn, multitask-arnn or deepsleepnet.")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def _model_config(cell: str | None, settings: list[str] | None) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    for item in settings or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set dropout=0.1")
+        try:
+            config[key.strip()] = json.loads(raw)
+        except ValueError:
+            config[key.strip()] = raw
+    if cell is not None:
+        config["cell"] = cell
+    return config
+
+
+def _json_metrics(metrics: Any) -> str:
+    return json.dumps(metrics.to_dict())
+
+
+_TRAIN_HELP = """Train a model on a prepared dataset with the paper's protocol (Adam 1e-4,
+batch 32, L=20, 10 epochs, validation every 100 steps, best step kept as RUN/best.pt).
+Under 'torchrun --nproc_per_node N' the same command trains with DistributedDataParallel.
+
+Example:
+
+    seqsleepnet train --data cache/ --model seqsleepnet --out runs/ssn --val-subjects 2
+
+    seqsleepnet train --resume runs/ssn
+"""
+
+
+@command(name="train", help=_TRAIN_HELP)
+def train(
+    data: Annotated[
+        Path | None, typer.Option("--data", "-d", help="Prepared cache folder.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Run folder to create.")] = None,
+    resume: Annotated[
+        Path | None, typer.Option("--resume", help="Continue the run in this folder.")
+    ] = None,
+    model: ModelName = "seqsleepnet",
+    val_subjects: Annotated[
+        str | None,
+        typer.Option(
+            "--val-subjects",
+            help="Validation subjects: a number (picked with the seed) or ids 'S01,S02'; "
+            "0 for none. Default: 5% of the subjects, at least 1.",
+        ),
+    ] = None,
+    epochs: Epochs = 10,
+    batch_size: BatchSize = 32,
+    seq_len: SeqLen = 20,
+    lr: Lr = 1e-4,
+    l2: L2 = 1e-3,
+    eval_every: EvalEvery = 100,
+    max_steps: MaxSteps = None,
+    seed: Seed = 0,
+    device: Device = "auto",
+    precision: Precision = "auto",
+    cell: Cell = None,
+    settings: ModelSet = None,
+    threads: Threads = None,
+    quiet: Quiet = False,
+) -> None:
+    """Train one model."""
+    from seqsleepnet.data.cache import load_manifest
+    from seqsleepnet.training.config import TrainConfig
+    from seqsleepnet.training.loop import train as run_training
+    from seqsleepnet.training.selection import pick_subjects, subjects_of
+
+    if resume is not None:
+        result = run_training(TrainConfig.load(resume), resume, resume=True, progress=not quiet)
+    else:
+        if data is None or out is None:
+            raise ConfigError("give --data CACHE and --out RUN (or --resume RUN)")
+        subjects = subjects_of(load_manifest(data)[0])
+        if val_subjects is None:
+            chosen = pick_subjects(subjects, max(1, round(len(subjects) / 20)), seed)
+        elif val_subjects.strip().isdigit():
+            chosen = pick_subjects(subjects, int(val_subjects), seed)
+        else:
+            chosen = [s.strip() for s in val_subjects.split(",") if s.strip()]
+        config = TrainConfig(
+            data=str(data), model=model, model_config=_model_config(cell, settings),
+            seq_len=seq_len, batch_size=batch_size, epochs=epochs, lr=lr, l2_weight=l2,
+            eval_every=eval_every, max_steps=max_steps, val_subjects=chosen, seed=seed,
+            device=device, precision=precision, threads=threads,  # type: ignore[arg-type]
+        )
+        result = run_training(config, out, progress=not quiet)
+    if os.environ.get("RANK", "0") != "0":
+        return  # under torchrun only rank 0 reports
+    accuracy = "n/a" if result.best_accuracy is None else f"{result.best_accuracy:.4f}"
+    typer.echo(
+        f"{result.steps} steps; best step {result.best_step} (validation accuracy "
+        f"{accuracy}) -> {result.run / 'best.pt'}"
+    )
+
+
+_CV_HELP = """Subject-wise cross-validation: K folds of test, validation and training subjects
+(both nights of a subject together), written to CV/folds.json. Without --fold all folds run
+one after another; --fold k runs one (folds can run on different machines). Each fold writes
+CV/fold-k/run/ and CV/fold-k/predictions.npz; pool them with 'seqsleepnet cv-summary CV'.
+
+Example:
+
+    seqsleepnet cv --data cache/ --folds 20 --out cv/ --fold 3
+"""
+
+
+@command(name="cv", help=_CV_HELP)
+def cv(
+    data: Annotated[Path, typer.Option("--data", "-d", help="Prepared cache folder.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Cross-validation folder.")],
+    folds: Annotated[int, typer.Option("--folds", "-k", help="Number of folds K.")] = 20,
+    fold: Annotated[int | None, typer.Option("--fold", help="Run only fold k (0..K-1).")] = None,
+    val_subjects: Annotated[
+        int, typer.Option("--val-subjects", help="Validation subjects per fold.")
+    ] = 1,
+    model: ModelName = "seqsleepnet",
+    epochs: Epochs = 10,
+    batch_size: BatchSize = 32,
+    seq_len: SeqLen = 20,
+    lr: Lr = 1e-4,
+    l2: L2 = 1e-3,
+    eval_every: EvalEvery = 100,
+    max_steps: MaxSteps = None,
+    seed: Seed = 0,
+    device: Device = "auto",
+    precision: Precision = "auto",
+    cell: Cell = None,
+    settings: ModelSet = None,
+    threads: Threads = None,
+    quiet: Quiet = False,
+) -> None:
+    """Run cross-validation folds."""
+    from seqsleepnet.training.config import TrainConfig
+    from seqsleepnet.training.cross_validation import prepare_folds, run_fold
+
+    fold_list = prepare_folds(out, data, folds, val_subjects, seed)
+    base = TrainConfig(
+        data=str(data), model=model, model_config=_model_config(cell, settings),
+        seq_len=seq_len, batch_size=batch_size, epochs=epochs, lr=lr, l2_weight=l2,
+        eval_every=eval_every, max_steps=max_steps, seed=seed, device=device,  # type: ignore[arg-type]
+        precision=precision, threads=threads,  # type: ignore[arg-type]
+    )
+    indices = [f.index for f in fold_list] if fold is None else [fold]
+    for index in indices:
+        target = run_fold(out, index, base, progress=not quiet)
+        typer.echo(f"fold {index}: {target}")
+
+
+@command(
+    name="cv-summary",
+    help=(
+        "Pool the test predictions of all folds of a cross-validation folder: writes "
+        "metrics.json, summary.md (printed), confusion.png and per_subject.tsv.\n\n"
+        "Example: seqsleepnet cv-summary cv/ --json"
+    ),
+)
+def cv_summary(
+    folder: Annotated[Path, typer.Argument(help="Cross-validation folder.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Summarise cross-validation folds."""
+    from seqsleepnet.training.cv_summary import summarize_cv
+
+    summary = summarize_cv(folder)
+    typer.echo(_json_metrics(summary.metrics) if as_json else summary.table.rstrip())
+
+
+@command(
+    name="evaluate",
+    help=(
+        "Compare predicted with true hypnograms (files, or folders paired by file stem; any "
+        "format 'seqsleepnet hypnogram' reads). Epochs are matched by onset and only the "
+        "overlap is compared; unscored epochs are left out.\n\n"
+        "Example: seqsleepnet evaluate --true SC4001EC-Hypnogram.edf "
+        "--pred SC4001.hypnogram.tsv --json"
+    ),
+)
+def evaluate(
+    true: Annotated[Path, typer.Option("--true", "-t", help="True hypnogram file or folder.")],
+    pred: Annotated[Path, typer.Option("--pred", "-p", help="Predicted hypnogram file or folder.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Score predicted hypnograms against true ones."""
+    from seqsleepnet.evaluation.compare import compare_files
+    from seqsleepnet.evaluation.metrics import markdown_table
+
+    pooled, nights = compare_files(true, pred)
+    if as_json:
+        typer.echo(_json_metrics(pooled))
+        return
+    for night in nights:
+        typer.echo(
+            f"{night.pred_file.name}: {night.compared} epochs compared "
+            f"(true {night.true_epochs}, predicted {night.pred_epochs}), "
+            f"accuracy {night.metrics.accuracy:.3f}"
+        )
+    typer.echo(markdown_table({f"{len(nights)} night(s)": pooled}).rstrip())
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m seqsleepnet.cli.train ...`
+    from seqsleepnet.cli._app import app
+
+    app()

@@ -1,0 +1,1 @@
+"""Data for training and evaluation: synthetic PSG and dataset helpers."""

@@ -1,0 +1,59 @@
+"""Dataset sources: find the PSG/hypnogram pairs of a dataset folder.
+
+Each source knows one dataset's file naming and lists
+:class:`RecordingSpec` objects; :func:`get_source` picks one by name
+(``folder``, ``sleep-edf``, ``mass``, ``shhs``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seqsleepnet.data.sources.base import DatasetSource, RecordingSpec, SourceListing
+from seqsleepnet.data.sources.folder import FolderSource
+from seqsleepnet.data.sources.mass import MassSource
+from seqsleepnet.data.sources.shhs import ShhsSource
+from seqsleepnet.data.sources.sleep_edf import SleepEdfSource, download_sleep_edf
+from seqsleepnet.errors import ConfigError
+
+__all__ = [
+    "SOURCES",
+    "DatasetSource",
+    "FolderSource",
+    "MassSource",
+    "RecordingSpec",
+    "ShhsSource",
+    "SleepEdfSource",
+    "SourceListing",
+    "download_sleep_edf",
+    "get_source",
+]
+
+SOURCES: dict[str, type[DatasetSource]] = {
+    cls.name: cls for cls in (FolderSource, SleepEdfSource, MassSource, ShhsSource)
+}
+"""Source classes by name."""
+
+
+def get_source(name: str, **options: Any) -> DatasetSource:
+    """Create the source called ``name``.
+
+    Parameters
+    ----------
+    name : {"folder", "sleep-edf", "mass", "shhs"}
+        Dataset naming (case-insensitive; ``sleep_edf`` is accepted).
+    **options
+        Source options, e.g. ``pattern=`` for ``folder``.
+
+    Raises
+    ------
+    ConfigError
+        If the name is unknown or the source takes no such option.
+    """
+    key = name.strip().lower().replace("_", "-")
+    if key not in SOURCES:
+        raise ConfigError(f"source must be one of {sorted(SOURCES)}, got {name!r}")
+    try:
+        return SOURCES[key](**options)
+    except TypeError as error:
+        raise ConfigError(f"source '{key}' does not take options {sorted(options)}") from error

@@ -1,0 +1,178 @@
+"""Any folder of PSG files and hypnograms, paired by name or listed in a CSV manifest.
+
+Pairing by name (the default): every ``<stem>.edf`` / ``<stem>.bdf`` below
+the folder is paired with the first existing file, in the PSG's folder, of
+
+    <stem>.tsv  <stem>.csv  <stem>.txt  <stem>.xml
+    <stem>-hypnogram.{edf,tsv,csv,txt,xml}
+
+(case-insensitive). A custom ``pattern`` replaces that list: a glob relative
+to the PSG's folder in which ``{stem}`` stands for the PSG's stem, e.g.
+``"{stem}.scores.csv"`` or ``"../hypnograms/{stem}*.xml"``; it must match
+exactly one file. Recording id and subject are the PSG stem, night 1.
+
+CSV manifest: when the input is a ``.csv`` file, it lists the recordings in
+columns ``psg,hypnogram,subject`` and optionally ``night`` (default 1) and
+``recording`` (default: the PSG stem). Relative paths are relative to the
+manifest's folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+from pathlib import Path
+from typing import ClassVar
+
+from seqsleepnet.data.sources.base import DatasetSource, RecordingSpec, SourceListing, files_under
+from seqsleepnet.errors import ConfigError, FileFormatError
+
+__all__ = ["DEFAULT_PATTERNS", "FolderSource"]
+
+PSG_SUFFIXES = (".edf", ".bdf")
+DEFAULT_PATTERNS: tuple[str, ...] = (
+    "{stem}.tsv",
+    "{stem}.csv",
+    "{stem}.txt",
+    "{stem}.xml",
+    *(f"{{stem}}-hypnogram.{ext}" for ext in ("edf", "tsv", "csv", "txt", "xml")),
+)
+"""Hypnogram names tried for a PSG ``<stem>.edf``, in order."""
+
+_HYPNOGRAM_SUFFIX = "-hypnogram"
+_REQUIRED_COLUMNS = ("psg", "hypnogram", "subject")
+
+
+class FolderSource(DatasetSource):
+    """PSG/hypnogram pairs by file name, or from a CSV manifest.
+
+    Parameters
+    ----------
+    pattern : str, optional
+        Hypnogram name template with ``{stem}`` (glob syntax), relative to
+        the PSG's folder; :data:`DEFAULT_PATTERNS` when omitted.
+
+    Raises
+    ------
+    ConfigError
+        If ``pattern`` lacks ``{stem}``.
+    """
+
+    name: ClassVar[str] = "folder"
+    in_bed_default: ClassVar[bool] = False
+
+    def __init__(self, pattern: str | None = None) -> None:
+        if pattern is not None and "{stem}" not in pattern:
+            raise ConfigError(
+                f"hypnogram pattern must contain '{{stem}}' (e.g. '{{stem}}.scores.csv'), "
+                f"got {pattern!r}"
+            )
+        self.pattern = pattern
+
+    def describe(self) -> str:
+        """Expected naming."""
+        if self.pattern:
+            return f"<stem>.edf + {self.pattern.replace('{stem}', '<stem>')}"
+        return "<stem>.edf + <stem>.tsv|csv|txt|xml or <stem>-hypnogram.*"
+
+    def scan(self, input_dir: Path) -> SourceListing:
+        """Pair the files below ``input_dir``, or read it as a CSV manifest."""
+        if input_dir.is_file():
+            if input_dir.suffix.lower() != ".csv":
+                raise FileFormatError(
+                    input_dir,
+                    "the folder source takes a folder or a .csv manifest",
+                    "give a folder, or a CSV with columns psg,hypnogram,subject[,night]",
+                )
+            return SourceListing(read_manifest_csv(input_dir))
+        files = files_under(input_dir, recursive=True)
+        lookup = {str(p).lower(): p for p in files}
+        psgs = [
+            p
+            for p in files
+            if p.suffix.lower() in PSG_SUFFIXES and not p.stem.lower().endswith(_HYPNOGRAM_SUFFIX)
+        ]
+        specs, unpaired, used = [], [], set()
+        for psg in psgs:
+            hypnogram = self._find_hypnogram(psg, lookup)
+            if hypnogram is None:
+                unpaired.append(psg)
+                continue
+            used.add(hypnogram)
+            specs.append(RecordingSpec(psg.stem, psg.stem, 1, psg, hypnogram))
+        unpaired += [
+            p for p in files if p.stem.lower().endswith(_HYPNOGRAM_SUFFIX) and p not in used
+        ]
+        return SourceListing(specs, unpaired)
+
+    def _find_hypnogram(self, psg: Path, lookup: dict[str, Path]) -> Path | None:
+        if self.pattern is not None:
+            found = sorted(
+                p.resolve()
+                for p in psg.parent.glob(self.pattern.format(stem=glob.escape(psg.stem)))
+                if p.is_file() and p != psg
+            )
+            if len(found) > 1:
+                names = ", ".join(p.name for p in found)
+                raise FileFormatError(
+                    psg,
+                    f"hypnogram pattern {self.pattern!r} matches {len(found)} files ({names})",
+                    "make the pattern specific to one file per PSG",
+                )
+            return found[0] if found else None
+        for template in DEFAULT_PATTERNS:
+            candidate = psg.parent / template.format(stem=psg.stem)
+            match = lookup.get(str(candidate).lower())
+            if match is not None and match != psg:
+                return match
+        return None
+
+
+def read_manifest_csv(path: Path) -> list[RecordingSpec]:
+    """Recordings listed in a CSV manifest (see the module docstring).
+
+    Raises
+    ------
+    FileFormatError
+        Missing columns, a bad night number, or a listed file that does not exist.
+    """
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+            columns = [c.strip().lower() for c in (rows[0].keys() if rows else [])]
+    except (OSError, UnicodeError, csv.Error) as error:
+        raise FileFormatError(path, f"cannot read the CSV manifest ({error})") from error
+    missing = [c for c in _REQUIRED_COLUMNS if c not in columns]
+    if not rows or missing:
+        raise FileFormatError(
+            path,
+            f"CSV manifest lacks column(s) {missing or list(_REQUIRED_COLUMNS)} or rows",
+            "write a header 'psg,hypnogram,subject[,night][,recording]' and one row per recording",
+        )
+    specs = []
+    for line, raw in enumerate(rows, start=2):
+        row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
+        files = {}
+        for column in ("psg", "hypnogram"):
+            file = path.parent / row[column]
+            if not row[column] or not file.is_file():
+                raise FileFormatError(
+                    path, f"line {line}: {column} file '{row[column]}' not found",
+                    "fix the path (relative paths start at the manifest's folder)",
+                )
+            files[column] = file
+        try:
+            night = int(row.get("night") or 1)
+        except ValueError:
+            night = 0
+        if night < 1:
+            raise FileFormatError(
+                path, f"line {line}: night must be a whole number >= 1, got {row.get('night')!r}"
+            )
+        if not row["subject"]:
+            raise FileFormatError(path, f"line {line}: empty subject", "give every row a subject")
+        recording = row.get("recording") or files["psg"].stem
+        specs.append(
+            RecordingSpec(recording, row["subject"], night, files["psg"], files["hypnogram"])
+        )
+    return specs

@@ -1,0 +1,55 @@
+"""SHHS (Sleep Heart Health Study, distributed by the NSRR).
+
+File naming: ``shhs1-2000ss.edf`` with its NSRR XML annotations
+``shhs1-2000ss-nsrr.xml``, anywhere below the input folder, so the NSRR
+layout (``polysomnography/edfs/shhs1/`` and
+``polysomnography/annotations-events-nsrr/shhs1/``) works as downloaded.
+Recording id: the file stem (``shhs1-200001``); subject: the number
+(``200001``), shared by a participant's two visits; night: 1 for ``shhs1``,
+2 for ``shhs2``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import ClassVar
+
+from seqsleepnet.data.sources.base import (
+    DatasetSource,
+    RecordingSpec,
+    SourceListing,
+    files_under,
+    pair_by_key,
+)
+
+__all__ = ["ShhsSource"]
+
+_PSG = re.compile(r"(?P<key>shhs(?P<visit>[12])-(?P<subject>\d+))\.edf", re.IGNORECASE)
+_HYPNOGRAM = re.compile(r"(?P<key>shhs[12]-\d+)-nsrr\.xml", re.IGNORECASE)
+
+
+class ShhsSource(DatasetSource):
+    """Pairs ``shhsV-NNNNNN.edf`` with ``shhsV-NNNNNN-nsrr.xml`` (recursive)."""
+
+    name: ClassVar[str] = "shhs"
+    in_bed_default: ClassVar[bool] = False
+
+    def scan(self, input_dir: Path) -> SourceListing:
+        """Pair the SHHS files under ``input_dir``."""
+        pairs, unpaired = pair_by_key(files_under(input_dir, recursive=True), _PSG, _HYPNOGRAM)
+        specs = [
+            RecordingSpec(
+                recording=match.group("key").lower(),
+                subject=match.group("subject"),
+                night=int(match.group("visit")),
+                psg=psg,
+                hypnogram=hypnogram,
+            )
+            for match, psg, hypnogram in pairs
+        ]
+        return SourceListing(specs, unpaired)
+
+    def describe(self) -> str:
+        """Expected naming."""
+        return "shhs1-2000ss.edf + shhs1-2000ss-nsrr.xml"

@@ -1,0 +1,114 @@
+"""A synthetic cohort: one synthetic sleeper per real Sleep-EDF hypnogram.
+
+Each real expert hypnogram (``SC4ssNEx-Hypnogram.edf``) drives one synthetic
+night; both nights of a Sleep-EDF subject ``ss`` share one
+:class:`SubjectProfile`, so subject-wise splits behave as with real data.
+Nights are generated and written one at a time (one night in memory).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from importlib import resources
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from seqsleepnet.data.synthetic.files import SyntheticFiles, write_synthetic_night
+from seqsleepnet.data.synthetic.profile import SubjectProfile, subject_rng
+from seqsleepnet.errors import FileFormatError
+from seqsleepnet.io.hypnogram import read_hypnogram, trim_to_bed
+
+__all__ = ["build_cohort", "packaged_hypnograms", "sleep_edf_identity"]
+
+logger = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^SC4(\d\d)(\d)E.-Hypnogram\.edf$", re.IGNORECASE)
+
+
+def packaged_hypnograms() -> Path:
+    """Folder of the 39 real Sleep-EDF hypnograms shipped with the package."""
+    return Path(str(resources.files("seqsleepnet") / "resources" / "hypnograms"))
+
+
+def sleep_edf_identity(path: str | Path) -> tuple[int, int]:
+    """Subject and night of a Sleep-EDF hypnogram file name ``SC4ssNEx-Hypnogram.edf``.
+
+    Raises
+    ------
+    FileFormatError
+        If the name does not follow the Sleep-EDF scheme.
+    """
+    match = _NAME.match(Path(path).name)
+    if match is None:
+        raise FileFormatError(path, "is not named like a Sleep-EDF hypnogram",
+                              "expected SC4ssNEx-Hypnogram.edf (ss subject, N night)")
+    return int(match.group(1)), int(match.group(2))
+
+
+def build_cohort(
+    hypnogram_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    layout: str = "sleep-edf",
+    seed: int = 0,
+    in_bed: bool = True,
+    fs: float = 256.0,
+    progress: bool = True,
+) -> list[SyntheticFiles]:
+    """Write one synthetic night per Sleep-EDF hypnogram in ``hypnogram_dir``.
+
+    Parameters
+    ----------
+    hypnogram_dir : str or Path
+        Folder with ``SC4ssNEx-Hypnogram.edf`` files (e.g.
+        :func:`packaged_hypnograms`).
+    out_dir : str or Path
+        Output folder (created if missing).
+    layout : {"sleep-edf", "mass", "shhs", "aasm"}
+        Dataset layout of the written files.
+    seed : int
+        Base seed; subject ``ss`` gets the profile drawn from ``(seed, ss)``.
+    in_bed : bool
+        Keep only 30 min of wake before the first and after the last sleep
+        epoch (the usual cut of the day-long Sleep-EDF recordings).
+    fs : float
+        Generator base rate in Hz.
+    progress : bool
+        Show a progress bar on the terminal.
+
+    Returns
+    -------
+    list of SyntheticFiles
+        In file-name order.
+
+    Raises
+    ------
+    FileFormatError
+        If the folder is missing or holds no Sleep-EDF hypnogram.
+    """
+    folder = Path(hypnogram_dir)
+    if not folder.is_dir():
+        raise FileFormatError(folder, "is not a folder", "give the folder of the hypnograms")
+    paths = sorted(p for p in folder.iterdir() if _NAME.match(p.name))
+    if not paths:
+        raise FileFormatError(folder, "holds no SC4ssNEx-Hypnogram.edf file",
+                              "point to the Sleep-EDF hypnograms")
+    written: list[SyntheticFiles] = []
+    profiles: dict[int, SubjectProfile] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), disable=not progress, transient=True) as bar:
+        task = bar.add_task("synthetic cohort", total=len(paths))
+        for path in paths:
+            subject, night = sleep_edf_identity(path)
+            profile = profiles.setdefault(subject, SubjectProfile.draw(subject_rng(seed, subject)))
+            hypnogram = read_hypnogram(path)
+            if in_bed:
+                hypnogram = trim_to_bed(hypnogram, 30.0)
+            files = write_synthetic_night(hypnogram, out_dir, layout=layout, seed=seed,
+                                          profile=profile, subject=subject, night=night, fs=fs)
+            logger.info("%s -> %s", path.name, files.psg.name)
+            written.append(files)
+            bar.advance(task)
+    return written

@@ -1,0 +1,175 @@
+"""A one-file HTML report of a staged night that opens offline (no CDN, images inline)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+from matplotlib.figure import Figure
+
+from seqsleepnet import __version__
+from seqsleepnet.evaluation.metrics import compute_metrics
+from seqsleepnet.report.plots import plot_attention, plot_hypnogram
+from seqsleepnet.result import StagingResult
+from seqsleepnet.stages import STAGE_NAMES
+
+__all__ = ["render_report"]
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;
+max-width:1100px;color:#222;line-height:1.4;padding:0 1em}
+h1{font-size:1.6em;margin-bottom:.2em}
+h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5em 0}td,th{padding:.25em .8em;border-bottom:1px solid #eee;
+text-align:right}th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}
+img{max-width:100%}.note{background:#fff6e0;border-left:4px solid #f2b134;padding:.6em 1em}
+.muted{color:#777;font-size:.9em}.grid{display:flex;gap:2em;flex-wrap:wrap}
+"""
+
+
+def _png(fig: Figure) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="figure" src="data:image/png;base64,{data}">'
+
+
+def _clock(result: StagingResult, seconds: float) -> str:
+    if result.start_time is None:
+        return f"{seconds / 3600:.2f} h"
+    moment = datetime.fromtimestamp(result.start_time.timestamp() + seconds)
+    return moment.strftime("%H:%M")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _minutes(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} min"
+
+
+def _statistics(result: StagingResult) -> str:
+    s = result.statistics()
+    overview = _table(
+        ["measure", "value"],
+        [
+            ["Time in bed (TIB)", _minutes(s.tib)],
+            ["Total sleep time (TST)", _minutes(s.tst)],
+            ["Sleep efficiency", f"{s.sleep_efficiency:.1f} %"],
+            ["Sleep onset latency", _minutes(s.sleep_onset_latency)],
+            ["REM latency", _minutes(s.rem_latency)],
+            ["Wake after sleep onset (WASO)", _minutes(s.waso)],
+            ["Awakenings", str(s.awakenings)],
+            ["Stage transitions", str(s.transitions)],
+        ],
+    )
+    stages = _table(
+        ["stage", "minutes", "% (W: of TIB, others: of TST)"],
+        [[n, f"{s.minutes[n]:.1f}", f"{s.percent[n]:.1f}"] for n in STAGE_NAMES],
+    )
+    return f'<div class="grid"><div>{overview}</div><div>{stages}</div></div>'
+
+
+def _agreement(result: StagingResult, true: npt.NDArray[np.int8]) -> str:
+    metrics = compute_metrics(true, result.stages)
+    onset = float(result.onsets[0]) if result.n_epochs else 0.0
+    side_by_side = Figure(figsize=(11, 4.4), layout="constrained")
+    top, bottom = side_by_side.subplots(2, 1, sharex=True)
+    plot_hypnogram(true, onset=onset, ax=top, title="expert")
+    plot_hypnogram(result.stages, onset=onset, ax=bottom, title="predicted")
+    top.set_xlabel("")
+    per_stage = _table(
+        ["stage", "F1", "sensitivity", "precision"],
+        [
+            [n, f"{v['f1']:.3f}", f"{v['recall']:.3f}", f"{v['precision']:.3f}"]
+            for n, v in metrics.per_stage.items()
+        ],
+    )
+    return (
+        f"<h2>Agreement with the expert hypnogram</h2><p>Accuracy "
+        f"<b>{100 * metrics.accuracy:.1f} %</b>, Cohen's kappa <b>{metrics.kappa:.3f}</b>, "
+        f"macro F1 {100 * metrics.macro_f1:.1f} % over {metrics.epochs} scored epochs.</p>"
+        f"{_png(side_by_side)}{per_stage}"
+    )
+
+
+def render_report(
+    result: StagingResult,
+    *,
+    true: npt.NDArray[np.int8] | None = None,
+    demo_model: bool = False,
+    confidence_threshold: float = 0.6,
+) -> str:
+    """Render the report of one staged night as a self-contained HTML page.
+
+    Parameters
+    ----------
+    result : StagingResult
+    true : ndarray of int8, shape (E,), optional
+        Expert stages aligned with ``result`` (-1 unscored) for an agreement section.
+    demo_model : bool
+        Add the notice that the model is a demonstration model.
+    confidence_threshold : float
+        Periods of at least 2 minutes below it are listed.
+
+    Returns
+    -------
+    str
+        HTML with inline CSS and base64 PNG images only.
+    """
+    name = html.escape(result.name)
+    notice = (
+        '<p class="note">Staged by a <b>demonstration model trained on synthetic PSG</b>; it is '
+        "not validated on real recordings. Do not use these stages for clinical decisions.</p>"
+        if demo_model
+        else ""
+    )
+    periods = result.low_confidence_periods(confidence_threshold)
+    low = (
+        _table(
+            ["from", "to", "mean confidence"],
+            [
+                [_clock(result, p.start), _clock(result, p.end), f"{p.mean_confidence:.2f}"]
+                for p in periods
+            ],
+        )
+        if periods
+        else f"<p>No period of 2 minutes or more below {confidence_threshold:.0%} confidence.</p>"
+    )
+    attention = (
+        "<h2>Attention over the epoch (paper Fig. 4)</h2>"
+        f"{_png(plot_attention(result.attention, result.stages))}"
+        '<p class="muted">Mean weight the epoch encoder gives each 2-s frame, per predicted '
+        "stage; a flat line is uniform attention.</p>"
+        if result.attention is not None
+        else ""
+    )
+    channels = ", ".join(
+        f"{r.upper()}: {c}" for r, c in zip(result.roles, result.channels, strict=True)
+    )
+    agreement = _agreement(result, true) if true is not None else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Sleep staging report: {name}</title>
+<style>{_STYLE}</style></head><body>
+<h1>Sleep staging report: {name}</h1>
+<p class="muted">{result.n_epochs} epochs of {result.epoch_length:g} s ·
+channels {html.escape(channels)} · model {html.escape(result.model)} · seqsleepnet {__version__}</p>
+{notice}
+<h2>Hypnogram and stage probabilities</h2>{_png(result.plot())}
+<h2>Sleep statistics</h2>{_statistics(result)}
+{agreement}
+<h2>Low-confidence periods</h2>
+<p class="muted">Mean confidence {float(result.confidence.mean()):.2f}; periods where the top stage
+probability stays below {confidence_threshold:.0%}: review these epochs first.</p>{low}
+{attention}
+</body></html>
+"""

@@ -1,0 +1,67 @@
+"""Write every output of a staged night into a folder, each file atomically.
+
+``<name>.hypnogram.tsv`` (onset, duration, stage), ``<name>.csv`` (per-epoch
+probabilities), ``<name>.annotations.edf`` (EDF+ "Sleep stage X"),
+``<name>.stats.json``, ``<name>.png`` (hypnogram with probability band) and
+``<name>.html`` (the self-contained report).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from seqsleepnet.errors import FileFormatError
+from seqsleepnet.io.atomic import atomic_path, atomic_write
+from seqsleepnet.report.html import render_report
+from seqsleepnet.result import StagingResult
+
+__all__ = ["OUTPUT_SUFFIXES", "write_outputs"]
+
+OUTPUT_SUFFIXES = (".hypnogram.tsv", ".csv", ".annotations.edf", ".stats.json", ".png", ".html")
+
+
+def write_outputs(
+    result: StagingResult,
+    folder: str | Path,
+    *,
+    true: npt.NDArray[np.int8] | None = None,
+    demo_model: bool = False,
+) -> dict[str, Path]:
+    """Write the hypnogram, probabilities, annotations, statistics, picture and report.
+
+    Parameters
+    ----------
+    result : StagingResult
+    folder : str or Path
+        Created if absent.
+    true : ndarray of int8, shape (E,), optional
+        Expert stages aligned with the result, for the agreement section.
+    demo_model : bool
+        Mark the report as coming from a demonstration model.
+
+    Returns
+    -------
+    dict
+        Path of each output, keyed by its suffix.
+    """
+    out = Path(folder)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise FileFormatError(out, f"cannot create the output folder ({error.strerror})") from None
+    paths = {suffix: out / f"{result.name}{suffix}" for suffix in OUTPUT_SUFFIXES}
+    result.to_tsv(paths[".hypnogram.tsv"])
+    result.to_csv(paths[".csv"])
+    result.to_edf_annotations(paths[".annotations.edf"])
+    statistics = {"recording": result.name, "model": result.model, **result.statistics().to_dict()}
+    with atomic_write(paths[".stats.json"]) as handle:
+        json.dump(statistics, handle, indent=1)
+    with atomic_path(paths[".png"]) as tmp:
+        result.plot(true=true).savefig(tmp, dpi=100)
+    with atomic_write(paths[".html"]) as handle:
+        handle.write(render_report(result, true=true, demo_model=demo_model))
+    return paths

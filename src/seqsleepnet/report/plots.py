@@ -1,0 +1,185 @@
+"""Plots of a staged night: hypnogram (paper Fig. 3), probabilities, attention (Fig. 4).
+
+Functions build :class:`matplotlib.figure.Figure` objects directly (no pyplot
+state), so they work in scripts, servers and notebooks alike.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from seqsleepnet.stages import STAGE_NAMES, UNSCORED
+
+__all__ = ["STAGE_COLORS", "plot_attention", "plot_hypnogram", "plot_night", "plot_probabilities"]
+
+STAGE_COLORS: dict[str, str] = {
+    "W": "#f2b134",
+    "N1": "#8fc1e3",
+    "N2": "#3a78b5",
+    "N3": "#1b3a6b",
+    "REM": "#d1495b",
+}
+# Clinical display order, top to bottom: W, REM, N1, N2, N3.
+_LEVEL = {0: 4, 4: 3, 1: 2, 2: 1, 3: 0}
+_LEVEL_LABELS = ["N3", "N2", "N1", "REM", "W"]
+
+
+def _hours(n_epochs: int, epoch_length: float, onset: float) -> npt.NDArray[np.float64]:
+    return np.asarray((onset + np.arange(n_epochs + 1) * epoch_length) / 3600.0, dtype=np.float64)
+
+
+def _draw_hypnogram(
+    ax: Axes,
+    stages: npt.NDArray[np.int_],
+    epoch_length: float,
+    onset: float,
+    label: str,
+    color: str,
+    offset: float = 0.0,
+) -> None:
+    t = _hours(stages.size, epoch_length, onset)
+    levels = np.array([_LEVEL.get(int(s), np.nan) for s in stages], dtype=float) + offset
+    ax.stairs(levels, t, baseline=None, color=color, linewidth=1.2, label=label)
+    rem = np.where(stages == 4, levels, np.nan)
+    ax.stairs(rem, t, baseline=None, color=STAGE_COLORS["REM"], linewidth=3)
+    unscored = stages == UNSCORED
+    if unscored.any():
+        ax.fill_between(t[:-1], -0.5, 4.5, where=unscored, step="post", color="0.9", zorder=0)
+
+
+def plot_hypnogram(
+    stages: npt.ArrayLike,
+    *,
+    epoch_length: float = 30.0,
+    onset: float = 0.0,
+    true: npt.ArrayLike | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Hypnogram in the clinical layout (W at the top, REM in red).
+
+    Parameters
+    ----------
+    stages : array_like of int, shape (E,)
+        Stage per epoch (0..4, -1 unscored, drawn as a grey band).
+    epoch_length, onset : float
+        Seconds per epoch and of the first epoch from the recording start.
+    true : array_like of int, shape (E,), optional
+        An expert hypnogram drawn beside the predicted one (paper Fig. 3).
+    ax : Axes, optional
+        Where to draw; a new figure otherwise.
+    title : str, optional
+
+    Returns
+    -------
+    Figure
+    """
+    predicted = np.asarray(stages, dtype=int)
+    if ax is None:
+        fig = Figure(figsize=(11, 3.2 if true is None else 4.2), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = ax.get_figure()  # type: ignore[assignment]
+    if true is not None:
+        _draw_hypnogram(
+            ax, np.asarray(true, dtype=int), epoch_length, onset, "expert", "0.55", 0.12
+        )
+    _draw_hypnogram(
+        ax, predicted, epoch_length, onset, "predicted" if true is not None else "", "black"
+    )
+    ax.set_yticks(range(5), _LEVEL_LABELS)
+    ax.set_ylim(-0.5, 4.5)
+    ax.set_xlim(onset / 3600, (onset + predicted.size * epoch_length) / 3600)
+    ax.set_xlabel("time from recording start (h)")
+    ax.grid(axis="x", alpha=0.3)
+    if true is not None:
+        ax.legend(loc="upper right", fontsize="small", ncols=2)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_probabilities(
+    probabilities: npt.ArrayLike,
+    *,
+    epoch_length: float = 30.0,
+    onset: float = 0.0,
+    ax: Axes | None = None,
+) -> Figure:
+    """Stacked stage probabilities over the night.
+
+    Parameters
+    ----------
+    probabilities : array_like, shape (E, 5)
+        Per-epoch probabilities of W, N1, N2, N3, REM (rows sum to 1).
+    """
+    p = np.asarray(probabilities, dtype=float)
+    if ax is None:
+        fig = Figure(figsize=(11, 2.4), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = ax.get_figure()  # type: ignore[assignment]
+    t = _hours(p.shape[0], epoch_length, onset)
+    ax.stackplot(
+        np.repeat(t, 2)[1:-1],
+        np.repeat(p.T, 2, axis=1),
+        labels=list(STAGE_NAMES),
+        colors=[STAGE_COLORS[n] for n in STAGE_NAMES],
+        linewidth=0,
+    )
+    ax.set_ylim(0, 1)
+    ax.set_xlim(t[0], t[-1])
+    ax.set_ylabel("probability")
+    ax.set_xlabel("time from recording start (h)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    return fig
+
+
+def plot_night(
+    stages: npt.ArrayLike,
+    probabilities: npt.ArrayLike,
+    *,
+    epoch_length: float = 30.0,
+    onset: float = 0.0,
+    true: npt.ArrayLike | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Hypnogram above its probability band, sharing the time axis."""
+    fig = Figure(figsize=(11, 5.2), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
+    plot_hypnogram(stages, epoch_length=epoch_length, onset=onset, true=true, ax=top, title=title)
+    top.set_xlabel("")
+    plot_probabilities(probabilities, epoch_length=epoch_length, onset=onset, ax=bottom)
+    return fig
+
+
+def plot_attention(
+    attention: npt.ArrayLike, stages: npt.ArrayLike, *, epoch_seconds: float = 30.0
+) -> Figure:
+    """Mean attention over the frames of an epoch, per predicted stage (paper Fig. 4).
+
+    Parameters
+    ----------
+    attention : array_like, shape (E, T)
+        Frame attention weights of each epoch (rows sum to 1).
+    stages : array_like of int, shape (E,)
+        Stage of each epoch.
+    """
+    a = np.asarray(attention, dtype=float)
+    s = np.asarray(stages, dtype=int)
+    frame_times = (np.arange(a.shape[1]) + 1) * epoch_seconds / (a.shape[1] + 1)
+    fig = Figure(figsize=(7, 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    for index, name in enumerate(STAGE_NAMES):
+        rows = a[s == index]
+        if rows.size:
+            mean = rows.mean(axis=0)
+            ax.plot(frame_times, mean, color=STAGE_COLORS[name], label=f"{name} ({len(rows)})")
+    ax.axhline(1 / a.shape[1], color="0.6", linestyle=":", label="uniform")
+    ax.set_xlabel("time within the epoch (s)")
+    ax.set_ylabel("attention weight")
+    ax.legend(fontsize="small", ncols=3)
+    return fig

@@ -1,0 +1,148 @@
+"""Training settings: the paper's protocol by default, every value overridable."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from seqsleepnet.errors import ConfigError, FileFormatError
+from seqsleepnet.io.atomic import atomic_write
+
+__all__ = ["CONFIG_NAME", "TrainConfig"]
+
+CONFIG_NAME = "config.json"
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one training run (saved as ``RUN/config.json``).
+
+    Attributes
+    ----------
+    data : str
+        Prepared cache folder (see :mod:`seqsleepnet.data.cache`).
+    model : str
+        Registry name (``seqsleepnet``, ``arnn``, ``multitask-arnn``, ``deepsleepnet``).
+    model_config : dict
+        Overrides of the model's config dataclass (e.g. ``{"cell": "bn-lstm"}``).
+        ``channels`` is taken from the data and, for models with a
+        ``seq_len`` field, ``seq_len`` from :attr:`seq_len` unless given here.
+    seq_len : int
+        Epochs per training sequence L (20).
+    batch_size : int
+        Sequences per step (32), over all processes together.
+    epochs : int
+        Passes over the training windows (10). Every pass is shuffled anew
+        and keeps its last, smaller batch.
+    lr : float
+        Adam learning rate (1e-4).
+    l2_weight : float
+        Weight of the L2 term on all weights but the filterbank (1e-3).
+    eval_every : int
+        Steps between validations (100); ``last.pt`` is written at each.
+    max_steps : int or None
+        Stop after this many steps (None: after ``epochs``).
+    val_subjects : list of str
+        Subjects whose recordings validate; empty: no validation and the
+        final weights become ``best.pt``.
+    train_subjects : list of str or None
+        Subjects to train on; None: all subjects not in ``val_subjects``
+        (or ``exclude_subjects``).
+    exclude_subjects : list of str
+        Subjects never used (e.g. a cross-validation fold's test subjects).
+    seed : int
+        Seeds the weights, the shuffling and dropout.
+    device : {"auto", "cpu", "cuda"}
+        ``auto``: CUDA when available.
+    precision : {"auto", "fp32", "bf16", "fp16"}
+        Autocast on CUDA (``auto``: bf16 if supported, else fp16); CPU
+        always trains in fp32.
+    eval_batch_size : int
+        Windows per forward pass at validation.
+    threads : int or None
+        Torch CPU threads per process (None: leave torch's default).
+    """
+
+    data: str = ""
+    model: str = "seqsleepnet"
+    model_config: dict[str, Any] = field(default_factory=dict)
+    seq_len: int = 20
+    batch_size: int = 32
+    epochs: int = 10
+    lr: float = 1e-4
+    l2_weight: float = 1e-3
+    eval_every: int = 100
+    max_steps: int | None = None
+    val_subjects: list[str] = field(default_factory=list)
+    train_subjects: list[str] | None = None
+    exclude_subjects: list[str] = field(default_factory=list)
+    seed: int = 0
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    precision: Precision = "auto"
+    eval_batch_size: int = 64
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("seq_len", "batch_size", "epochs", "eval_every", "eval_batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name}={value!r} must be a whole number >= 1")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ConfigError(f"max_steps={self.max_steps!r} must be >= 1 or None")
+        if not self.lr > 0:
+            raise ConfigError(f"lr={self.lr!r} must be positive")
+        if self.l2_weight < 0:
+            raise ConfigError(f"l2_weight={self.l2_weight!r} must be >= 0")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ConfigError(f"device={self.device!r}; choose auto, cpu or cuda")
+        if self.precision not in ("auto", "fp32", "bf16", "fp16"):
+            raise ConfigError(f"precision={self.precision!r}; choose auto, fp32, bf16 or fp16")
+        if self.threads is not None and self.threads < 1:
+            raise ConfigError(f"threads={self.threads!r} must be >= 1")
+        overlap = set(self.val_subjects) & set(self.train_subjects or [])
+        if overlap:
+            raise ConfigError(f"subjects {sorted(overlap)} are in both training and validation")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for JSON and checkpoints."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        """Inverse of :meth:`to_dict`; unknown keys raise :class:`ConfigError`."""
+        allowed = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - allowed)
+        if unknown:
+            raise ConfigError(f"unknown training option(s) {unknown}; allowed: {sorted(allowed)}")
+        return cls(**values)
+
+    def save(self, folder: Path) -> Path:
+        """Write ``folder/config.json`` atomically."""
+        target = Path(folder) / CONFIG_NAME
+        with atomic_write(target) as handle:
+            json.dump(self.to_dict(), handle, indent=1)
+        return target
+
+    @classmethod
+    def load(cls, folder: Path) -> TrainConfig:
+        """Read ``folder/config.json``.
+
+        Raises
+        ------
+        FileFormatError
+            If the file is missing or not a training config.
+        """
+        path = Path(folder) / CONFIG_NAME
+        if not path.is_file():
+            raise FileFormatError(path, "no training config", "give a folder made by 'train'")
+        try:
+            values = json.loads(path.read_text())
+        except ValueError as error:
+            raise FileFormatError(path, f"not valid JSON ({error})") from error
+        if not isinstance(values, dict):
+            raise FileFormatError(path, "not a training config (expected a JSON object)")
+        return cls.from_dict(values)

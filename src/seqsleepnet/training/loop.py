@@ -1,0 +1,329 @@
+"""Train a model on a prepared cache: the paper's protocol, resumable and distributed.
+
+Every step draws a batch of sequence windows (see
+:mod:`seqsleepnet.training.datasets`), minimises the masked cross-entropy plus
+L2 (:mod:`seqsleepnet.models.loss`) with Adam, and every ``eval_every`` steps
+rank 0 stages the validation recordings (stride-1 windows, aggregated per
+epoch), keeps the weights with the best validation accuracy as ``best.pt``
+and writes ``last.pt`` for resuming (see :mod:`seqsleepnet.training.state`).
+
+Reproducibility: the window order of epoch ``e`` is a permutation seeded by
+``(seed, e)``, and the dropout generator is reseeded from
+``(seed, rank, step)`` before every step, so a run resumed from ``last.pt``
+continues exactly as the uninterrupted run would (on the same hardware and
+thread count).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from seqsleepnet.data.cache import CacheEntry, load_manifest
+from seqsleepnet.errors import CheckpointError, ConfigError
+from seqsleepnet.evaluation.metrics import compute_metrics
+from seqsleepnet.features.config import FeatureConfig
+from seqsleepnet.features.normalize import Normalizer
+from seqsleepnet.inference import predict_logprobs
+from seqsleepnet.models.base import SleepStagingModel
+from seqsleepnet.models.checkpoint import load_checkpoint, save_checkpoint
+from seqsleepnet.models.loss import l2_penalty, masked_cross_entropy
+from seqsleepnet.models.registry import MODELS, build_model
+from seqsleepnet.stages import STAGE_NAMES
+from seqsleepnet.training.config import TrainConfig
+from seqsleepnet.training.datasets import SequenceDataset, batch_indices, epoch_order, open_arrays
+from seqsleepnet.training.distributed import (
+    DistInfo,
+    barrier,
+    cleanup_distributed,
+    setup_distributed,
+)
+from seqsleepnet.training.progress import ProgressReporter
+from seqsleepnet.training.selection import select_recordings
+from seqsleepnet.training.state import (
+    BEST_NAME,
+    LAST_NAME,
+    append_log,
+    decode_optimizer,
+    encode_optimizer,
+    truncate_log,
+)
+
+__all__ = ["TrainResult", "resolve_device", "train"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Outcome of :func:`train` (on rank 0; other ranks get the same counters)."""
+
+    run: Path
+    steps: int
+    best_step: int
+    best_accuracy: float | None  # None when there was no validation set
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU raises ConfigError."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device='cuda' but no CUDA GPU is available; use --device cpu or auto")
+    if name not in ("cpu", "cuda"):
+        raise ConfigError(f"device={name!r}; choose auto, cpu or cuda")
+    return torch.device(name)
+
+
+def _autocast_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
+    if device.type != "cuda" or config.precision == "fp32":
+        return None
+    if config.precision == "auto":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.bfloat16 if config.precision == "bf16" else torch.float16
+
+
+class _Pairs(nn.Module):
+    """Routes ``training_pairs`` through ``forward`` so DistributedDataParallel sees it."""
+
+    def __init__(self, model: SleepStagingModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.model.training_pairs(x, y)  # (B, L, ..., K), (B, L, ...)
+
+
+def _build(config: TrainConfig, channels: int) -> SleepStagingModel:
+    if config.model not in MODELS:
+        raise ConfigError(f"unknown model {config.model!r}; available models: {sorted(MODELS)}")
+    options: dict[str, Any] = {"channels": channels, **config.model_config}
+    fields = MODELS[config.model].config_class.__dataclass_fields__
+    if "seq_len" in fields and "seq_len" not in config.model_config:
+        options["seq_len"] = config.seq_len
+    return build_model(config.model, seed=config.seed, **options)
+
+
+def _step_seed(seed: int, rank: int, step: int) -> int:
+    return int(np.random.SeedSequence([seed, rank, step]).generate_state(1)[0])
+
+
+def _validate(
+    model: SleepStagingModel,
+    data: Path,
+    entries: list[CacheEntry],
+    normalizer: Normalizer | None,
+    config: TrainConfig,
+    device: torch.device,
+) -> dict[str, float]:
+    true, pred = [], []
+    for entry in entries:
+        arrays = open_arrays(data, entry)
+        if model.input_kind == "tf" and normalizer is not None:
+            x = normalizer.transform(np.asarray(arrays["features"]))
+        else:
+            x = np.asarray(arrays["signals"], dtype=np.float32)
+        lp = predict_logprobs(
+            model, x, config.seq_len, batch_size=config.eval_batch_size, device=device
+        )
+        true.append(np.asarray(arrays["labels"]))
+        pred.append(lp.argmax(axis=1))
+    model.train()
+    m = compute_metrics(np.concatenate(true), np.concatenate(pred))
+    return {"val_accuracy": m.accuracy, "val_kappa": m.kappa, "val_macro_f1": m.macro_f1}
+
+
+def _fit_normalizer(data: Path, entries: list[CacheEntry]) -> Normalizer:
+    return Normalizer().fit(np.asarray(open_arrays(data, e)["features"]) for e in entries)
+
+
+def _common_extra(
+    config: TrainConfig,
+    entries: list[CacheEntry],
+    info: dict[str, Any],
+    normalizer: Normalizer | None,
+    kind: str,
+) -> dict[str, Any]:
+    return {
+        "normalizer": normalizer.to_dict() if normalizer is not None else None,
+        "feature_config": info.get("feature_config", FeatureConfig().to_dict()),
+        "stage_names": list(STAGE_NAMES),
+        "input_kind": kind,
+        "channels": list(entries[0].channels),
+        "roles": list(entries[0].roles),
+        "seq_len": config.seq_len,
+    }
+
+
+@contextlib.contextmanager
+def _session(config: TrainConfig) -> Iterator[tuple[torch.device, DistInfo]]:
+    device = resolve_device(config.device)
+    dist_info = setup_distributed(device)
+    if device.type == "cuda" and dist_info.enabled:
+        device = torch.device("cuda", dist_info.local_rank)
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
+    try:
+        yield device, dist_info
+    finally:
+        cleanup_distributed(dist_info)
+
+
+def train(
+    config: TrainConfig, out: Path, *, resume: bool = False, progress: bool = False
+) -> TrainResult:
+    """Train (or continue training) one model and keep its best checkpoint.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        Data, model and protocol; written to ``out/config.json``.
+    out : Path
+        Run folder: ``config.json``, ``best.pt``, ``last.pt``, ``log.jsonl``.
+    resume : bool
+        Continue from ``out/last.pt`` (the run must have been started with
+        the same config).
+    progress : bool
+        Show a progress bar with loss and accuracy (rank 0).
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    ConfigError
+        Unknown model, subjects or device, channel counts that differ.
+    CheckpointError
+        ``resume`` without a readable ``last.pt``.
+    """
+    run = Path(out)
+    with _session(config) as (device, dist_info):
+        return _train(config, run, device, dist_info, resume, progress)
+
+
+def _train(
+    config: TrainConfig,
+    run: Path,
+    device: torch.device,
+    dist_info: DistInfo,
+    resume: bool,
+    progress: bool,
+) -> TrainResult:
+    data = Path(config.data)
+    entries, info = load_manifest(data)
+    train_entries, val_entries = select_recordings(entries, config)
+    channel_counts = {len(e.channels) for e in train_entries + val_entries}
+    if len(channel_counts) != 1:
+        raise ConfigError(f"recordings of {data} differ in channel count: {sorted(channel_counts)}")
+    model = _build(config, channel_counts.pop())
+    resume_state: dict[str, Any] = {}
+    normalizer: Normalizer | None = None
+    if resume:
+        saved, extra = load_checkpoint(run / LAST_NAME)
+        if saved.config != model.config:
+            raise CheckpointError(f"{run / LAST_NAME}: model config differs from config.json")
+        model.load_state_dict(saved.state_dict())
+        resume_state = extra["resume"]
+        if extra.get("normalizer") is not None:
+            normalizer = Normalizer.from_dict(extra["normalizer"])
+    elif model.input_kind == "tf":
+        normalizer = _fit_normalizer(data, train_entries)
+    if dist_info.is_main:
+        run.mkdir(parents=True, exist_ok=True)
+        config.save(run)
+        if resume:
+            truncate_log(run, int(resume_state["step"]))
+    dataset = SequenceDataset(data, train_entries, config.seq_len, model.input_kind, normalizer)
+    model.to(device).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    amp_dtype = _autocast_dtype(config, device)
+    scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
+    step = epoch = position = 0
+    best_step, best_acc = 0, -1.0
+    if resume_state:
+        optimizer.load_state_dict(decode_optimizer(resume_state["optimizer"]))
+        if resume_state.get("scaler"):
+            scaler.load_state_dict(resume_state["scaler"])
+        step, epoch, position = (int(resume_state[k]) for k in ("step", "epoch", "position"))
+        best_step, best_acc = int(resume_state["best_step"]), float(resume_state["best_accuracy"])
+    pairs: nn.Module = _Pairs(model)
+    if dist_info.enabled:
+        pairs = nn.parallel.DistributedDataParallel(
+            pairs, device_ids=[device.index] if device.type == "cuda" else None
+        )
+    local_batch = -(-config.batch_size // dist_info.world_size)
+    per_epoch = -(-epoch_order(len(dataset), 0, config.seed, 0, dist_info.world_size).size
+                  // local_batch)
+    limit = config.epochs * per_epoch
+    if config.max_steps is not None:
+        limit = min(limit, config.max_steps)
+    extra = _common_extra(config, train_entries, info, normalizer, model.input_kind)
+    reporter = ProgressReporter(run, limit, enabled=progress and dist_info.is_main,
+                                tensorboard=dist_info.is_main, start=step)
+    started = time.monotonic()
+    while step < limit and epoch < config.epochs:
+        order = epoch_order(len(dataset), epoch, config.seed, dist_info.rank,
+                            dist_info.world_size)
+        for idx in batch_indices(order, local_batch, position):
+            x, y = dataset.batch(idx)
+            torch.manual_seed(_step_seed(config.seed, dist_info.rank, step))
+            xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+            with torch.autocast(device.type, dtype=amp_dtype or torch.float32,
+                                enabled=amp_dtype is not None):
+                log_probs, targets = pairs(xt, yt)
+            data_term = masked_cross_entropy(log_probs.float(), targets)
+            # DDP averages gradients over ranks; scaling the data term by the
+            # world size makes it the sum over the whole batch, as in one process.
+            loss = data_term * dist_info.world_size + config.l2_weight * l2_penalty(model)
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            step += 1
+            position += 1
+            reporter.batch(data_term.item(), log_probs.detach(), targets)
+            if step % config.eval_every == 0 or step >= limit:
+                if dist_info.is_main:
+                    record: dict[str, Any] = {"step": step, "epoch": epoch, **reporter.flush()}
+                    if val_entries:
+                        record.update(_validate(model, data, val_entries, normalizer,
+                                                config, device))
+                    accuracy = record.get("val_accuracy", 0.0)
+                    if not val_entries or accuracy > best_acc:
+                        best_step, best_acc = step, accuracy
+                        training = {"config": config.to_dict(), "step": step, **record}
+                        save_checkpoint(run / BEST_NAME, model,
+                                        extra={**extra, "training": training})
+                    record.update(best_step=best_step, elapsed_s=time.monotonic() - started)
+                    done_epoch = position == per_epoch
+                    state = {
+                        "step": step,
+                        "epoch": epoch + 1 if done_epoch else epoch,
+                        "position": 0 if done_epoch else position,
+                        "best_step": best_step,
+                        "best_accuracy": best_acc,
+                        "optimizer": encode_optimizer(optimizer.state_dict()),
+                        "scaler": scaler.state_dict() if scaler.is_enabled() else None,
+                    }
+                    save_checkpoint(run / LAST_NAME, model, extra={**extra, "resume": state})
+                    append_log(run, record)
+                    reporter.log(record)
+                barrier(dist_info)
+            if step >= limit:
+                break
+        else:
+            epoch += 1
+            position = 0
+    reporter.close()
+    logger.info("trained %d steps; best step %d", step, best_step)
+    return TrainResult(run, step, best_step, best_acc if val_entries else None)

@@ -1,0 +1,96 @@
+"""Training progress: a progress bar with loss and accuracy, and optional TensorBoard."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import torch
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from seqsleepnet.stages import UNSCORED
+
+__all__ = ["ProgressReporter"]
+
+logger = logging.getLogger(__name__)
+
+
+class ProgressReporter:
+    """Running training loss/accuracy between validations, shown and logged.
+
+    Parameters
+    ----------
+    run : Path
+        Run folder (TensorBoard events go to ``run/tensorboard``).
+    total : int
+        Steps of the whole run.
+    enabled : bool
+        Show a progress bar on stderr.
+    tensorboard : bool
+        Also write scalars with TensorBoard when it is installed.
+    start : int
+        Steps already done (a resumed run).
+    """
+
+    def __init__(
+        self, run: Path, total: int, *, enabled: bool, tensorboard: bool, start: int = 0
+    ) -> None:
+        self._loss = 0.0
+        self._correct = 0
+        self._scored = 0
+        self._batches = 0
+        self._progress: Progress | None = None
+        self._writer: Any = None
+        if enabled:
+            self._progress = Progress(
+                TextColumn("train"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total} {task.fields[status]}"),
+                TimeRemainingColumn(),
+                transient=False,
+            )
+            self._task = self._progress.add_task("train", total=total, completed=start, status="")
+            self._progress.start()
+        if tensorboard:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+            except ImportError:
+                logger.debug("tensorboard not installed; scalars only in log.jsonl")
+            else:
+                self._writer = SummaryWriter(str(Path(run) / "tensorboard"))
+
+    def batch(self, loss: float, log_probs: torch.Tensor, targets: torch.Tensor) -> None:
+        """Add one step's data loss and predictions (B, L, ..., K) vs targets (B, L, ...)."""
+        scored = targets != UNSCORED
+        self._correct += int(((log_probs.argmax(-1) == targets) & scored).sum())
+        self._scored += int(scored.sum())
+        self._loss += loss
+        self._batches += 1
+        if self._progress is not None:
+            status = f"loss {self._loss / self._batches:.3f} acc {self._accuracy():.3f}"
+            self._progress.update(self._task, advance=1, status=status)
+
+    def _accuracy(self) -> float:
+        return self._correct / self._scored if self._scored else 0.0
+
+    def flush(self) -> dict[str, float]:
+        """Mean training loss and accuracy since the last flush; resets the counters."""
+        out = {"train_loss": self._loss / max(self._batches, 1), "train_accuracy": self._accuracy()}
+        self._loss, self._correct, self._scored, self._batches = 0.0, 0, 0, 0
+        return out
+
+    def log(self, record: dict[str, Any]) -> None:
+        """Send a validation record to TensorBoard and the log."""
+        logger.info("step %s: %s", record.get("step"), record)
+        if self._writer is not None:
+            for key, value in record.items():
+                if key != "step" and isinstance(value, int | float):
+                    self._writer.add_scalar(key, value, record["step"])
+
+    def close(self) -> None:
+        """Stop the bar and close TensorBoard."""
+        if self._progress is not None:
+            self._progress.stop()
+        if self._writer is not None:
+            self._writer.close()

@@ -1,0 +1,1 @@
+"""The bad-input catalogue: damaged, hostile and implausible files, one table of cases."""

@@ -1,0 +1,104 @@
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+from typer.testing import CliRunner
+
+from seqsleepnet.cli import app
+from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, write_hypnogram
+from seqsleepnet.report.outputs import OUTPUT_SUFFIXES
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def batch(night_edf: Path, tmp_path: Path) -> Path:
+    """A folder with one good PSG (+ its expert hypnogram) and one corrupt PSG."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    night_edf.rename(folder / "good.edf")
+    (folder / "broken.edf").write_bytes((folder / "good.edf").read_bytes()[:3000])
+    stages = np.tile(np.array([0, 1, 2, 2, 3, 2, 4, 4, 0, 2], dtype=np.int8), 5)
+    write_hypnogram(Hypnogram(stages), folder / "good.tsv")
+    return folder
+
+
+def test_a_corrupt_file_is_reported_and_the_batch_goes_on(
+    batch: Path, tmp_path: Path, tiny_checkpoint: Path
+) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "stage",
+            str(batch),
+            "--out",
+            str(out),
+            "--model",
+            str(tiny_checkpoint),
+            "--true",
+            str(batch),
+        ],
+    )
+    assert result.exit_code == 1
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith(f"error: {batch / 'broken.edf'}: truncated")
+    assert "good.edf: 50 epochs" in result.stdout and "agreement with expert" in result.stdout
+    assert "staged 1 of 2 file(s)" in result.stdout and "1 failed: broken.edf" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"good{s}" for s in OUTPUT_SUFFIXES)
+    assert read_hypnogram(out / "good.hypnogram.tsv").n_epochs == 50
+    assert "Agreement with the expert hypnogram" in (out / "good.html").read_text()
+
+
+def test_good_files_exit_zero_with_two_jobs(
+    batch: Path, tmp_path: Path, tiny_checkpoint: Path
+) -> None:
+    (batch / "broken.edf").unlink()
+    (batch / "copy.edf").write_bytes((batch / "good.edf").read_bytes())
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "stage",
+            str(batch / "good.edf"),
+            str(batch / "copy.edf"),
+            "-o",
+            str(out),
+            "-m",
+            str(tiny_checkpoint),
+            "-j",
+            "2",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "copy.html").is_file() and (out / "good.html").is_file()
+    assert (out / "copy.csv").read_bytes() == (out / "good.csv").read_bytes()
+
+
+def test_bad_arguments_are_one_line_errors(
+    batch: Path, tmp_path: Path, tiny_checkpoint: Path
+) -> None:
+    cases = [
+        (["stage", str(tmp_path / "absent.edf"), "-o", str(tmp_path)], "file not found"),
+        (["stage", str(batch), "-o", str(tmp_path), "--backend", "tf"], "--backend must be"),
+        (
+            ["stage", str(batch / "good.edf"), "-o", str(tmp_path), "-m", str(batch / "good.tsv")],
+            "not a readable checkpoint",
+        ),
+    ]
+    for args, fragment in cases:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1
+        assert fragment in result.stderr and "Traceback" not in result.output
+
+
+def test_export_onnx_writes_two_runnable_graphs(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["export-onnx", "--model", str(tiny_checkpoint), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    encoder = ort.InferenceSession(str(tmp_path / "encoder.onnx"))
+    z, alpha = encoder.run(None, {"epochs": np.zeros((3, 3, 29, 129), np.float32)})
+    assert z.shape == (3, 128) and alpha.shape == (3, 29)
+    assert (tmp_path / "classifier.onnx").is_file()

@@ -1,0 +1,62 @@
+import re
+from pathlib import Path
+
+import numpy as np
+
+from seqsleepnet.report.html import render_report
+from seqsleepnet.report.outputs import OUTPUT_SUFFIXES, write_outputs
+from seqsleepnet.report.plots import plot_attention, plot_hypnogram, plot_probabilities
+from seqsleepnet.result import StagingResult
+
+
+def _result(name: str = "night <1>") -> StagingResult:
+    rng = np.random.default_rng(0)
+    stages = np.repeat(np.array([0, 1, 2, 3, 2, 4, 0], dtype=np.int8), 6)
+    probabilities = rng.dirichlet(np.ones(5), size=stages.size).astype(np.float32)
+    attention = rng.dirichlet(np.ones(29), size=stages.size).astype(np.float32)
+    return StagingResult(
+        stages,
+        probabilities,
+        np.arange(stages.size) * 30.0,
+        attention,
+        name=name,
+        channels=["C4-M1"],
+        roles=["eeg"],
+        model="test model",
+    )
+
+
+def test_hypnogram_plot_draws_both_hypnograms_when_expert_given() -> None:
+    stages = np.array([0, 1, 2, 3, 4, -1])
+    figure = plot_hypnogram(stages, true=stages)
+    axis = figure.axes[0]
+    assert [t.get_text() for t in axis.get_yticklabels()] == ["N3", "N2", "N1", "REM", "W"]
+    assert [t.get_text() for t in axis.get_legend().get_texts()] == ["expert", "predicted"]
+
+
+def test_probability_and_attention_plots() -> None:
+    result = _result()
+    assert len(plot_probabilities(result.probabilities).axes[0].collections) == 5
+    assert result.attention is not None
+    lines = plot_attention(result.attention, result.stages).axes[0].get_lines()
+    assert len(lines) == 6  # five stages + the uniform reference
+
+
+def test_report_is_self_contained_and_escapes_names() -> None:
+    page = render_report(_result(), true=_result().stages, demo_model=True)
+    assert "night &lt;1&gt;" in page and "night <1>" not in page
+    assert not re.search(r"(src|href)=[\"']https?://", page)
+    assert page.count("data:image/png;base64,") == 3  # night, expert beside predicted, attention
+    assert "Agreement with the expert hypnogram" in page and "100.0 %" in page
+    assert "demonstration model trained on synthetic PSG" in page
+    assert "Total sleep time (TST)" in page
+
+
+def test_write_outputs_writes_every_file_and_no_temporary_file(tmp_path: Path) -> None:
+    paths = write_outputs(_result("n1"), tmp_path / "out")
+    assert set(paths) == set(OUTPUT_SUFFIXES)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        f"n1{s}" for s in OUTPUT_SUFFIXES
+    )
+    assert paths[".png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert '"tst": 15.0' in paths[".stats.json"].read_text()

@@ -1,0 +1,81 @@
+import logging
+from pathlib import Path
+
+import mne
+import numpy as np
+import pytest
+
+import seqsleepnet.staging as staging
+from seqsleepnet.errors import CheckpointError, ConfigError
+from seqsleepnet.models.checkpoint import save_checkpoint
+from seqsleepnet.models.registry import build_model
+from seqsleepnet.staging import SleepStager
+
+
+def test_predict_on_a_path(tiny_checkpoint: Path, night_edf: Path) -> None:
+    result = SleepStager.from_checkpoint(tiny_checkpoint).predict(night_edf)
+    assert result.stages.shape == (50,)
+    assert result.probabilities.shape == (50, 5)
+    np.testing.assert_allclose(result.probabilities.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(result.stages, result.probabilities.argmax(axis=1))
+    assert result.attention is not None and result.attention.shape == (50, 29)
+    np.testing.assert_array_equal(result.onsets, np.arange(50) * 30.0)
+    assert result.channels == ["C4-M1", "E1-M2", "Chin1-Chin2"]
+    assert result.name == "night"
+
+
+def test_raw_and_path_give_identical_results(tiny_checkpoint: Path, night_edf: Path) -> None:
+    stager = SleepStager.from_checkpoint(tiny_checkpoint)
+    from_path = stager.predict(night_edf)
+    raw = mne.io.read_raw_edf(night_edf, preload=True, verbose="error")
+    from_raw = stager.predict(raw)
+    np.testing.assert_array_equal(from_raw.stages, from_path.stages)
+    np.testing.assert_allclose(from_raw.probabilities, from_path.probabilities, atol=1e-5)
+
+
+def test_torch_and_onnxruntime_backends_agree(tiny_checkpoint: Path, night_edf: Path) -> None:
+    torch_result = SleepStager.from_checkpoint(tiny_checkpoint).predict(night_edf)
+    onnx_result = SleepStager.from_checkpoint(tiny_checkpoint, backend="onnxruntime").predict(
+        night_edf
+    )
+    np.testing.assert_array_equal(onnx_result.stages, torch_result.stages)
+    np.testing.assert_allclose(onnx_result.probabilities, torch_result.probabilities, atol=1e-4)
+
+
+def test_encode_once_and_naive_paths_agree(tiny_checkpoint: Path, night_edf: Path) -> None:
+    stager = SleepStager.from_checkpoint(tiny_checkpoint)
+    fast, slow = stager.predict(night_edf), stager.predict(night_edf, encode_once=False)
+    np.testing.assert_allclose(fast.probabilities, slow.probabilities, atol=1e-5)
+
+
+def test_a_nap_shorter_than_one_window_is_staged(tiny_checkpoint: Path, aasm_edf: Path) -> None:
+    for backend in ("torch", "onnxruntime"):
+        result = SleepStager.from_checkpoint(tiny_checkpoint, backend=backend).predict(aasm_edf)
+        assert result.stages.shape == (10,)  # 10 epochs < L = 20
+
+
+def test_checkpoint_without_normaliser_is_refused(tmp_path: Path) -> None:
+    path = save_checkpoint(tmp_path / "bare.pt", build_model("seqsleepnet", seed=0))
+    with pytest.raises(CheckpointError, match="lacks what staging needs"):
+        SleepStager.from_checkpoint(path)
+
+
+def test_unknown_backend_and_roles(tiny_checkpoint: Path) -> None:
+    with pytest.raises(ConfigError, match="backend must be 'torch' or 'onnxruntime'"):
+        SleepStager.from_checkpoint(tiny_checkpoint, backend="tensorflow")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="no bundled model reads roles"):
+        SleepStager.default(("eog",))
+
+
+def test_demo_warning_is_logged_once(
+    tiny_checkpoint: Path,
+    night_edf: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(staging, "_warned", False)
+    stager = SleepStager.from_checkpoint(tiny_checkpoint, demo=True)
+    with caplog.at_level(logging.WARNING, logger="seqsleepnet.staging"):
+        stager.predict(night_edf)
+        stager.predict(night_edf)
+    assert [r.message for r in caplog.records].count(staging.DEMO_WARNING) == 1

@@ -1,0 +1,69 @@
+"""``seqsleepnet synth`` and ``seqsleepnet cohort`` through the typer runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mne
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import seqsleepnet.cli.synth  # noqa: F401  (registers the commands)
+from seqsleepnet.cli._app import app
+from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, write_hypnogram
+
+runner = CliRunner()
+STAGES = np.array([0, 0, 1, 2, 2, 3, 2, 4, 4, 0], dtype=np.int8)
+
+
+@pytest.fixture
+def hypnogram(tmp_path: Path) -> Path:
+    return write_hypnogram(Hypnogram(STAGES), tmp_path / "night.tsv")
+
+
+def test_synth_writes_psg_and_hypnogram(hypnogram: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["synth", "--hypnogram", str(hypnogram), "--out", str(out),
+                                 "--layout", "shhs", "--seed", "2", "--subject", "5"])
+    assert result.exit_code == 0, result.output
+    psg, hyp = (Path(line) for line in result.stdout.split())
+    assert psg == out / "shhs1-200005.edf"
+    assert mne.io.read_raw_edf(psg, verbose="error").ch_names == [
+        "EEG(sec)", "EEG", "EOG(L)", "EOG(R)", "EMG"]
+    np.testing.assert_array_equal(read_hypnogram(hyp).stages, STAGES)
+
+
+def test_synth_unknown_layout_is_one_error_line(hypnogram: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["synth", "--hypnogram", str(hypnogram), "--out",
+                                 str(tmp_path), "--layout", "edf-x"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith("error: --layout 'edf-x' is not known")
+    assert "Traceback" not in result.output
+
+
+def test_synth_missing_hypnogram_is_one_error_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["synth", "--hypnogram", str(tmp_path / "none.edf"),
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ")
+
+
+def test_cohort_from_a_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "hyp"
+    folder.mkdir()
+    stages = np.array([0] * 62 + [2, 3, 4] + [0] * 62, dtype=np.int8)
+    write_hypnogram(Hypnogram(stages), folder / "SC4071EC-Hypnogram.edf")
+    result = runner.invoke(app, ["cohort", "--out", str(tmp_path / "c"), "--hypnograms",
+                                 str(folder), "--layout", "aasm"])
+    assert result.exit_code == 0, result.output
+    psg, hyp = result.stdout.strip().split("\t")
+    assert Path(psg).name == "synth-07-night1.edf"
+    assert read_hypnogram(hyp).n_epochs == stages.size - 4
+
+
+def test_help_has_an_example() -> None:
+    for name in ("synth", "cohort"):
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0
+        assert "Example" in result.stdout

@@ -1,0 +1,149 @@
+"""Training: learning, best checkpoint contents, resume after SIGKILL, two-process DDP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from seqsleepnet.errors import CheckpointError, ConfigError
+from seqsleepnet.models.checkpoint import load_checkpoint
+from seqsleepnet.training.config import TrainConfig
+from seqsleepnet.training.loop import train
+from seqsleepnet.training.state import read_log
+from test_training_datasets import make_toy_cache
+
+SMALL = {"n_filters": 4, "epoch_hidden": 8, "attention_size": 8, "sequence_hidden": 8}
+SMALL_ARGS = [a for k, v in SMALL.items() for a in ("--set", f"{k}={v}")]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_toy_cache(tmp_path_factory.mktemp("toy") / "cache", n_subjects=4, n_epochs=40)
+
+
+def _config(cache: Path, **changes: object) -> TrainConfig:
+    values: dict[str, object] = {
+        "data": str(cache), "model_config": SMALL, "seq_len": 5, "batch_size": 8, "epochs": 2,
+        "lr": 3e-3, "eval_every": 10, "val_subjects": ["S03"], "threads": 1,
+    }
+    values.update(changes)
+    return TrainConfig(**values)  # type: ignore[arg-type]
+
+
+def test_training_learns_and_best_checkpoint_stands_alone(cache: Path, tmp_path: Path) -> None:
+    result = train(_config(cache, epochs=3), tmp_path / "run")
+    log = read_log(tmp_path / "run")
+    # 3 training recordings x 36 windows / batch 8 -> 14 steps per epoch, 42 in all
+    assert [r["step"] for r in log] == [10, 20, 30, 40, 42] and result.steps == 42
+    best = max(log, key=lambda r: r["val_accuracy"])
+    assert result.best_accuracy == pytest.approx(best["val_accuracy"])
+    assert result.best_accuracy > 0.45  # chance is about 0.2 on five sticky stages
+    assert log[-1]["train_loss"] < log[0]["train_loss"]
+    model, extra = load_checkpoint(tmp_path / "run" / "best.pt")
+    assert extra["training"]["step"] == result.best_step
+    assert extra["stage_names"] == ["W", "N1", "N2", "N3", "REM"]
+    assert extra["normalizer"]["mean"].shape == (1, 129)
+    assert extra["input_kind"] == "tf" and extra["channels"] == ["EEG0"]
+    assert model.config.seq_len == 5  # type: ignore[attr-defined]
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["model_config"] == SMALL and saved["val_subjects"] == ["S03"]
+
+
+def test_every_batch_is_kept_and_raw_models_train(cache: Path, tmp_path: Path) -> None:
+    # 3 training recordings x 36 windows = 108 windows; batch 32 -> 4 steps per epoch
+    cfg = _config(cache, model="deepsleepnet", epochs=1, batch_size=32, eval_every=100,
+                  model_config={"first_filters": 4, "filters": 4, "lstm_hidden": 4,
+                                "lstm_layers": 1})
+    result = train(cfg, tmp_path / "raw")
+    assert result.steps == 4
+    assert read_log(tmp_path / "raw")[-1]["step"] == 4
+    _, extra = load_checkpoint(tmp_path / "raw" / "best.pt")
+    assert extra["normalizer"] is None and extra["input_kind"] == "raw"
+
+
+def test_resume_in_process_matches_an_uninterrupted_run(cache: Path, tmp_path: Path) -> None:
+    full = train(_config(cache), tmp_path / "full")
+    train(_config(cache, max_steps=10), tmp_path / "part")  # stops after its first checkpoint
+    cfg = _config(cache)
+    cfg.save(tmp_path / "part")
+    resumed = train(cfg, tmp_path / "part", resume=True)
+    assert (resumed.best_step, resumed.best_accuracy) == (full.best_step, full.best_accuracy)
+    a, _ = load_checkpoint(tmp_path / "full" / "last.pt")
+    b, _ = load_checkpoint(tmp_path / "part" / "last.pt")
+    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        torch.testing.assert_close(x, y, rtol=0, atol=0, msg=name)
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "seqsleepnet.cli.train", *args]
+
+
+def test_sigkill_then_resume_ends_like_an_uninterrupted_run(cache: Path, tmp_path: Path) -> None:
+    args = ["--data", str(cache), "--seq-len", "5", "--batch-size", "4", "--epochs", "4",
+            "--lr", "3e-3", "--eval-every", "5", "--val-subjects", "S03", "--threads", "1",
+            "-q", *SMALL_ARGS]
+    run = tmp_path / "killed"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(_cli("train", "--out", str(run), *args), env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not (run / "last.pt").is_file() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.read() if proc.stderr else ""
+    _, extra = load_checkpoint(run / "last.pt")
+    assert extra["resume"]["step"] < 108  # killed before the end (108 steps in all)
+    subprocess.run(_cli("train", "--resume", str(run), "-q"), env=env, check=True,
+                   capture_output=True)
+    reference = tmp_path / "reference"
+    subprocess.run(_cli("train", "--out", str(reference), *args), env=env, check=True,
+                   capture_output=True)
+    steps = lambda r: [(x["step"], x["val_accuracy"]) for x in read_log(r)]  # noqa: E731
+    assert steps(run) == steps(reference)
+    _, best_a = load_checkpoint(run / "best.pt")
+    _, best_b = load_checkpoint(reference / "best.pt")
+    assert best_a["training"]["val_accuracy"] == best_b["training"]["val_accuracy"]
+    assert best_a["training"]["step"] == best_b["training"]["step"]
+
+
+def test_two_process_ddp_finishes_with_a_best_checkpoint(cache: Path, tmp_path: Path) -> None:
+    run = tmp_path / "ddp"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+           "--standalone", "-m", "seqsleepnet.cli.train", "train", "--data", str(cache),
+           "--out", str(run), "--seq-len", "5", "--batch-size", "8", "--epochs", "1",
+           "--eval-every", "5", "--val-subjects", "S03", "--threads", "1", "-q", *SMALL_ARGS]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    # 108 windows split over 2 ranks -> 54 each, 4 per rank per step -> 14 steps
+    assert [r["step"] for r in read_log(run)] == [5, 10, 14]
+    model, extra = load_checkpoint(run / "best.pt")
+    assert extra["training"]["step"] in (5, 10, 14)
+    assert done.stdout.count("best step") == 1  # only rank 0 reports
+    _, last = load_checkpoint(run / "last.pt")
+    assert last["resume"]["epoch"] == 1 and last["resume"]["position"] == 0
+    assert np.isfinite(sum(float(p.detach().sum()) for p in model.parameters()))
+
+
+def test_bad_input_raises(cache: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown model"):
+        train(_config(cache, model="resnet"), tmp_path / "a")
+    with pytest.raises(ConfigError, match=r"subjects \['S09'\] are not in"):
+        train(_config(cache, val_subjects=["S09"]), tmp_path / "b")
+    with pytest.raises(ConfigError, match="no training recordings"):
+        train(_config(cache, val_subjects=[], exclude_subjects=["S00", "S01", "S02", "S03"]),
+              tmp_path / "c")
+    with pytest.raises(CheckpointError, match="not found"):
+        train(_config(cache), tmp_path / "d", resume=True)
+    with pytest.raises(ConfigError, match="unknown option"):
+        train(_config(cache, model_config={"depth": 3}), tmp_path / "e")
