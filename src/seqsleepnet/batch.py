@@ -86,6 +86,10 @@ def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
 def _expert_file(psg: Path, true: Path) -> Path:
     if true.is_file():
         return true
+    if not true.is_dir():
+        raise FileFormatError(
+            true, "file not found", "give an expert hypnogram file or a folder of them"
+        )
     for suffix in HYPNOGRAM_SUFFIXES:
         for name in (f"{psg.stem}{suffix}", f"{psg.stem}-hypnogram{suffix}"):
             if (true / name).is_file() and (true / name) != psg:
@@ -131,7 +135,9 @@ def stage_file(psg: Path, options: StageOptions) -> FileOutcome:
             stats.sleep_efficiency,
         )
     except (SeqSleepNetError, OSError) as error:
-        outcome.error = str(error).replace("\n", " ")
+        message = str(error).replace("\n", " ")
+        # in a batch, say which recording failed even when the message names another file
+        outcome.error = message if str(psg) in message else f"{psg}: {message}"
     return outcome
 
 

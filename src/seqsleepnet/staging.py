@@ -166,6 +166,13 @@ class SleepStager:
                 f"{path}: checkpoint lacks what staging needs ({error}); it must hold "
                 "'normalizer' and 'roles' (as written by 'seqsleepnet train')"
             ) from None
+        channels = getattr(model.config, "channels", len(roles))
+        if not channels == len(roles) == normalizer.n_channels:
+            raise CheckpointError(
+                f"{path}: inconsistent checkpoint: the model reads {channels} channel(s), the "
+                f"roles are {list(roles)} and the normaliser has {normalizer.n_channels}; "
+                "re-create it with 'seqsleepnet train'"
+            )
         seq_len = int(extra.get("seq_len", getattr(model.config, "seq_len", 20)))
         return cls(
             model,

@@ -60,11 +60,10 @@ def stage(
             "--true names one hypnogram file but several PSG files are staged; "
             "give a folder of hypnograms named like the PSG files"
         )
-    if model is None:
-        typer.echo(f"note: {DEMO_WARNING}", err=True)
     runtime: Backend = "onnxruntime" if backend == "onnxruntime" else "torch"
     options = StageOptions(out, model, runtime, eeg, eog, emg, true)
     failed: list[FileOutcome] = []
+    noted: list[bool] = []  # the demonstration-model note is printed once
     with Progress(
         TextColumn("[bold]staging"),
         BarColumn(),
@@ -77,6 +76,9 @@ def stage(
 
         def report(outcome: FileOutcome) -> None:
             progress.advance(task)
+            if outcome.bundled and not outcome.error and not noted:
+                noted.append(True)
+                typer.echo(f"note: {DEMO_WARNING}", err=True)
             if outcome.error:
                 failed.append(outcome)
                 typer.echo(f"error: {outcome.error}", err=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +23,7 @@ from scipy import signal
 
 from seqsleepnet.errors import ConfigError
 
-__all__ = ["ConditioningConfig", "condition", "resample"]
+__all__ = ["ConditioningConfig", "condition", "condition_in_chunks", "fir_filtfilt", "resample"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,41 @@ class ConditioningConfig:
             raise ConfigError(f"fir_order must be an even number >= 2; got {self.fir_order}")
 
 
+def fir_filtfilt(
+    taps: npt.NDArray[np.float64], x: npt.NDArray[np.float64], padlen: int
+) -> npt.NDArray[np.float64]:
+    """Zero-phase FIR filtering, equal to ``scipy.signal.filtfilt(taps, [1.0], x, padlen=padlen)``.
+
+    Same odd extension of ``padlen`` samples at both ends and the same
+    steady-state start of each pass (for an FIR filter, as if the first value
+    had always been there), computed as two direct convolutions: this skips
+    the linear solve for the initial conditions that ``filtfilt`` does on
+    every call, which dominates when a long signal is filtered piece by piece.
+
+    Parameters
+    ----------
+    taps : ndarray, shape (M,)
+        FIR coefficients.
+    x : ndarray, shape (N,)
+        Signal, N > padlen.
+    padlen : int
+        Samples of odd extension at each end (0 <= padlen < N).
+
+    Returns
+    -------
+    ndarray of float64, shape (N,)
+    """
+    ext = np.concatenate(
+        (2 * x[0] - x[padlen:0:-1], x, 2 * x[-1] - x[-2 : -padlen - 2 : -1])
+    ) if padlen > 0 else np.asarray(x, dtype=np.float64)
+    m = taps.size - 1
+    forward = np.convolve(np.concatenate((np.full(m, ext[0]), ext)), taps, mode="valid")
+    backward = forward[::-1]
+    backward = np.convolve(np.concatenate((np.full(m, backward[0]), backward)), taps, mode="valid")
+    y = backward[::-1]
+    return np.asarray(y[padlen : y.size - padlen], dtype=np.float64)
+
+
 def _bandpass(
     x: npt.NDArray[np.float64], sfreq: float, cfg: ConditioningConfig
 ) -> npt.NDArray[np.float64]:
@@ -57,7 +93,7 @@ def _bandpass(
     low, high = cfg.band
     high = min(high, 0.95 * nyquist)
     taps = signal.firwin(cfg.fir_order + 1, [low, high], pass_zero=False, fs=sfreq)
-    y = signal.filtfilt(taps, [1.0], x, padlen=min(x.size - 1, 3 * taps.size))
+    y = fir_filtfilt(taps, x, padlen=min(x.size - 1, 3 * taps.size))
     if cfg.strict_highpass:
         sos = signal.butter(2, low, btype="highpass", fs=sfreq, output="sos")
         y = signal.sosfiltfilt(sos, y)
@@ -114,7 +150,61 @@ def condition(
     return _bandpass(x, sfreq, cfg)
 
 
-def resample(x: npt.NDArray[np.float64], sfreq: float, target: float) -> npt.NDArray[np.float64]:
+def condition_in_chunks(
+    x: npt.NDArray[np.floating[Any]],
+    sfreq: float,
+    role: str,
+    cfg: ConditioningConfig,
+    *,
+    chunk_seconds: float = 3600.0,
+    overlap_seconds: float = 60.0,
+) -> npt.NDArray[np.float32]:
+    """:func:`condition` applied piece by piece, for long recordings.
+
+    Each piece of ``chunk_seconds`` is filtered with ``overlap_seconds`` of
+    signal on both sides, which are then dropped. The filters' impulse
+    responses die out well within the default 60 s (the slowest, the 0.3-Hz
+    high-pass, has a time constant under 1 s), so the result equals
+    filtering the whole signal at once to float32 precision, while the
+    float64 temporaries of the filters only ever hold one piece.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N,)
+        Signal in microvolts (float32 or float64).
+    sfreq : float
+        Its sampling rate in Hz.
+    role : {"eeg", "eog", "emg"}
+        Which filter applies.
+    cfg : ConditioningConfig
+        Filter settings.
+    chunk_seconds, overlap_seconds : float
+        Piece length and the context kept on each side of a piece, in seconds.
+
+    Returns
+    -------
+    ndarray of float32, shape (N,)
+    """
+    if chunk_seconds <= 0 or overlap_seconds < 0:
+        raise ConfigError(
+            f"chunk_seconds must be > 0 and overlap_seconds >= 0; got {chunk_seconds}, "
+            f"{overlap_seconds}"
+        )
+    n = x.size
+    step = max(1, round(chunk_seconds * sfreq))
+    pad = round(overlap_seconds * sfreq)
+    out = np.empty(n, dtype=np.float32)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        low, high = max(0, start - pad), min(n, stop + pad)
+        piece = condition(np.asarray(x[low:high], dtype=np.float64), sfreq, role, cfg)
+        out[start:stop] = piece[start - low : stop - low]
+    return out
+
+
+def resample(
+    x: npt.NDArray[np.floating[Any]], sfreq: float, target: float
+) -> npt.NDArray[np.floating[Any]]:
     """Resample with a polyphase anti-aliasing filter (``scipy.signal.resample_poly``).
 
     Parameters

@@ -37,6 +37,11 @@ class Normalizer:
         self.min_std = min_std
 
     @property
+    def n_channels(self) -> int:
+        """Channels the statistics describe (0 when not fitted)."""
+        return 0 if self.mean is None else int(self.mean.shape[0])
+
+    @property
     def is_fitted(self) -> bool:
         """Whether statistics are available."""
         return self.mean is not None and self.std is not None

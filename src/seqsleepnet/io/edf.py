@@ -14,13 +14,18 @@ import warnings
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import mne
 import numpy as np
 import numpy.typing as npt
 
 from seqsleepnet.errors import FileFormatError, SignalError
-from seqsleepnet.features.conditioning import ConditioningConfig, condition, resample
+from seqsleepnet.features.conditioning import (
+    ConditioningConfig,
+    condition_in_chunks,
+    resample,
+)
 from seqsleepnet.io.channels import ROLES, ChannelPick, match_roles
 from seqsleepnet.io.edf_header import EdfHeader, SignalHeader, read_edf_header
 from seqsleepnet.io.recording import TARGET_SFREQ, Recording
@@ -34,6 +39,9 @@ log = logging.getLogger(__name__)
 # features; SHHS stores EOG at 50 Hz, which keeps the eye-movement band
 # (< 25 Hz) and is upsampled; Sleep-EDF stores a 1-Hz chin EMG envelope.
 MIN_SFREQ: dict[str, float] = {"eeg": 100.0, "eog": 50.0, "emg": 1.0}
+
+# Seconds of signal read from the file per MNE call.
+READ_SECONDS = 3600.0
 
 # Plausible standard deviation (microvolts) of a conditioned signal per role.
 _PLAUSIBLE_STD: dict[str, tuple[float, float]] = {
@@ -54,7 +62,7 @@ class SignalWarning(UserWarning):
     """A signal looks implausible (e.g. wrong units) but can still be processed."""
 
 
-def _check_signal(x: npt.NDArray[np.float64], name: str, source: str) -> None:
+def _check_signal(x: npt.NDArray[np.floating[Any]], name: str, source: str) -> None:
     bad = ~np.isfinite(x)
     if bad.any():
         raise SignalError(
@@ -69,7 +77,7 @@ def _check_signal(x: npt.NDArray[np.float64], name: str, source: str) -> None:
 
 
 def _check_clipping(
-    x: npt.NDArray[np.float64], signal: SignalHeader | None, name: str, source: str
+    x: npt.NDArray[np.floating[Any]], signal: SignalHeader | None, name: str, source: str
 ) -> None:
     """Warn about, or refuse, a channel with many samples at the rails of its file.
 
@@ -98,7 +106,9 @@ def _check_clipping(
         )
 
 
-def _warn_if_implausible(x: npt.NDArray[np.float64], name: str, role: str, source: str) -> None:
+def _warn_if_implausible(
+    x: npt.NDArray[np.floating[Any]], name: str, role: str, source: str
+) -> None:
     low, high = _PLAUSIBLE_STD[role]
     std = float(np.std(x))
     if not low <= std <= high:
@@ -113,13 +123,13 @@ def _warn_if_implausible(x: npt.NDArray[np.float64], name: str, role: str, sourc
 
 
 def _prepare_channel(
-    x: npt.NDArray[np.float64],
+    x: npt.NDArray[np.floating[Any]],
     sfreq: float,
     pick: ChannelPick,
     cfg: ConditioningConfig,
     source: str,
     signal: SignalHeader | None = None,
-) -> npt.NDArray[np.float64]:
+) -> npt.NDArray[np.floating[Any]]:
     """Check, condition and resample one channel (microvolts in, microvolts out)."""
     if sfreq < MIN_SFREQ[pick.role]:
         raise SignalError(
@@ -129,13 +139,13 @@ def _prepare_channel(
         )
     _check_signal(x, pick.name, source)
     _check_clipping(x, signal, pick.name, source)
-    y = resample(condition(x, sfreq, pick.role, cfg), sfreq, TARGET_SFREQ)
+    y = resample(condition_in_chunks(x, sfreq, pick.role, cfg), sfreq, TARGET_SFREQ)
     _warn_if_implausible(y, pick.name, pick.role, source)
     return y
 
 
 def _assemble(
-    channels: list[npt.NDArray[np.float64]],
+    channels: list[npt.NDArray[np.floating[Any]]],
     picks: list[ChannelPick],
     native: list[float],
     start_time: datetime | None,
@@ -161,14 +171,25 @@ def _assemble(
 
 def _read_channel(
     path: Path, header: EdfHeader, name: str
-) -> tuple[npt.NDArray[np.float64], float]:
-    """Read one channel at its native rate with MNE, in microvolts."""
+) -> tuple[npt.NDArray[np.float32], float]:
+    """Read one channel at its native rate with MNE, in microvolts (float32).
+
+    The file is read in pieces of :data:`READ_SECONDS` straight into a float32
+    array, so that a long recording never exists as a float64 copy.
+    """
     reader = mne.io.read_raw_bdf if header.kind == "BDF" else mne.io.read_raw_edf
     try:
-        raw = reader(path, include=[name], preload=True, verbose="error")
+        raw = reader(path, include=[name], preload=False, verbose="error")
+        sfreq = float(raw.info["sfreq"])
+        n = raw.n_times
+        x = np.empty(n, dtype=np.float32)
+        step = max(1, round(READ_SECONDS * sfreq))
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            x[start:stop] = raw.get_data(start=start, stop=stop)[0] * 1e6
     except (ValueError, RuntimeError, OSError) as error:
         raise FileFormatError(path, f"MNE could not read channel {name!r}: {error}") from error
-    return raw.get_data()[0] * 1e6, float(raw.info["sfreq"])
+    return x, sfreq
 
 
 def read_recording(
@@ -218,8 +239,11 @@ def read_recording(
     header = read_edf_header(path)
     cfg = conditioning or ConditioningConfig()
     by_name = {s.label: s for s in header.data_signals}
-    picks = match_roles(
-        list(by_name), roles, {"eeg": eeg, "eog": eog, "emg": emg}, source=str(path)
+    picks = match_roles(  # every label, duplicates included, so that they are refused
+        [s.label for s in header.data_signals],
+        roles,
+        {"eeg": eeg, "eog": eog, "emg": emg},
+        source=str(path),
     )
     channels, native = [], []
     for pick in picks:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,12 @@ EDF_LABELS: dict[int, str] = {
 """Label written for each stage index (Sleep-EDF convention: N3 as "Sleep stage 3")."""
 
 _EDF_MAGIC = b"0       "
-_PARSE_ERRORS = (ValueError, IndexError, KeyError, TypeError, UnicodeError, OverflowError, EOFError)
+# edfio parses untrusted bytes; damaged headers surface as assorted exceptions
+# (seen: ValueError, IndexError, UnicodeError, UnboundLocalError)
+_PARSE_ERRORS = (
+    ValueError, IndexError, KeyError, TypeError, UnicodeError, OverflowError, EOFError,
+    NameError, AttributeError, ZeroDivisionError, MemoryError,
+)
 
 
 def _start_time(edf: edfio.Edf) -> dt.datetime | None:
@@ -65,7 +71,8 @@ def read_edf_hypnogram(path: Path, epoch_length: float | None) -> ParsedHypnogra
     Raises
     ------
     FileFormatError
-        If the file is not EDF, cannot be parsed, or holds no annotations.
+        If the file is not EDF, is truncated, cannot be parsed, or holds no
+        annotations.
     UnknownStageError
         Listing every annotation text that is not a sleep stage.
     HypnogramError
@@ -78,14 +85,25 @@ def read_edf_hypnogram(path: Path, epoch_length: float | None) -> ParsedHypnogra
             path, "not an EDF file (the header does not start with version '0')",
             "give an EDF+ hypnogram such as Sleep-EDF's *-Hypnogram.edf",
         )
-    try:
-        edf = edfio.read_edf(path, lazy_load_data=True)
-        annotations = edf.annotations
-    except _PARSE_ERRORS as error:
+    failure: BaseException | None = None
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            edf = edfio.read_edf(path, lazy_load_data=True)
+            annotations = edf.annotations
+        except _PARSE_ERRORS as error:
+            failure = error
+    truncated = [str(w.message) for w in seen if "truncated" in str(w.message).lower()]
+    if truncated:
         raise FileFormatError(
-            path, f"EDF header or annotations cannot be parsed ({error})",
+            path, f"truncated EDF+ file ({truncated[0]})",
+            "the file is incomplete (interrupted copy?); copy it again",
+        )
+    if failure is not None:
+        raise FileFormatError(
+            path, f"EDF header or annotations cannot be parsed ({failure!r})",
             "check that the file is a complete EDF+ file",
-        ) from None
+        )
     if not annotations:
         raise FileFormatError(
             path, "EDF file holds no annotations",

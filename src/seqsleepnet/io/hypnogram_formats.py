@@ -161,11 +161,16 @@ def labels_to_stages(labels: Sequence[str], source: str) -> npt.NDArray[np.int8]
 
 
 def _infer_epoch_length(durations: npt.NDArray[np.float64]) -> float:
-    """30 s, unless every event lasts the same time d that is not a multiple of 30 s."""
+    """30 s, unless every event lasts the same time d that is not a multiple of 30 s.
+
+    Only a plausible epoch length (1 s to 1 h) is inferred; any other duration
+    is judged against 30-s epochs.
+    """
     first = float(durations[0])
     uniform = bool(np.all(np.abs(durations - first) <= TOLERANCE))
     ratio = first / EPOCH_SECONDS
-    if uniform and first > 0 and abs(ratio - round(ratio)) * EPOCH_SECONDS > TOLERANCE:
+    plausible = MIN_EPOCH_LENGTH <= first <= MAX_EPOCH_LENGTH
+    if uniform and plausible and abs(ratio - round(ratio)) * EPOCH_SECONDS > TOLERANCE:
         return first
     return EPOCH_SECONDS
 
@@ -220,6 +225,9 @@ def events_to_stages(
             f"{source}: event at onset {on[0]:g} s has a negative onset; onsets are seconds "
             "from the recording start and must be >= 0"
         )
+    span = float(np.max(on + dur) - on[0])  # bound the allocation before anything else
+    if span > MAX_SECONDS + TOLERANCE:
+        check_epoch_count(round(span / length), length, source)
     counts = dur / length
     for k in range(on.size):
         if dur[k] <= TOLERANCE or abs(counts[k] - round(counts[k])) * length > TOLERANCE:
@@ -241,9 +249,6 @@ def events_to_stages(
                     f"{source}: event at onset {on[k]:g} s overlaps the previous event, which "
                     f"ends at {previous_end:g} s; stage events must not overlap"
                 )
-    span = float(on[-1] + dur[-1] - on[0])
-    if span > MAX_SECONDS + TOLERANCE:
-        check_epoch_count(round(span / length), length, source)
     repeats = np.rint(counts).astype(np.int64)
     check_epoch_count(int(repeats.sum()), length, source)
     return ParsedHypnogram(np.repeat(labels, repeats), length, float(max(on[0], 0.0)))

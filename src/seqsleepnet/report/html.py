@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-from datetime import datetime
+from datetime import timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -41,8 +41,7 @@ def _png(fig: Figure) -> str:
 def _clock(result: StagingResult, seconds: float) -> str:
     if result.start_time is None:
         return f"{seconds / 3600:.2f} h"
-    moment = datetime.fromtimestamp(result.start_time.timestamp() + seconds)
-    return moment.strftime("%H:%M")
+    return (result.start_time + timedelta(seconds=seconds)).strftime("%H:%M")
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:

@@ -4,11 +4,18 @@
 probabilities), ``<name>.annotations.edf`` (EDF+ "Sleep stage X"),
 ``<name>.stats.json``, ``<name>.png`` (hypnogram with probability band) and
 ``<name>.html`` (the self-contained report).
+
+A run killed while writing (power cut, SIGKILL) leaves only complete files
+under these names, plus hidden temporary files; the next run of the same
+recording into the same folder removes those temporary files.
 """
 
 from __future__ import annotations
 
+import glob
 import json
+import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +29,25 @@ from seqsleepnet.result import StagingResult
 __all__ = ["OUTPUT_SUFFIXES", "write_outputs"]
 
 OUTPUT_SUFFIXES = (".hypnogram.tsv", ".csv", ".annotations.edf", ".stats.json", ".png", ".html")
+
+log = logging.getLogger(__name__)
+
+
+def _remove_stale_temporaries(targets: list[Path]) -> None:
+    """Delete the temporary files an interrupted run left for these outputs.
+
+    :func:`seqsleepnet.io.atomic.atomic_write` names them
+    ``.<stem>.<12 hex digits>.tmp<suffix>`` beside the target.
+    """
+    for target in targets:
+        exact = re.compile(
+            rf"\.{re.escape(target.stem)}\.[0-9a-f]{{12}}\.tmp{re.escape(target.suffix)}"
+        )
+        pattern = f".{glob.escape(target.stem)}.*.tmp{glob.escape(target.suffix)}"
+        for leftover in target.parent.glob(pattern):
+            if exact.fullmatch(leftover.name):
+                log.info("removing %s, left by an interrupted run", leftover)
+                leftover.unlink(missing_ok=True)
 
 
 def write_outputs(
@@ -54,6 +80,7 @@ def write_outputs(
     except OSError as error:
         raise FileFormatError(out, f"cannot create the output folder ({error.strerror})") from None
     paths = {suffix: out / f"{result.name}{suffix}" for suffix in OUTPUT_SUFFIXES}
+    _remove_stale_temporaries(list(paths.values()))
     result.to_tsv(paths[".hypnogram.tsv"])
     result.to_csv(paths[".csv"])
     result.to_edf_annotations(paths[".annotations.edf"])

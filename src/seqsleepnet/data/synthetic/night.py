@@ -326,7 +326,7 @@ def _emg(r: _Renderer, ecg: FloatArray) -> FloatArray:
 
 def _movements(r: _Renderer, signals: dict[str, FloatArray]) -> None:
     """Movement artefacts: large broadband bursts on every channel (mostly wake)."""
-    rate = r.table("movement_rate") * np.where(r.plan.movement, 12.0, 1.0)
+    rate = r.table("movement_rate") * np.where(r.plan.movement, 20.0, 1.0)
     onsets = r.onsets(rate)
     for start in onsets:
         length = int(r.rng.uniform(1.0, 5.0) * r.fs)
@@ -336,7 +336,7 @@ def _movements(r: _Renderer, signals: dict[str, FloatArray]) -> None:
             burst = r.rng.standard_normal(length).astype(np.float32)
             wander = np.cumsum(r.rng.standard_normal(length)).astype(np.float32)
             wander *= 8.0 / max(float(np.std(wander)), 1e-6)
-            amp = r.rng.uniform(20.0, 60.0) * scale
+            amp = r.rng.uniform(40.0, 120.0) * scale
             waves.add_events(x, [int(start)], [env * (amp * burst + 4.0 * wander)])
 
 
