@@ -10,6 +10,9 @@ nights. Subject 00 is left out entirely (the demo stages it) and subject 01
 validates. Everything is seeded: the same command gives the same models.
 
     python scripts/train_default_model.py --work build/default-model [--steps 3000]
+
+The cohort is built once; with ``--only NAME`` the two models can train in two
+processes at the same time.
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", choices=sorted(MODELS), help="Train one of the two models.")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     torch.manual_seed(SEED)
@@ -87,6 +91,8 @@ def main() -> None:
         write_manifest(cohort)
     OUT.mkdir(parents=True, exist_ok=True)
     for name, roles in MODELS.items():
+        if args.only and name != args.only:
+            continue
         cache = args.work / f"cache-{name}"
         prepare_dataset("folder", cohort / "manifest.csv", cache, roles=roles, in_bed=False)
         config = TrainConfig(

@@ -13,6 +13,7 @@ from seqsleepnet.cli import (  # noqa: F401  (importing registers the commands)
     prepare,
     recording,
     stage,
+    synth,
     train,
 )
 from seqsleepnet.cli._app import app
