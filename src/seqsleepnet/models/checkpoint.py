@@ -6,7 +6,7 @@ tag and version, the model's registry name, its config dict, its
 arrays, stage map, training metadata) and a SHA-256 checksum over all of it.
 It is read with ``torch.load(weights_only=True)``, which refuses pickled code
 instead of running it. Files are written atomically (temporary file in the
-same folder, then :func:`os.replace`).
+same folder, then renamed: :func:`seqsleepnet.io.atomic.atomic_path`).
 
 ``extra`` may contain dicts (str keys), lists, tuples, str, int, float,
 bool, None, torch tensors and NumPy arrays (stored as tensors and given back
@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ import numpy as np
 import torch
 
 from seqsleepnet.errors import CheckpointError, ConfigError
+from seqsleepnet.io.atomic import atomic_path
 from seqsleepnet.models.base import SleepStagingModel
 from seqsleepnet.models.registry import MODELS
 
@@ -138,16 +137,8 @@ def save_checkpoint(
         "extra": _encode(extra or {}, ""),
     }
     payload["checksum"] = _checksum(payload)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            torch.save(payload, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as tmp:
+        torch.save(payload, tmp)
     return target
 
 

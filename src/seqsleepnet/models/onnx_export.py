@@ -18,8 +18,6 @@ self-contained file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Literal
@@ -29,6 +27,7 @@ import torch
 from torch import nn
 
 from seqsleepnet.errors import ConfigError
+from seqsleepnet.io.atomic import atomic_path
 from seqsleepnet.models.seqsleepnet import SeqSleepNet
 
 __all__ = ["OnnxPart", "example_input", "export_onnx", "onnx_max_difference"]
@@ -125,15 +124,13 @@ def export_onnx(
     dynamic = {name: {0: "batch"} for name in [*inputs, *outputs]}
     was_training = model.training
     model.eval()
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
     try:
-        with torch.no_grad(), warnings.catch_warnings():
+        with atomic_path(target) as tmp, torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer notes about shape checks
             torch.onnx.export(
                 module,
                 (example_input(model, part),),
-                tmp_name,
+                str(tmp),
                 input_names=inputs,
                 output_names=outputs,
                 dynamic_axes=dynamic,
@@ -141,10 +138,6 @@ def export_onnx(
                 dynamo=False,
                 external_data=False,
             )
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
     finally:
         model.train(was_training)
     return target
