@@ -12,15 +12,20 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from seqsleepnet.errors import FileFormatError, SeqSleepNetError
 from seqsleepnet.evaluation.metrics import compute_metrics
 from seqsleepnet.io.hypnogram import align_hypnogram, read_hypnogram
 from seqsleepnet.report.outputs import write_outputs
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
 
-__all__ = ["FileOutcome", "StageOptions", "find_psg_files", "stage_files"]
+__all__ = [
+    "FileOutcome",
+    "StageOptions",
+    "agreement_line",
+    "find_psg_files",
+    "stage_file",
+    "stage_files",
+]
 
 log = logging.getLogger(__name__)
 
@@ -179,8 +184,3 @@ def agreement_line(outcome: FileOutcome) -> str:
             f", agreement with expert {100 * outcome.agreement:.1f}% (kappa {outcome.kappa:.2f})"
         )
     return line
-
-
-def mean_or_none(values: list[float]) -> float | None:
-    """Mean of a list, None if empty."""
-    return float(np.mean(values)) if values else None
