@@ -1,0 +1,28 @@
+"""The demonstration end to end, through the command line."""
+
+from pathlib import Path
+
+import numpy as np
+from typer.testing import CliRunner
+
+from seqsleepnet.cli import app
+from seqsleepnet.io.hypnogram import read_hypnogram
+
+
+def test_demo_stages_an_unseen_synthetic_night_and_reports_agreement(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    report = Path(lines[-3].removeprefix("report: "))
+    assert report.is_file() and report.suffix == ".html"
+    assert "Agreement with the expert hypnogram" in report.read_text()
+    agreement = float(lines[-1].split(": ")[1].split("%")[0])
+    assert 0.0 < agreement <= 100.0
+    assert "synthetic signals" in lines[-1]
+    predicted = read_hypnogram(Path(lines[-2].removeprefix("hypnogram: ")))
+    expert = read_hypnogram(next((tmp_path / "psg").glob("*.tsv")))
+    scored = expert.stages >= 0
+    measured = 100 * np.mean(predicted.stages[scored] == expert.stages[scored])
+    assert abs(measured - agreement) < 0.06  # the printed figure is the real agreement
+    with np.load(next((tmp_path / "features").glob("*.npz"))) as data:
+        assert data["features"].shape == (expert.n_epochs, 3, 29, 129)
