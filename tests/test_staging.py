@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import seqsleepnet.staging as staging
-from seqsleepnet.errors import CheckpointError, ConfigError
+from conftest import EdfWriter, sleep_like
+from seqsleepnet.errors import ChannelError, CheckpointError, ConfigError
 from seqsleepnet.models.checkpoint import save_checkpoint
 from seqsleepnet.models.registry import build_model
 from seqsleepnet.staging import SleepStager
@@ -79,3 +80,16 @@ def test_demo_warning_is_logged_once(
         stager.predict(night_edf)
         stager.predict(night_edf)
     assert [r.message for r in caplog.records].count(staging.DEMO_WARNING) == 1
+
+
+def test_bundled_model_is_chosen_by_the_channels_found(
+    night_edf: Path, edf_writer: EdfWriter
+) -> None:
+    assert SleepStager.for_recording(night_edf).roles == ("eeg", "eog", "emg")
+    eeg_only = edf_writer("eeg.edf", {"EEG Fpz-Cz": (sleep_like(600, 100), 100.0)})
+    stager = SleepStager.for_recording(eeg_only)
+    assert stager.roles == ("eeg",) and stager.demo
+    assert stager.predict(eeg_only).stages.shape == (20,)
+    no_eeg = edf_writer("ecg.edf", {"ECG": (sleep_like(600, 100), 100.0)})
+    with pytest.raises(ChannelError, match="no EEG channel found"):
+        SleepStager.for_recording(no_eeg)
