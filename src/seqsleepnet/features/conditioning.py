@@ -75,9 +75,11 @@ def fir_filtfilt(
     -------
     ndarray of float64, shape (N,)
     """
-    ext = np.concatenate(
-        (2 * x[0] - x[padlen:0:-1], x, 2 * x[-1] - x[-2 : -padlen - 2 : -1])
-    ) if padlen > 0 else np.asarray(x, dtype=np.float64)
+    ext = np.asarray(x, dtype=np.float64)
+    if padlen > 0:  # odd extension, as filtfilt's padtype="odd"
+        head = 2 * ext[0] - ext[padlen:0:-1]
+        tail = 2 * ext[-1] - ext[-2 : -padlen - 2 : -1]
+        ext = np.concatenate((head, ext, tail))
     m = taps.size - 1
     forward = np.convolve(np.concatenate((np.full(m, ext[0]), ext)), taps, mode="valid")
     backward = forward[::-1]

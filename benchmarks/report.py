@@ -1,0 +1,243 @@
+"""Regenerate BENCHMARKS.md at the repository root from ``benchmarks/results/*.json``.
+
+Each study's table is printed with the command that produced it, the
+machine, the load average at its start and the date, and each target is
+marked met or missed. Studies without a result file are listed as not run.
+
+Usage::
+
+    python benchmarks/report.py [--results benchmarks/results] [--out BENCHMARKS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+STAGES = ("W", "N1", "N2", "N3", "REM")
+METHOD_NAMES = {
+    "seqsleepnet": "SeqSleepNet, torch, encode-once",
+    "onnx": "SeqSleepNet, onnxruntime, encode-once",
+    "naive": "SeqSleepNet, torch, naive (full model per window)",
+    "yasa": "YASA 0.8.1 SleepStaging",
+}
+
+
+def _machine(m: dict[str, Any]) -> str:
+    v = m.get("versions", {})
+    versions = ", ".join(f"{k} {val}" for k, val in v.items() if val)
+    threads = m.get("torch_threads")
+    return (
+        f"*Machine:* {m.get('cpu', '?')}, {m.get('usable_cores', m.get('cores', '?'))} cores, "
+        f"{m.get('ram_gib', '?')} GiB RAM, no GPU; load average at start "
+        f"{' / '.join(str(x) for x in m.get('load_average_at_start', []))} (shared machine); "
+        f"torch threads {threads}. *Versions:* Python {m.get('python', '?')}, {versions}. "
+        f"*Date:* {m.get('date', '?')}.  \n*Command:* `{m.get('command', '?')}`"
+    )
+
+
+def _mark(ok: bool | None) -> str:
+    return "not measured" if ok is None else ("**met**" if ok else "**MISSED**")
+
+
+def staging_speed(r: dict[str, Any]) -> list[str]:
+    warm, cold, ratios = r["warm"], r.get("cold", {}), r.get("ratios", {})
+    out = [
+        f"A synthetic night of {r['hours']:g} h ({r['epochs']} epochs; {r['layout']}) staged "
+        "from its EDF file. Warm: median of the runs in one process after a discarded first "
+        "run. Cold: the first run in a fresh process (after imports and model loading); "
+        "'process' adds Python start-up, imports and model loading (and, for onnxruntime, the "
+        "export of the model to ONNX).",
+        "",
+        "| method | warm (s) | cold first run (s) | cold process (s) | read | features | model "
+        "| outputs / predict |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for method, label in METHOD_NAMES.items():
+        if method not in warm:
+            continue
+        b = warm[method]["breakdown_s"]
+        c = cold.get(method, {})
+        if method == "yasa":
+            steps = f"{b['read']:.2f} | - | - | {b['predict']:.2f}"
+        else:
+            steps = f"{b['read']:.2f} | {b['features']:.2f} | {b['model']:.2f} | {b['outputs']:.2f}"
+        out.append(
+            f"| {label} | {warm[method]['total_s']:.2f} | {c.get('first_s', float('nan')):.2f} "
+            f"| {c.get('process_s', float('nan')):.2f} | {steps} |"
+        )
+    out += ["", "Ratios (higher = SeqSleepNet encode-once faster):", ""]
+    out += [f"- `{k}`: {v:g}x" for k, v in ratios.items()]
+    model_ratio = ratios.get("naive_over_encode_once_model")
+    e2e_ratio = ratios.get("naive_over_encode_once_end_to_end")
+    yasa_warm = ratios.get("yasa_over_seqsleepnet_warm")
+    yasa_cold = ratios.get("yasa_over_seqsleepnet_cold")
+    out += [
+        "",
+        "Targets:",
+        "",
+        f"- encode-once >= 10x faster than naive, model step (what differs between the two): "
+        f"{model_ratio}x, {_mark(None if model_ratio is None else model_ratio >= 10)}; end to "
+        f"end (read and outputs are the same work for both): {e2e_ratio}x, "
+        f"{_mark(None if e2e_ratio is None else e2e_ratio >= 10)}.",
+        f"- >= 3x faster than YASA: warm {yasa_warm}x, "
+        f"{_mark(None if yasa_warm is None else yasa_warm >= 3)}; cold first run {yasa_cold}x, "
+        f"{_mark(None if yasa_cold is None else yasa_cold >= 3)}.",
+        f"- whole script under 5 minutes: {r.get('wall_s')} s, "
+        f"{_mark(None if r.get('wall_s') is None else r['wall_s'] < 300)}.",
+    ]
+    return out
+
+
+def scaling(r: dict[str, Any]) -> list[str]:
+    out = [
+        "Each size staged end to end (read, features, encode-once model, all output files) in "
+        "a fresh process; peak memory is that process's maximum resident set size.",
+        "",
+        "| hours | epochs | EDF (MiB) | staging (s) | outputs (s) | total (s) | peak RSS (MiB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in r["rows"]:
+        out.append(
+            f"| {row['hours']:g} | {row['epochs']} | {row['file_mib']} | {row['stage_s']:.2f} | "
+            f"{row['outputs_s']:.2f} | {row['total_s']:.2f} | {row['peak_rss_mib']:.0f} |"
+        )
+    t, m = r["time_fit"], r["memory_fit_mib"]
+    out += [
+        "",
+        f"Linear fits: time {t['per_hour']:.3f} s per hour + {t['intercept']:.2f} s "
+        f"(R^2 {t['r2']}); memory {m['per_hour']:.1f} MiB per hour + {m['intercept']:.0f} MiB "
+        f"(R^2 {m['r2']}).",
+        f"Target: 48 h under {r['limit_gib']} GB: peak {r['peak_48h_gib']} GiB, "
+        f"{_mark(r['under_limit'])}.",
+    ]
+    return out
+
+
+def training_throughput(r: dict[str, Any]) -> list[str]:
+    out = [
+        f"Training steps (forward + loss + backward + Adam), batch {r['batch']}, L = "
+        f"{r['seq_len']}, C = {r['channels']}, images {tuple(r['image'])}, random data, CPU. "
+        "**No GPU was available: GPU figures pending.**",
+        "",
+        "| implementation | configuration | parameters | s / step | sequences / s |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for cell, row in r["ours"].items():
+        out.append(f"| seqsleepnet (ours) | cell={cell}, 1+1 layers, attention 64 | "
+                   f"{row['parameters']:,} | {row['step_s']:.3f} | {row['sequences_per_s']:.1f} |")
+    px = r["physioex"]
+    if "rows" in px:
+        for name, row in px["rows"].items():
+            config = row["config"]
+            text = config if isinstance(config, str) else ", ".join(
+                f"{k}={v}" for k, v in config.items())
+            out.append(f"| physioex {px['physioex']} ({name.replace('_', ' ')}) | {text} | "
+                       f"{row['parameters']:,} | {row['step_s']:.3f} | "
+                       f"{row['sequences_per_s']:.1f} |")
+        out += ["", "physioex's SeqSleepNet uses an LSTM at the epoch level and a GRU at the "
+                "sequence level (ours: the same cell at both levels), so 'like for like' "
+                "matches layers, sizes and attention, not the cell types.", ""]
+        out += [f"- `{k}`: {v:g}x" for k, v in r.get("ratios", {}).items()]
+    else:
+        out += ["", f"physioex: not measured: {px.get('error')}"]
+    return out
+
+
+def _metrics_row(name: str, m: dict[str, Any]) -> str:
+    per = m.get("per_stage_f1", {})
+    cells = [m.get("accuracy"), m.get("kappa"), m.get("macro_f1"), m.get("sensitivity"),
+             m.get("specificity"), *(per.get(s) for s in STAGES)]
+    return f"| {name} | " + " | ".join("-" if v is None else f"{100 * v:.1f}" if i != 1
+                                       else f"{v:.3f}" for i, v in enumerate(cells)) + " |"
+
+
+def accuracy(r: dict[str, Any]) -> list[str]:
+    out = [
+        "**SYNTHETIC DATA.** Subject-wise cross-validation on synthetic PSG generated from "
+        "the 39 real Sleep-EDF hypnograms; these figures say nothing about real recordings. "
+        f"{r.get('budget', '')}",
+        "",
+        "| model | Acc (%) | kappa | MF1 (%) | Sens (%) | Spec (%) | F1 W | F1 N1 | F1 N2 | "
+        "F1 N3 | F1 REM |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, m in r["models"].items():
+        out.append(_metrics_row(name, m))
+    if r.get("conclusion"):
+        out += ["", r["conclusion"]]
+    return out
+
+
+def synthetic_difficulty(r: dict[str, Any]) -> list[str]:
+    out = [
+        f"LightGBM on band-power features, {r['settings'].get('folds')}-fold subject-wise CV, "
+        f"{r['nights']} synthetic nights, {r['epochs']} scored epochs (written by "
+        "`benchmarks/synthetic_difficulty.py`).",
+        "",
+        "| model | Acc (%) | kappa | MF1 (%) | Sens (%) | Spec (%) | F1 W | F1 N1 | F1 N2 | "
+        "F1 N3 | F1 REM |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        _metrics_row("single epoch", r["single_epoch"]),
+        _metrics_row("with context", r["with_context"]),
+        "",
+        f"*Date:* {r.get('date', '?')}.",
+    ]
+    return out
+
+
+SECTIONS = (
+    ("staging_speed", "Staging speed", staging_speed),
+    ("scaling", "Scaling with night length", scaling),
+    ("training_throughput", "Training throughput", training_throughput),
+    ("accuracy", "Accuracy (SYNTHETIC)", accuracy),
+    ("synthetic_difficulty", "Synthetic cohort difficulty (feature baseline)",
+     synthetic_difficulty),
+)
+
+
+def render(results: Path) -> str:
+    """The whole BENCHMARKS.md text from the result files in ``results``."""
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `benchmarks/report.py` from `benchmarks/results/*.json` (`make bench` "
+        "runs every study, then this report). Timings come from a shared 2-core machine and "
+        "are noisy: compare the methods of one table (measured side by side in one run) "
+        "through their ratios, not across tables or machines.",
+        "",
+    ]
+    for key, title, render_section in SECTIONS:
+        path = results / f"{key}.json"
+        lines += [f"## {title}", ""]
+        if not path.exists():
+            lines += [f"Not run: no `{path.relative_to(HERE.parent)}`.", ""]
+            continue
+        data = json.loads(path.read_text())
+        lines += render_section(data)
+        notes = data.get("notes")
+        if notes:
+            lines += ["", *[f"- {n}" for n in notes]]
+        if "machine" in data:
+            lines += ["", _machine(data["machine"])]
+        lines.append("")
+    extra = results / "notes.md"
+    if extra.exists():
+        lines += ["## Notes", "", extra.read_text().strip(), ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument("--out", type=Path, default=HERE.parent / "BENCHMARKS.md")
+    args = parser.parse_args()
+    args.out.write_text(render(args.results))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
