@@ -137,8 +137,8 @@ def save_checkpoint(
         "extra": _encode(extra or {}, ""),
     }
     payload["checksum"] = _checksum(payload)
-    with atomic_path(target) as tmp:
-        torch.save(payload, tmp)
+    with atomic_path(target) as tmp, open(tmp, "wb") as stream:
+        torch.save(payload, stream)  # a stream, so the archive's inner name is not the temp name
     return target
 
 
