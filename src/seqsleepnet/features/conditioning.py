@@ -5,9 +5,11 @@ order-100 FIR barely attenuates below 1 Hz (measured gain at DC: 0.47 at
 100 Hz, 0.76 at 256 Hz), so by default a zero-phase 2nd-order Butterworth
 high-pass at the band's low edge makes the 0.3-Hz edge real;
 ``strict_highpass=False`` keeps the authors' FIR alone. EMG: notch at
-50 and 60 Hz and a 10-Hz high-pass. Each channel is filtered at its own
-sampling rate, before resampling to 100 Hz, so that mains frequencies above
-the 50-Hz Nyquist limit of the target rate are removed before they can alias.
+50 and 60 Hz and a 10-Hz high-pass, applied at the channel's own rate (the
+mains frequencies lie at or above the 50-Hz Nyquist limit of 100 Hz). EEG and
+EOG are band-passed after resampling to 100 Hz: the polyphase resampler's
+anti-aliasing filter already removes everything above 50 Hz, and filtering
+2.56 times fewer samples (from 256 Hz) is what makes reading a night fast.
 """
 
 from __future__ import annotations
@@ -81,9 +83,11 @@ def fir_filtfilt(
         tail = 2 * ext[-1] - ext[-2 : -padlen - 2 : -1]
         ext = np.concatenate((head, ext, tail))
     m = taps.size - 1
-    forward = np.convolve(np.concatenate((np.full(m, ext[0]), ext)), taps, mode="valid")
+    forward = signal.oaconvolve(np.concatenate((np.full(m, ext[0]), ext)), taps, mode="valid")
     backward = forward[::-1]
-    backward = np.convolve(np.concatenate((np.full(m, backward[0]), backward)), taps, mode="valid")
+    backward = signal.oaconvolve(
+        np.concatenate((np.full(m, backward[0]), backward)), taps, mode="valid"
+    )
     y = backward[::-1]
     return np.asarray(y[padlen : y.size - padlen], dtype=np.float64)
 
@@ -106,13 +110,15 @@ def _emg_filter(
     x: npt.NDArray[np.float64], sfreq: float, cfg: ConditioningConfig
 ) -> npt.NDArray[np.float64]:
     nyquist = sfreq / 2
-    for freq in cfg.emg_notch:
-        if freq < nyquist * 0.98:
-            b, a = signal.iirnotch(freq, cfg.emg_notch_q, fs=sfreq)
-            x = signal.filtfilt(b, a, x)
+    sections = [  # notches and high-pass as one cascade: a single zero-phase pass
+        signal.tf2sos(*signal.iirnotch(freq, cfg.emg_notch_q, fs=sfreq))
+        for freq in cfg.emg_notch
+        if freq < nyquist * 0.98
+    ]
     if cfg.emg_highpass < nyquist * 0.9:
-        sos = signal.butter(4, cfg.emg_highpass, btype="highpass", fs=sfreq, output="sos")
-        x = signal.sosfiltfilt(sos, x)
+        sections.append(
+            signal.butter(4, cfg.emg_highpass, btype="highpass", fs=sfreq, output="sos")
+        )
     else:
         log.info(
             "EMG at %.3g Hz is too slow for the %.3g-Hz high-pass (an envelope channel?); "
@@ -120,6 +126,8 @@ def _emg_filter(
             sfreq,
             cfg.emg_highpass,
         )
+    if sections:
+        x = signal.sosfiltfilt(np.vstack(sections), x)
     return np.asarray(x)
 
 

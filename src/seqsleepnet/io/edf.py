@@ -139,7 +139,10 @@ def _prepare_channel(
         )
     _check_signal(x, pick.name, source)
     _check_clipping(x, signal, pick.name, source)
-    y = resample(condition_in_chunks(x, sfreq, pick.role, cfg), sfreq, TARGET_SFREQ)
+    if pick.role == "emg":  # mains notches need the native rate
+        y = resample(condition_in_chunks(x, sfreq, pick.role, cfg), sfreq, TARGET_SFREQ)
+    else:
+        y = condition_in_chunks(resample(x, sfreq, TARGET_SFREQ), TARGET_SFREQ, pick.role, cfg)
     _warn_if_implausible(y, pick.name, pick.role, source)
     return y
 
