@@ -17,7 +17,7 @@ from seqsleepnet.report.plots import plot_attention, plot_hypnogram
 from seqsleepnet.result import StagingResult
 from seqsleepnet.stages import STAGE_NAMES
 
-__all__ = ["render_report"]
+__all__ = ["figure_png", "render_report"]
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;
@@ -31,11 +31,20 @@ img{max-width:100%}.note{background:#fff6e0;border-left:4px solid #f2b134;paddin
 """
 
 
-def _png(fig: Figure) -> str:
+def figure_png(fig: Figure, dpi: int = 90) -> bytes:
+    """A figure as PNG bytes."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _img(png: bytes) -> str:
+    data = base64.b64encode(png).decode("ascii")
     return f'<img alt="figure" src="data:image/png;base64,{data}">'
+
+
+def _png(fig: Figure) -> str:
+    return _img(figure_png(fig))
 
 
 def _clock(result: StagingResult, seconds: float) -> str:
@@ -107,6 +116,7 @@ def render_report(
     true: npt.NDArray[np.int8] | None = None,
     demo_model: bool = False,
     confidence_threshold: float = 0.6,
+    night_png: bytes | None = None,
 ) -> str:
     """Render the report of one staged night as a self-contained HTML page.
 
@@ -119,6 +129,8 @@ def render_report(
         Add the notice that the model is a demonstration model.
     confidence_threshold : float
         Periods of at least 2 minutes below it are listed.
+    night_png : bytes, optional
+        The hypnogram-and-probabilities picture, if already rendered.
 
     Returns
     -------
@@ -156,6 +168,7 @@ def render_report(
         f"{r.upper()}: {c}" for r, c in zip(result.roles, result.channels, strict=True)
     )
     agreement = _agreement(result, true) if true is not None else ""
+    night = _img(night_png) if night_png is not None else _png(result.plot(true=true))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Sleep staging report: {name}</title>
 <style>{_STYLE}</style></head><body>
@@ -163,7 +176,7 @@ def render_report(
 <p class="muted">{result.n_epochs} epochs of {result.epoch_length:g} s ·
 channels {html.escape(channels)} · model {html.escape(result.model)} · seqsleepnet {__version__}</p>
 {notice}
-<h2>Hypnogram and stage probabilities</h2>{_png(result.plot())}
+<h2>Hypnogram and stage probabilities</h2>{night}
 <h2>Sleep statistics</h2>{_statistics(result)}
 {agreement}
 <h2>Low-confidence periods</h2>

@@ -22,8 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from seqsleepnet.errors import FileFormatError
-from seqsleepnet.io.atomic import atomic_path, atomic_write
-from seqsleepnet.report.html import render_report
+from seqsleepnet.io.atomic import atomic_write
+from seqsleepnet.report.html import figure_png, render_report
 from seqsleepnet.result import StagingResult
 
 __all__ = ["OUTPUT_SUFFIXES", "write_outputs"]
@@ -87,8 +87,9 @@ def write_outputs(
     statistics = {"recording": result.name, "model": result.model, **result.statistics().to_dict()}
     with atomic_write(paths[".stats.json"]) as handle:
         json.dump(statistics, handle, indent=1)
-    with atomic_path(paths[".png"]) as tmp:
-        result.plot(true=true).savefig(tmp, dpi=100)
+    night_png = figure_png(result.plot(true=true), dpi=100)  # rendered once, used twice
+    with atomic_write(paths[".png"], "wb") as binary:
+        binary.write(night_png)
     with atomic_write(paths[".html"]) as handle:
-        handle.write(render_report(result, true=true, demo_model=demo_model))
+        handle.write(render_report(result, true=true, demo_model=demo_model, night_png=night_png))
     return paths
