@@ -29,7 +29,17 @@ test: lint typecheck pytest  ## ruff, mypy and the test suite
 demo: install  ## synthesise a night from a real hypnogram, read it, write its features and pictures
 	$(BIN)/seqsleepnet demo --out $(DEMO_DIR)
 
+PHYSIOEX := benchmarks/.venv-physioex/bin/python
+
+# physioex (another SeqSleepNet) for the training-throughput comparison only: its own
+# virtualenv, never a project dependency; torch first so that pip keeps the CPU build.
+$(PHYSIOEX):
+	$(PYTHON) -m venv benchmarks/.venv-physioex
+	$(PHYSIOEX) -m pip install --quiet torch==2.13.0
+	$(PHYSIOEX) -m pip install --quiet physioex
+
 bench: install  ## run every benchmark and regenerate BENCHMARKS.md
+	$(MAKE) $(PHYSIOEX) || echo "physioex could not be installed; its rows will say so"
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
