@@ -68,11 +68,9 @@ class Runner:
         """Stage ``psg``; returns seconds per step, their total and the stages."""
         if self.method == "yasa":
             return self._run_yasa(psg)
-        import numpy as np
 
         from seqsleepnet.features.extract import recording_features
         from seqsleepnet.report.outputs import write_outputs
-        from seqsleepnet.result import StagingResult
 
         stager = self.stager
         t_read, recording = timed(lambda: stager.read(psg))
@@ -84,20 +82,7 @@ class Runner:
         )
 
         def finish() -> Any:
-            # mirrors SleepStager.predict; checked against it in check_pipeline()
-            probabilities = np.exp(output.log_probs).astype(np.float32)
-            result = StagingResult(
-                stages=probabilities.argmax(axis=1).astype(np.int8),
-                probabilities=probabilities,
-                onsets=onsets,
-                attention=output.attention,
-                name=recording.name,
-                channels=recording.ch_names,
-                roles=recording.roles,
-                model=stager.description,
-                start_time=recording.start_time,
-                epoch_length=stager.feature_config.epoch_seconds,
-            )
+            result = stager.result_of(recording, onsets, output)
             write_outputs(result, self.out / self.method)
             return result
 

@@ -253,6 +253,12 @@ class SleepStager:
         recording = self.read(raw_or_path, eeg=eeg, eog=eog, emg=emg)
         images, onsets = recording_features(recording, self.feature_config)
         output = self.predict_features(images, encode_once=encode_once)
+        return self.result_of(recording, onsets, output)
+
+    def result_of(
+        self, recording: Recording, onsets: npt.NDArray[np.float64], output: NightOutput
+    ) -> StagingResult:
+        """Package the model output of a recording (the last step of :meth:`predict`)."""
         probabilities = np.exp(output.log_probs).astype(np.float32)
         return StagingResult(
             stages=probabilities.argmax(axis=1).astype(np.int8),
