@@ -136,3 +136,17 @@ def night_edf(edf_writer: EdfWriter) -> Path:
             "Chin1-Chin2": (sleep_like(seconds, 256, 13, scale=5.0), 256.0),
         },
     )
+
+
+def fit_one_batch(
+    model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, lr: float = 1e-2
+) -> None:
+    """Train a model on one batch with Adam and no L2 (for the overfit tests)."""
+    from seqsleepnet.models.loss import sequence_loss
+
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    model.train()
+    for _ in range(steps):
+        optimiser.zero_grad()
+        sequence_loss(model, x, y, l2_weight=0.0).backward()
+        optimiser.step()

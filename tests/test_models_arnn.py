@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from conftest import fit_one_batch
 from seqsleepnet.errors import ConfigError
 from seqsleepnet.models.arnn import ARNN, ARNNConfig
 from seqsleepnet.models.loss import sequence_loss
@@ -52,12 +53,7 @@ def test_overfits_one_small_batch() -> None:
     y = torch.arange(10).reshape(2, 5) % 5
     with torch.no_grad():
         start = sequence_loss(model.eval(), x, y, l2_weight=0.0).item()
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
-    model.train()
-    for _ in range(60):
-        optimiser.zero_grad()
-        sequence_loss(model, x, y, l2_weight=0.0).backward()
-        optimiser.step()
+    fit_one_batch(model, x, y, steps=60)
     model.eval()
     with torch.no_grad():
         assert sequence_loss(model, x, y, l2_weight=0.0).item() < 0.2 * start

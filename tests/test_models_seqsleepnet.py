@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from conftest import fit_one_batch
 from seqsleepnet.errors import ConfigError
 from seqsleepnet.models.loss import sequence_loss
 from seqsleepnet.models.registry import build_model, count_parameters
@@ -113,15 +114,6 @@ def test_bad_inputs_and_config() -> None:
         SeqSleepNetConfig(high_freq=80.0)
 
 
-def _fit(model: SeqSleepNet, x: torch.Tensor, y: torch.Tensor, steps: int) -> None:
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
-    model.train()
-    for _ in range(steps):
-        optimiser.zero_grad()
-        sequence_loss(model, x, y, l2_weight=0.0).backward()
-        optimiser.step()
-
-
 def test_overfits_one_small_batch() -> None:
     torch.manual_seed(0)
     model = SeqSleepNet(SeqSleepNetConfig(channels=1, seq_len=4))
@@ -129,7 +121,7 @@ def test_overfits_one_small_batch() -> None:
     y = torch.arange(16).reshape(4, 4) % 5
     with torch.no_grad():
         start = sequence_loss(model.eval(), x, y, l2_weight=0.0).item()
-    _fit(model, x, y, steps=80)
+    fit_one_batch(model, x, y, steps=80)
     model.eval()
     with torch.no_grad():
         end = sequence_loss(model, x, y, l2_weight=0.0).item()
@@ -147,7 +139,7 @@ def test_bn_lstm_overfits_one_small_batch_with_batch_statistics() -> None:
     y = torch.arange(16).reshape(4, 4) % 5
     with torch.no_grad():
         start = sequence_loss(model, x, y, l2_weight=0.0).item()
-    _fit(model, x, y, steps=40)
+    fit_one_batch(model, x, y, steps=40)
     with torch.no_grad():
         end = sequence_loss(model, x, y, l2_weight=0.0).item()
         accuracy = (model(x).argmax(-1) == y).float().mean().item()
