@@ -17,6 +17,7 @@ install: $(STAMP)  ## create .venv and install the package with its dev tools
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: install
 	$(BIN)/mypy

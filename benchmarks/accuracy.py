@@ -62,8 +62,7 @@ def build_data(folder: Path, subjects: int, seed: int) -> Path:
     for path in sorted(packaged_hypnograms().glob("SC4*-Hypnogram.edf")):
         if int(path.name[3:5]) < subjects:
             shutil.copy(path, chosen / path.name)
-    build_cohort(chosen, folder / "psg", layout="sleep-edf", seed=seed, fs=200.0,
-                 progress=False)
+    build_cohort(chosen, folder / "psg", layout="sleep-edf", seed=seed, fs=200.0, progress=False)
     cache = folder / "cache"
     report = prepare_dataset("sleep-edf", folder / "psg", cache, progress=False)
     if not report.ok:
@@ -71,16 +70,25 @@ def build_data(folder: Path, subjects: int, seed: int) -> Path:
     return cache
 
 
-def cross_validate(cache: Path, cv: Path, name: str, config: dict[str, Any], seq_len: int,
-                   args: argparse.Namespace) -> dict[str, Any]:
+def cross_validate(
+    cache: Path, cv: Path, name: str, config: dict[str, Any], seq_len: int, args: argparse.Namespace
+) -> dict[str, Any]:
     """Subject-wise cross-validation of one model; pooled test metrics."""
     from seqsleepnet.training.config import TrainConfig
     from seqsleepnet.training.cross_validation import prepare_folds, run_fold
     from seqsleepnet.training.cv_summary import summarize_cv
 
-    base = TrainConfig(data=str(cache), model=name, model_config=config, seq_len=seq_len,
-                       max_steps=args.steps, eval_every=max(1, args.steps // 3),
-                       seed=args.seed, device="cpu", threads=args.threads)
+    base = TrainConfig(
+        data=str(cache),
+        model=name,
+        model_config=config,
+        seq_len=seq_len,
+        max_steps=args.steps,
+        eval_every=max(1, args.steps // 3),
+        seed=args.seed,
+        device="cpu",
+        threads=args.threads,
+    )
     folds = prepare_folds(cv, cache, args.folds, 1, args.seed)
     for fold in folds:
         run_fold(cv, fold.index, base)
@@ -108,14 +116,18 @@ def conclude(models: dict[str, Any]) -> str | None:
     if deep:
         rival = max(deep, key=lambda k: deep[k])
         verdict = "holds" if seq[best] > deep[rival] else "does NOT hold"
-        parts.append(f"Against the end-to-end baselines trained with the same budget, the claim "
-                     f"'sequence-to-sequence beats the baselines' {verdict}: best MF1 "
-                     f"{seq[best]:.3f} ({best}) vs {deep[rival]:.3f} ({rival}).")
+        parts.append(
+            f"Against the end-to-end baselines trained with the same budget, the claim "
+            f"'sequence-to-sequence beats the baselines' {verdict}: best MF1 "
+            f"{seq[best]:.3f} ({best}) vs {deep[rival]:.3f} ({rival})."
+        )
     for name, value in features.items():
         verdict = "above" if seq[best] > value else "BELOW"
-        parts.append(f"{best} is {verdict} the {name} baseline ({value:.3f}), which was trained "
-                     "to convergence on its own (larger) cohort and folds, so this comparison "
-                     "mostly measures the reduced training budget.")
+        parts.append(
+            f"{best} is {verdict} the {name} baseline ({value:.3f}), which was trained "
+            "to convergence on its own (larger) cohort and folds, so this comparison "
+            "mostly measures the reduced training budget."
+        )
     return " ".join(parts)
 
 
@@ -127,8 +139,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 4 subjects, 2 folds, 20 steps, SeqSleepNet L=20 + ARNN")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: 4 subjects, 2 folds, 20 steps, SeqSleepNet L=20 + ARNN",
+    )
     parser.add_argument("--json", type=Path, default=RESULTS / "accuracy.json")
     args = parser.parse_args()
     if args.quick:
@@ -143,25 +158,41 @@ def main() -> None:
         for label in args.models:
             name, config, seq_len = MODELS[label]
             began = time.perf_counter()
-            models[label] = cross_validate(cache, Path(tmp) / "cv" / label.replace(" ", "_"),
-                                           name, config, seq_len, args)
+            models[label] = cross_validate(
+                cache, Path(tmp) / "cv" / label.replace(" ", "_"), name, config, seq_len, args
+            )
             models[label]["train_s"] = round(time.perf_counter() - began, 1)
-            print(label, json.dumps({k: round(v, 3) for k, v in models[label].items()
-                                     if isinstance(v, float)}), flush=True)
+            print(
+                label,
+                json.dumps(
+                    {k: round(v, 3) for k, v in models[label].items() if isinstance(v, float)}
+                ),
+                flush=True,
+            )
     baseline = RESULTS / "synthetic_difficulty.json"
     if baseline.exists():
         features = json.loads(baseline.read_text())["single_epoch"]
         models["Single-epoch features (LightGBM)"] = features
     conclusion = conclude(models)
-    budget = (f"Reduced CPU budget: {args.subjects} subjects, {args.folds} folds, "
-              f"{args.steps} training steps of batch 32 per model and fold"
-              f"{' (--quick smoke run)' if args.quick else ''}; the LightGBM baseline uses "
-              "its own settings (see its section).")
-    write_json(args.json, {
-        "study": "accuracy", "synthetic": True, "budget": budget, "models": models,
-        "conclusion": conclusion, "settings": {k: v for k, v in vars(args).items() if k != "json"},
-        "wall_s": round(time.perf_counter() - start, 1), "machine": machine,
-    })
+    budget = (
+        f"Reduced CPU budget: {args.subjects} subjects, {args.folds} folds, "
+        f"{args.steps} training steps of batch 32 per model and fold"
+        f"{' (--quick smoke run)' if args.quick else ''}; the LightGBM baseline uses "
+        "its own settings (see its section)."
+    )
+    write_json(
+        args.json,
+        {
+            "study": "accuracy",
+            "synthetic": True,
+            "budget": budget,
+            "models": models,
+            "conclusion": conclusion,
+            "settings": {k: v for k, v in vars(args).items() if k != "json"},
+            "wall_s": round(time.perf_counter() - start, 1),
+            "machine": machine,
+        },
+    )
     print(budget)
     if conclusion:
         print(conclusion)

@@ -127,20 +127,31 @@ def training_throughput(r: dict[str, Any]) -> list[str]:
         "|---|---|---:|---:|---:|",
     ]
     for cell, row in r["ours"].items():
-        out.append(f"| seqsleepnet (ours) | cell={cell}, 1+1 layers, attention 64 | "
-                   f"{row['parameters']:,} | {row['step_s']:.3f} | {row['sequences_per_s']:.1f} |")
+        out.append(
+            f"| seqsleepnet (ours) | cell={cell}, 1+1 layers, attention 64 | "
+            f"{row['parameters']:,} | {row['step_s']:.3f} | {row['sequences_per_s']:.1f} |"
+        )
     px = r["physioex"]
     if "rows" in px:
         for name, row in px["rows"].items():
             config = row["config"]
-            text = config if isinstance(config, str) else ", ".join(
-                f"{k}={v}" for k, v in config.items())
-            out.append(f"| physioex {px['physioex']} ({name.replace('_', ' ')}) | {text} | "
-                       f"{row['parameters']:,} | {row['step_s']:.3f} | "
-                       f"{row['sequences_per_s']:.1f} |")
-        out += ["", "physioex's SeqSleepNet uses an LSTM at the epoch level and a GRU at the "
-                "sequence level (ours: the same cell at both levels), so 'like for like' "
-                "matches layers, sizes and attention, not the cell types.", ""]
+            text = (
+                config
+                if isinstance(config, str)
+                else ", ".join(f"{k}={v}" for k, v in config.items())
+            )
+            out.append(
+                f"| physioex {px['physioex']} ({name.replace('_', ' ')}) | {text} | "
+                f"{row['parameters']:,} | {row['step_s']:.3f} | "
+                f"{row['sequences_per_s']:.1f} |"
+            )
+        out += [
+            "",
+            "physioex's SeqSleepNet uses an LSTM at the epoch level and a GRU at the "
+            "sequence level (ours: the same cell at both levels), so 'like for like' "
+            "matches layers, sizes and attention, not the cell types.",
+            "",
+        ]
         out += [f"- `{k}`: {v:g}x" for k, v in r.get("ratios", {}).items()]
     else:
         out += ["", f"physioex: not measured: {px.get('error')}"]
@@ -149,10 +160,22 @@ def training_throughput(r: dict[str, Any]) -> list[str]:
 
 def _metrics_row(name: str, m: dict[str, Any]) -> str:
     per = m.get("per_stage_f1", {})
-    cells = [m.get("accuracy"), m.get("kappa"), m.get("macro_f1"), m.get("sensitivity"),
-             m.get("specificity"), *(per.get(s) for s in STAGES)]
-    return f"| {name} | " + " | ".join("-" if v is None else f"{100 * v:.1f}" if i != 1
-                                       else f"{v:.3f}" for i, v in enumerate(cells)) + " |"
+    cells = [
+        m.get("accuracy"),
+        m.get("kappa"),
+        m.get("macro_f1"),
+        m.get("sensitivity"),
+        m.get("specificity"),
+        *(per.get(s) for s in STAGES),
+    ]
+    return (
+        f"| {name} | "
+        + " | ".join(
+            "-" if v is None else f"{100 * v:.1f}" if i != 1 else f"{v:.3f}"
+            for i, v in enumerate(cells)
+        )
+        + " |"
+    )
 
 
 def accuracy(r: dict[str, Any]) -> list[str]:
@@ -194,8 +217,11 @@ SECTIONS = (
     ("scaling", "Scaling with night length", scaling),
     ("training_throughput", "Training throughput", training_throughput),
     ("accuracy", "Accuracy (SYNTHETIC)", accuracy),
-    ("synthetic_difficulty", "Synthetic cohort difficulty (feature baseline)",
-     synthetic_difficulty),
+    (
+        "synthetic_difficulty",
+        "Synthetic cohort difficulty (feature baseline)",
+        synthetic_difficulty,
+    ),
 )
 
 

@@ -24,17 +24,38 @@ RESULTS = HERE / "results"
 def studies(quick: bool) -> dict[str, list[str]]:
     """Command line of each study (``quick``: smaller sizes, for a smoke run)."""
     return {
-        "staging_speed": ["staging_speed.py", "--hours", "1" if quick else "8",
-                          "--json", str(RESULTS / "staging_speed.json")],
-        "scaling": ["scaling.py", "--json", str(RESULTS / "scaling.json"),
-                    *(["--hours", "1", "2", "4"] if quick else [])],
-        "training_throughput": ["training_throughput.py", "--steps", "3" if quick else "10",
-                                "--json", str(RESULTS / "training_throughput.json")],
-        "synthetic_difficulty": ["synthetic_difficulty.py",
-                                 "--json", str(RESULTS / "synthetic_difficulty.json"),
-                                 *(["--subjects", "6", "--folds", "3"] if quick else [])],
-        "accuracy": ["accuracy.py", "--json", str(RESULTS / "accuracy.json"),
-                     *(["--quick"] if quick else [])],
+        "staging_speed": [
+            "staging_speed.py",
+            "--hours",
+            "1" if quick else "8",
+            "--json",
+            str(RESULTS / "staging_speed.json"),
+        ],
+        "scaling": [
+            "scaling.py",
+            "--json",
+            str(RESULTS / "scaling.json"),
+            *(["--hours", "1", "2", "4"] if quick else []),
+        ],
+        "training_throughput": [
+            "training_throughput.py",
+            "--steps",
+            "3" if quick else "10",
+            "--json",
+            str(RESULTS / "training_throughput.json"),
+        ],
+        "synthetic_difficulty": [
+            "synthetic_difficulty.py",
+            "--json",
+            str(RESULTS / "synthetic_difficulty.json"),
+            *(["--subjects", "6", "--folds", "3"] if quick else []),
+        ],
+        "accuracy": [
+            "accuracy.py",
+            "--json",
+            str(RESULTS / "accuracy.json"),
+            *(["--quick"] if quick else []),
+        ],
     }
 
 
@@ -51,8 +72,10 @@ def main() -> int:
         start = time.perf_counter()
         print(f"== {name}: {' '.join(command)}", flush=True)
         done = subprocess.run([sys.executable, str(HERE / command[0]), *command[1:]], check=False)
-        print(f"== {name}: exit {done.returncode} after {time.perf_counter() - start:.0f} s",
-              flush=True)
+        print(
+            f"== {name}: exit {done.returncode} after {time.perf_counter() - start:.0f} s",
+            flush=True,
+        )
         if done.returncode != 0:
             failed.append(name)
     subprocess.run([sys.executable, str(HERE / "report.py")], check=True)

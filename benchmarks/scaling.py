@@ -49,14 +49,18 @@ def child(psg: Path, checkpoint: Path, out: Path, threads: int) -> None:
     staged = time.perf_counter()
     write_outputs(result, out)
     done = time.perf_counter()
-    print(json.dumps({
-        "epochs": result.n_epochs,
-        "setup_s": round(ready - start, 3),
-        "stage_s": round(staged - ready, 3),
-        "outputs_s": round(done - staged, 3),
-        "total_s": round(done - ready, 3),
-        "peak_rss_mib": round(_high_water_kib() / 1024, 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "epochs": result.n_epochs,
+                "setup_s": round(ready - start, 3),
+                "stage_s": round(staged - ready, 3),
+                "outputs_s": round(done - staged, 3),
+                "total_s": round(done - ready, 3),
+                "peak_rss_mib": round(_high_water_kib() / 1024, 1),
+            }
+        )
+    )
 
 
 def _high_water_kib() -> int:
@@ -69,8 +73,16 @@ def _high_water_kib() -> int:
 
 def measure(psg: Path, checkpoint: Path, out: Path, threads: int) -> dict[str, Any]:
     """Run :func:`child` in a fresh process; its timings plus its peak RSS in MiB."""
-    command = [sys.executable, __file__, "--child", str(psg), str(checkpoint), str(out),
-               "--threads", str(threads)]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        str(psg),
+        str(checkpoint),
+        str(out),
+        "--threads",
+        str(threads),
+    ]
     with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, text=True)
         _, status, usage = os.wait4(process.pid, 0)
@@ -90,8 +102,11 @@ def linearity(hours: list[float], values: list[float]) -> dict[str, float]:
     fitted = slope * x + intercept
     total = float(np.sum((y - y.mean()) ** 2))
     r2 = 1.0 - float(np.sum((y - fitted) ** 2)) / total if total > 0 else 1.0
-    return {"per_hour": round(float(slope), 4), "intercept": round(float(intercept), 3),
-            "r2": round(r2, 4)}
+    return {
+        "per_hour": round(float(slope), 4),
+        "intercept": round(float(intercept), 3),
+        "r2": round(r2, 4),
+    }
 
 
 def main() -> None:

@@ -116,8 +116,18 @@ def check_pipeline(runner: Runner, psg: Path, staged: dict[str, Any]) -> None:
 def cold(method: str, psg: Path, checkpoint: Path, out: Path, threads: int) -> dict[str, Any]:
     """First run of a method in a fresh Python process (imports and model load included)."""
     command = [
-        sys.executable, __file__, "--cold-child", method, "--psg", str(psg),
-        "--checkpoint", str(checkpoint), "--out", str(out), "--threads", str(threads),
+        sys.executable,
+        __file__,
+        "--cold-child",
+        method,
+        "--psg",
+        str(psg),
+        "--checkpoint",
+        str(checkpoint),
+        "--out",
+        str(out),
+        "--threads",
+        str(threads),
     ]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)

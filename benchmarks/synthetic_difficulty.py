@@ -43,8 +43,14 @@ from seqsleepnet.data.synthetic.profile import SubjectProfile, subject_rng
 from seqsleepnet.io.hypnogram import read_hypnogram, trim_to_bed
 from seqsleepnet.stages import STAGE_NAMES
 
-BANDS = {"delta": (0.5, 2.0), "delta2": (2.0, 4.0), "theta": (4.0, 8.0),
-         "alpha": (8.0, 12.0), "sigma": (11.0, 16.0), "beta": (16.0, 30.0)}
+BANDS = {
+    "delta": (0.5, 2.0),
+    "delta2": (2.0, 4.0),
+    "theta": (4.0, 8.0),
+    "alpha": (8.0, 12.0),
+    "sigma": (11.0, 16.0),
+    "beta": (16.0, 30.0),
+}
 
 
 def packaged_hypnograms() -> list[Path]:
@@ -53,8 +59,9 @@ def packaged_hypnograms() -> list[Path]:
     return sorted(Path(str(folder)).glob("SC4*-Hypnogram.edf"))
 
 
-def _log_band(freqs: npt.NDArray[np.float64], psd: npt.NDArray[np.float64],
-              low: float, high: float) -> npt.NDArray[np.float64]:
+def _log_band(
+    freqs: npt.NDArray[np.float64], psd: npt.NDArray[np.float64], low: float, high: float
+) -> npt.NDArray[np.float64]:
     keep = (freqs >= low) & (freqs < high)
     return np.log10(psd[:, keep].sum(axis=1) + 1e-6)
 
@@ -99,28 +106,47 @@ def build(subjects: int, seed: int, fs: float, context: int) -> dict[str, Any]:
         night_index = int(path.name[5])
         hyp = trim_to_bed(read_hypnogram(path), 30.0)
         profile = profiles.setdefault(subject, SubjectProfile.draw(subject_rng(seed, subject)))
-        night = generate_night(hyp.stages, profile=profile, seed=seed, subject=subject,
-                               night=night_index, fs=fs)
+        night = generate_night(
+            hyp.stages, profile=profile, seed=seed, subject=subject, night=night_index, fs=fs
+        )
         x, names = epoch_features(night)
         keep = hyp.stages >= 0
         single.append(x[keep])
         contextual.append(with_context(x, context)[keep])
         labels.append(hyp.stages[keep])
         groups.append(np.full(int(keep.sum()), subject))
-    return {"single": np.concatenate(single), "context": np.concatenate(contextual),
-            "y": np.concatenate(labels).astype(int), "groups": np.concatenate(groups),
-            "features": names, "nights": len(labels)}
+    return {
+        "single": np.concatenate(single),
+        "context": np.concatenate(contextual),
+        "y": np.concatenate(labels).astype(int),
+        "groups": np.concatenate(groups),
+        "features": names,
+        "nights": len(labels),
+    }
 
 
-def cross_validate(x: npt.NDArray[np.float64], y: npt.NDArray[np.int_],
-                   groups: npt.NDArray[np.int_], folds: int, seed: int,
-                   threads: int) -> dict[str, Any]:
+def cross_validate(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.int_],
+    groups: npt.NDArray[np.int_],
+    folds: int,
+    seed: int,
+    threads: int,
+) -> dict[str, Any]:
     """Pooled subject-wise cross-validated predictions and their metrics."""
     predicted = np.empty_like(y)
     for train, test in GroupKFold(n_splits=folds).split(x, y, groups):
-        model = lgb.LGBMClassifier(n_estimators=300, learning_rate=0.05, num_leaves=31,
-                                   subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
-                                   random_state=seed, n_jobs=threads, verbose=-1)
+        model = lgb.LGBMClassifier(
+            n_estimators=300,
+            learning_rate=0.05,
+            num_leaves=31,
+            subsample=0.8,
+            subsample_freq=1,
+            colsample_bytree=0.8,
+            random_state=seed,
+            n_jobs=threads,
+            verbose=-1,
+        )
         model.fit(x[train], y[train])
         predicted[test] = model.predict(x[test])
     per_stage = f1_score(y, predicted, labels=range(5), average=None)
@@ -149,19 +175,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     y, groups = data["y"], data["groups"]
     results: dict[str, Any] = {}
     for name in ("single", "context"):
-        results[name] = cross_validate(data[name], y, groups, args.folds, args.seed,
-                                       args.threads)
+        results[name] = cross_validate(data[name], y, groups, args.folds, args.seed, args.threads)
     elapsed = time.perf_counter() - start
 
     header = f"{'model':<22}{'acc':>7}{'kappa':>7}{'MF1':>7}" + "".join(
-        f"{s:>7}" for s in STAGE_NAMES)
-    print(f"{data['nights']} nights, {len(y)} scored epochs, "
-          f"{len(np.unique(groups))} subjects, {args.folds}-fold subject-wise CV")
+        f"{s:>7}" for s in STAGE_NAMES
+    )
+    print(
+        f"{data['nights']} nights, {len(y)} scored epochs, "
+        f"{len(np.unique(groups))} subjects, {args.folds}-fold subject-wise CV"
+    )
     print(header)
     labels = {"single": "(a) single epoch", "context": f"(b) +-{args.context} epochs"}
     for name, r in results.items():
-        print(f"{labels[name]:<22}{r['accuracy']:7.3f}{r['kappa']:7.3f}{r['macro_f1']:7.3f}"
-              + "".join(f"{r['per_stage_f1'][s]:7.3f}" for s in STAGE_NAMES))
+        print(
+            f"{labels[name]:<22}{r['accuracy']:7.3f}{r['kappa']:7.3f}{r['macro_f1']:7.3f}"
+            + "".join(f"{r['per_stage_f1'][s]:7.3f}" for s in STAGE_NAMES)
+        )
     print(f"generation + features {generated:.0f} s, total {elapsed:.0f} s")
 
     report = {
@@ -174,8 +204,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "features": data["features"],
         "settings": vars(args) | {"json": str(args.json) if args.json else None},
         "seconds": round(elapsed, 1),
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "cpus": os.cpu_count(), "processor": platform.processor()},
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "processor": platform.processor(),
+        },
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     if args.json:

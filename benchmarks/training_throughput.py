@@ -81,18 +81,29 @@ def physioex_child(steps: int, threads: int) -> None:
     rows = {}
     for name, config in PHYSIOEX_CONFIGS.items():
         model = PhysioexSeqSleepNet(n_classes=CLASSES, in_chan=CHANNELS, **config)
-        rows[name] = {"config": config or "defaults (seqnlayer1=4, seqnlayer2=4, attentionsize=32)",
-                      **time_steps(model, outputs_log_probs=False, steps=steps)}
+        rows[name] = {
+            "config": config or "defaults (seqnlayer1=4, seqnlayer2=4, attentionsize=32)",
+            **time_steps(model, outputs_log_probs=False, steps=steps),
+        }
     print(json.dumps({"physioex": version("physioex"), "torch": torch.__version__, "rows": rows}))
 
 
 def run_physioex(steps: int, threads: int) -> dict[str, Any]:
     """physioex's figures from its virtualenv, or why there are none."""
     if not PHYSIOEX_PYTHON.exists():
-        return {"error": f"no virtualenv at {PHYSIOEX_PYTHON.relative_to(HERE.parent)}; "
-                         "create it and pip install torch==2.13.0 then physioex"}
-    command = [str(PHYSIOEX_PYTHON), __file__, "--physioex-child", "--steps", str(steps),
-               "--threads", str(threads)]
+        return {
+            "error": f"no virtualenv at {PHYSIOEX_PYTHON.relative_to(HERE.parent)}; "
+            "create it and pip install torch==2.13.0 then physioex"
+        }
+    command = [
+        str(PHYSIOEX_PYTHON),
+        __file__,
+        "--physioex-child",
+        "--steps",
+        str(steps),
+        "--threads",
+        str(threads),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()
@@ -129,18 +140,25 @@ def main() -> None:
     physioex = run_physioex(args.steps, args.threads)
     result: dict[str, Any] = {
         "study": "training_throughput",
-        "batch": BATCH, "seq_len": SEQ_LEN, "channels": CHANNELS, "image": [FRAMES, BINS],
-        "optimizer": "Adam", "device": "cpu",
+        "batch": BATCH,
+        "seq_len": SEQ_LEN,
+        "channels": CHANNELS,
+        "image": [FRAMES, BINS],
+        "optimizer": "Adam",
+        "device": "cpu",
         "ours": ours,
         "physioex": physioex,
         "machine": machine,
     }
     if "rows" in physioex:
         base = physioex["rows"]["like_for_like"]["sequences_per_s"]
-        result["ratios"] = {f"ours_{cell}_over_physioex_like_for_like":
-                            round(row["sequences_per_s"] / base, 2) for cell, row in ours.items()}
+        result["ratios"] = {
+            f"ours_{cell}_over_physioex_like_for_like": round(row["sequences_per_s"] / base, 2)
+            for cell, row in ours.items()
+        }
         result["ratios"]["physioex_like_for_like_over_defaults"] = round(
-            base / physioex["rows"]["defaults"]["sequences_per_s"], 2)
+            base / physioex["rows"]["defaults"]["sequences_per_s"], 2
+        )
     write_json(args.json, result)
     print(json.dumps({k: v for k, v in result.items() if k not in ("machine",)}, indent=1)[:3000])
 

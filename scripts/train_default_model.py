@@ -70,8 +70,8 @@ real data with `seqsleepnet prepare` and `seqsleepnet train`.**
   subject {VALIDATION_SUBJECT} validated, subject {DEMO_SUBJECT} never seen (used by the demo).
 - Protocol: Adam {config.lr:g}, batch {config.batch_size}, {config.max_steps} steps,
   validation every {config.eval_every} steps, best validation accuracy kept.
-- Best validation accuracy on synthetic subject {VALIDATION_SUBJECT}: {result['best']:.3f}
-  (step {result['step']}). A figure on synthetic data, not a clinical accuracy.
+- Best validation accuracy on synthetic subject {VALIDATION_SUBJECT}: {result["best"]:.3f}
+  (step {result["step"]}). A figure on synthetic data, not a clinical accuracy.
 """
 
 
@@ -96,9 +96,18 @@ def main() -> None:
         cache = args.work / f"cache-{name}"
         prepare_dataset("folder", cohort / "manifest.csv", cache, roles=roles, in_bed=False)
         config = TrainConfig(
-            data=str(cache), model="seqsleepnet", seq_len=20, batch_size=32, lr=1e-4,
-            max_steps=args.steps, eval_every=args.eval_every, val_subjects=[VALIDATION_SUBJECT],
-            exclude_subjects=[DEMO_SUBJECT], seed=SEED, device="cpu", threads=args.threads,
+            data=str(cache),
+            model="seqsleepnet",
+            seq_len=20,
+            batch_size=32,
+            lr=1e-4,
+            max_steps=args.steps,
+            eval_every=args.eval_every,
+            val_subjects=[VALIDATION_SUBJECT],
+            exclude_subjects=[DEMO_SUBJECT],
+            seed=SEED,
+            device="cpu",
+            threads=args.threads,
         )
         started = time.time()
         outcome = train(config, args.work / f"run-{name}", progress=True)

@@ -65,17 +65,19 @@ def test_new_file_respects_umask(tmp_path: Path) -> None:
 
 
 def test_missing_folder(tmp_path: Path) -> None:
-    with pytest.raises(FileFormatError, match="does not exist"), atomic_write(
-        tmp_path / "absent" / "x.txt"
-    ) as handle:
+    with (
+        pytest.raises(FileFormatError, match="does not exist"),
+        atomic_write(tmp_path / "absent" / "x.txt") as handle,
+    ):
         handle.write("x")
 
 
 def test_target_is_folder(tmp_path: Path) -> None:
     (tmp_path / "dir").mkdir()
-    with pytest.raises(FileFormatError, match="is a folder"), atomic_write(
-        tmp_path / "dir"
-    ) as handle:
+    with (
+        pytest.raises(FileFormatError, match="is a folder"),
+        atomic_write(tmp_path / "dir") as handle,
+    ):
         handle.write("x")
 
 
@@ -106,8 +108,9 @@ def test_atomic_path_failure_cleans_up(tmp_path: Path) -> None:
 
 
 def test_atomic_path_nothing_written(tmp_path: Path) -> None:
-    with pytest.raises(FileFormatError, match="nothing was written"), atomic_path(
-        tmp_path / "x.edf"
+    with (
+        pytest.raises(FileFormatError, match="nothing was written"),
+        atomic_path(tmp_path / "x.edf"),
     ):
         pass
     assert list(tmp_path.iterdir()) == []

@@ -174,8 +174,11 @@ def test_partly_clipped_channel_warns_with_its_name_and_fraction(tmp_path: Path)
     clipped = np.clip(x * 100.0 / limit, -100.0, 100.0)
     path = write_psg(
         tmp_path / "night.edf",
-        {"C4-M1": clipped, "E1-M2": signal_like(600.0, 100.0, 1) / 4,
-         "Chin1-Chin2": signal_like(600.0, 100.0, 2) / 4},
+        {
+            "C4-M1": clipped,
+            "E1-M2": signal_like(600.0, 100.0, 1) / 4,
+            "Chin1-Chin2": signal_like(600.0, 100.0, 2) / 4,
+        },
         physical_range=(-100.0, 100.0),
     )
     with pytest.warns(SignalWarning, match=r"'C4-M1' is partly clipped: (9\.\d|10\.\d)%") as seen:

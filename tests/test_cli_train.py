@@ -15,10 +15,30 @@ from seqsleepnet.io.hypnogram import Hypnogram, write_hypnogram
 from test_training_datasets import make_toy_cache
 
 runner = CliRunner()
-SMALL = ["--set", "n_filters=4", "--set", "epoch_hidden=6", "--set", "attention_size=6",
-         "--set", "sequence_hidden=6"]
-FAST = ["--seq-len", "4", "--batch-size", "16", "--epochs", "1", "--lr", "3e-3",
-        "--threads", "1", "-q", *SMALL]
+SMALL = [
+    "--set",
+    "n_filters=4",
+    "--set",
+    "epoch_hidden=6",
+    "--set",
+    "attention_size=6",
+    "--set",
+    "sequence_hidden=6",
+]
+FAST = [
+    "--seq-len",
+    "4",
+    "--batch-size",
+    "16",
+    "--epochs",
+    "1",
+    "--lr",
+    "3e-3",
+    "--threads",
+    "1",
+    "-q",
+    *SMALL,
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +48,27 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_train_writes_a_run_with_the_options(cache: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
-    result = runner.invoke(app, ["train", "--data", str(cache), "--out", str(run),
-                                 "--val-subjects", "1", "--eval-every", "3", "--max-steps", "5",
-                                 "--cell", "bn-gru", *FAST, "--epochs", "2"])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--data",
+            str(cache),
+            "--out",
+            str(run),
+            "--val-subjects",
+            "1",
+            "--eval-every",
+            "3",
+            "--max-steps",
+            "5",
+            "--cell",
+            "bn-gru",
+            *FAST,
+            "--epochs",
+            "2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "5 steps; best step" in result.output  # 4 steps per epoch, stopped at 5
     config = json.loads((run / "config.json").read_text())
@@ -42,8 +80,23 @@ def test_train_writes_a_run_with_the_options(cache: Path, tmp_path: Path) -> Non
 def test_cv_summary_prints_the_table_and_json(cache: Path, tmp_path: Path) -> None:
     cv = tmp_path / "cv"
     for k in (0, 1):
-        result = runner.invoke(app, ["cv", "--data", str(cache), "--folds", "2", "--out",
-                                     str(cv), "--fold", str(k), "--eval-every", "50", *FAST])
+        result = runner.invoke(
+            app,
+            [
+                "cv",
+                "--data",
+                str(cache),
+                "--folds",
+                "2",
+                "--out",
+                str(cv),
+                "--fold",
+                str(k),
+                "--eval-every",
+                "50",
+                *FAST,
+            ],
+        )
         assert result.exit_code == 0, result.output
     table = runner.invoke(app, ["cv-summary", str(cv)])
     assert table.exit_code == 0 and "| Acc | κ | MF1 |" in table.output
@@ -54,8 +107,23 @@ def test_cv_summary_prints_the_table_and_json(cache: Path, tmp_path: Path) -> No
 
 def test_cv_summary_names_missing_folds(cache: Path, tmp_path: Path) -> None:
     cv = tmp_path / "cv"
-    runner.invoke(app, ["cv", "--data", str(cache), "--folds", "3", "--out", str(cv),
-                        "--fold", "1", "--max-steps", "1", *FAST])
+    runner.invoke(
+        app,
+        [
+            "cv",
+            "--data",
+            str(cache),
+            "--folds",
+            "3",
+            "--out",
+            str(cv),
+            "--fold",
+            "1",
+            "--max-steps",
+            "1",
+            *FAST,
+        ],
+    )
     result = runner.invoke(app, ["cv-summary", str(cv)])
     assert result.exit_code == 1
     assert "error:" in result.output and "fold(s) [0, 2] of 3" in result.output
@@ -84,8 +152,9 @@ def test_evaluate_folders_pair_by_stem(tmp_path: Path) -> None:
     _write(tmp_path / "t" / "b.tsv", [4, 4])
     _write(tmp_path / "p" / "a.hypnogram.tsv", [0, 2, 3])
     _write(tmp_path / "p" / "b.csv", [4, 4])
-    result = runner.invoke(app, ["evaluate", "--true", str(tmp_path / "t"),
-                                 "--pred", str(tmp_path / "p"), "--json"])
+    result = runner.invoke(
+        app, ["evaluate", "--true", str(tmp_path / "t"), "--pred", str(tmp_path / "p"), "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["accuracy"] == pytest.approx(4 / 5)
 
@@ -93,14 +162,17 @@ def test_evaluate_folders_pair_by_stem(tmp_path: Path) -> None:
 def test_bad_input_gives_one_error_line(cache: Path, tmp_path: Path) -> None:
     cases = [
         (["train", "--data", str(cache)], "give --data CACHE and --out RUN"),
-        (["train", "--data", str(cache), "--out", str(tmp_path / "x"), "--set", "oops"],
-         "expected KEY=VALUE"),
-        (["train", "--data", str(cache), "--out", str(tmp_path / "x"), "--val-subjects", "4"],
-         "cannot pick 4 validation"),
+        (
+            ["train", "--data", str(cache), "--out", str(tmp_path / "x"), "--set", "oops"],
+            "expected KEY=VALUE",
+        ),
+        (
+            ["train", "--data", str(cache), "--out", str(tmp_path / "x"), "--val-subjects", "4"],
+            "cannot pick 4 validation",
+        ),
         (["train", "--data", str(tmp_path), "--out", str(tmp_path / "x")], "no manifest.json"),
         (["train", "--resume", str(tmp_path)], "no training config"),
-        (["evaluate", "--true", str(tmp_path / "none.tsv"), "--pred", str(tmp_path)],
-         "not found"),
+        (["evaluate", "--true", str(tmp_path / "none.tsv"), "--pred", str(tmp_path)], "not found"),
     ]
     for args, message in cases:
         result = runner.invoke(app, args)

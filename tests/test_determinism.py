@@ -41,8 +41,16 @@ def test_two_runs_write_byte_identical_files(tmp_path: Path) -> None:
     for model, out in ((first, "out_a"), (second, "out_b")):
         result = runner.invoke(
             app,
-            ["stage", str(psg), "--out", str(tmp_path / out), "--model", str(model),
-             "--true", str(expert)],
+            [
+                "stage",
+                str(psg),
+                "--out",
+                str(tmp_path / out),
+                "--model",
+                str(model),
+                "--true",
+                str(expert),
+            ],
         )
         assert result.exit_code == 0, result.output + result.stderr
     names = sorted(p.name for p in (tmp_path / "out_a").iterdir())
@@ -56,8 +64,9 @@ def test_two_runs_write_byte_identical_files(tmp_path: Path) -> None:
 def test_outputs_carry_no_run_dependent_data(tmp_path: Path) -> None:
     psg = write_good_psg(tmp_path / "night.edf")
     model = write_good_checkpoint(tmp_path / "model.pt")
-    result = runner.invoke(app, ["stage", str(psg), "--out", str(tmp_path / "out"), "--model",
-                                 str(model)])
+    result = runner.invoke(
+        app, ["stage", str(psg), "--out", str(tmp_path / "out"), "--model", str(model)]
+    )
     assert result.exit_code == 0, result.output + result.stderr
     out = tmp_path / "out"
     # the annotation file starts when the recording starts, not when it was written
@@ -67,8 +76,11 @@ def test_outputs_carry_no_run_dependent_data(tmp_path: Path) -> None:
     chunks = _png_chunks(png)
     assert chunks[0] == b"IHDR" and chunks[-1] == b"IEND" and b"tIME" not in chunks
     today = date.today()
-    for text in ((out / "night.html").read_text(), (out / "night.stats.json").read_text(),
-                 png.decode("latin-1")):
+    for text in (
+        (out / "night.html").read_text(),
+        (out / "night.stats.json").read_text(),
+        png.decode("latin-1"),
+    ):
         for stamp in (today.isoformat(), today.strftime("%d.%m.%Y"), today.strftime("%b %d")):
             assert stamp not in text
     statistics = json.loads((out / "night.stats.json").read_text())

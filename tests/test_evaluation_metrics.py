@@ -59,11 +59,23 @@ def test_matches_scikit_learn_on_random_labels(seed: int) -> None:
 def test_absent_stage_counts_zero_and_json_keys() -> None:
     m = compute_metrics([0, 0, 2, 2], [0, 0, 2, 0])
     assert m.per_stage["N1"] == {
-        "precision": 0.0, "recall": 0.0, "f1": 0.0, "specificity": 1.0, "support": 0,
+        "precision": 0.0,
+        "recall": 0.0,
+        "f1": 0.0,
+        "specificity": 1.0,
+        "support": 0,
     }
     d = m.to_dict()
-    assert set(d) == {"accuracy", "kappa", "macro_f1", "sensitivity", "specificity",
-                      "per_stage", "confusion", "epochs"}
+    assert set(d) == {
+        "accuracy",
+        "kappa",
+        "macro_f1",
+        "sensitivity",
+        "specificity",
+        "per_stage",
+        "confusion",
+        "epochs",
+    }
     assert d["confusion"][2] == [1, 0, 1, 0, 0]
     assert StagingMetrics.from_confusion(d["confusion"]).accuracy == m.accuracy
 

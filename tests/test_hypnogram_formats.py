@@ -197,8 +197,12 @@ def test_yasa_text(tmp_path: Path) -> None:
 def test_mass_style_edf_with_late_onset_and_20s_epochs(tmp_path: Path) -> None:
     path = write_edf_annotations(
         tmp_path / "01-01-0001 Base.edf",
-        [(15.0, 20.0, "Sleep stage W"), (35.0, 20.0, "Sleep stage 4"),
-         (55.0, 20.0, "Sleep stage 3"), (75.0, 20.0, "Sleep stage ?")],
+        [
+            (15.0, 20.0, "Sleep stage W"),
+            (35.0, 20.0, "Sleep stage 4"),
+            (55.0, 20.0, "Sleep stage 3"),
+            (75.0, 20.0, "Sleep stage ?"),
+        ],
     )
     hyp = read_hypnogram(path)
     assert hyp.stages.tolist() == [0, 3, 3, U]
@@ -291,18 +295,30 @@ def test_unknown_yasa_codes_are_listed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("events", "message"),
     [
-        ([(0.0, 60.0, "Sleep stage W"), (30.0, 30.0, "Sleep stage 1")],
-         "event at onset 30 s overlaps the previous event, which ends at 60 s"),
-        ([(0.0, 30.0, "Sleep stage W"), (60.0, 30.0, "Sleep stage 1")],
-         "gap of 30 s before the event at onset 60 s"),
-        ([(0.0, 30.0, "Sleep stage W"), (30.0, 45.0, "Sleep stage 1")],
-         "event at onset 30 s lasts 45 s, not a positive multiple of the 30-s epoch"),
-        ([(0.0, 30.0, "Sleep stage W"), (30.0, 0.0, "Sleep stage 1")],
-         "event at onset 30 s lasts 0 s"),
-        ([(0.0, 30.0, "Sleep stage W"), (30.0, 8 * 86400.0, "Sleep stage ?")],
-         "more than the limit of 20160 epochs"),
-        ([(0.0, 30.0, "Sleep stage W"), (30.0, None, "Sleep stage 1")],
-         "annotation at onset 30 s has no duration"),
+        (
+            [(0.0, 60.0, "Sleep stage W"), (30.0, 30.0, "Sleep stage 1")],
+            "event at onset 30 s overlaps the previous event, which ends at 60 s",
+        ),
+        (
+            [(0.0, 30.0, "Sleep stage W"), (60.0, 30.0, "Sleep stage 1")],
+            "gap of 30 s before the event at onset 60 s",
+        ),
+        (
+            [(0.0, 30.0, "Sleep stage W"), (30.0, 45.0, "Sleep stage 1")],
+            "event at onset 30 s lasts 45 s, not a positive multiple of the 30-s epoch",
+        ),
+        (
+            [(0.0, 30.0, "Sleep stage W"), (30.0, 0.0, "Sleep stage 1")],
+            "event at onset 30 s lasts 0 s",
+        ),
+        (
+            [(0.0, 30.0, "Sleep stage W"), (30.0, 8 * 86400.0, "Sleep stage ?")],
+            "more than the limit of 20160 epochs",
+        ),
+        (
+            [(0.0, 30.0, "Sleep stage W"), (30.0, None, "Sleep stage 1")],
+            "annotation at onset 30 s has no duration",
+        ),
     ],
 )
 def test_bad_edf_events(
@@ -352,8 +368,11 @@ def test_too_many_epochs_per_row(tmp_path: Path) -> None:
         ("h.tsv", b"onset\tduration\tstage\n0\tnan\tW\n", "row 1: .nan. is not a number"),
         ("h.xml", b"<PSGAnnotation><ScoredEvents>", "not well-formed XML"),
         ("h.xml", b"<svg></svg>", "root element is <svg>"),
-        ("h.xml", b"<PSGAnnotation><EpochLength>x</EpochLength></PSGAnnotation>",
-         "EpochLength 'x' is not a number"),
+        (
+            "h.xml",
+            b"<PSGAnnotation><EpochLength>x</EpochLength></PSGAnnotation>",
+            "EpochLength 'x' is not a number",
+        ),
     ],
 )
 def test_bad_files(tmp_path: Path, name: str, content: bytes, message: str) -> None:

@@ -32,8 +32,9 @@ def test_chunked_conditioning_equals_whole_signal(role: str) -> None:
     sfreq = 128.0
     x = _drifting(610.0, sfreq, seed=3)  # not a whole number of chunks
     whole = condition(x, sfreq, role, ConditioningConfig())
-    chunked = condition_in_chunks(x, sfreq, role, ConditioningConfig(), chunk_seconds=100.0,
-                                  overlap_seconds=40.0)
+    chunked = condition_in_chunks(
+        x, sfreq, role, ConditioningConfig(), chunk_seconds=100.0, overlap_seconds=40.0
+    )
     assert chunked.dtype == np.float32
     assert chunked.shape == x.shape
     np.testing.assert_allclose(chunked, whole, atol=1e-3 * whole.std())
@@ -44,8 +45,9 @@ def test_chunks_without_overlap_differ_at_the_seams() -> None:
     sfreq = 128.0
     x = _drifting(400.0, sfreq, seed=4)
     whole = condition(x, sfreq, "eeg", ConditioningConfig())
-    bare = condition_in_chunks(x, sfreq, "eeg", ConditioningConfig(), chunk_seconds=100.0,
-                               overlap_seconds=0.0)
+    bare = condition_in_chunks(
+        x, sfreq, "eeg", ConditioningConfig(), chunk_seconds=100.0, overlap_seconds=0.0
+    )
     assert np.max(np.abs(bare - whole)) > 1e-2 * whole.std()
 
 
@@ -60,8 +62,14 @@ def test_chunked_conditioning_of_a_short_signal_is_the_plain_filter() -> None:
 @pytest.mark.parametrize(("chunk", "overlap"), [(0.0, 10.0), (-5.0, 10.0), (60.0, -1.0)])
 def test_chunk_settings_are_validated(chunk: float, overlap: float) -> None:
     with pytest.raises(ConfigError, match="chunk_seconds must be > 0"):
-        condition_in_chunks(np.zeros(1000), 100.0, "eeg", ConditioningConfig(),
-                            chunk_seconds=chunk, overlap_seconds=overlap)
+        condition_in_chunks(
+            np.zeros(1000),
+            100.0,
+            "eeg",
+            ConditioningConfig(),
+            chunk_seconds=chunk,
+            overlap_seconds=overlap,
+        )
 
 
 def test_channel_read_in_pieces_equals_one_read(
@@ -70,8 +78,10 @@ def test_channel_read_in_pieces_equals_one_read(
     sfreq = 200.0
     path = write_test_edf(
         tmp_path / "night.edf",
-        {"EEG C4-M1": (sleep_like(600.0, sfreq, seed=1), sfreq),
-         "EMG Chin": (sleep_like(600.0, sfreq, seed=2), sfreq)},
+        {
+            "EEG C4-M1": (sleep_like(600.0, sfreq, seed=1), sfreq),
+            "EMG Chin": (sleep_like(600.0, sfreq, seed=2), sfreq),
+        },
     )
     monkeypatch.setattr(edf, "READ_SECONDS", 70.0)  # 9 pieces, the last one short
     x, rate = edf._read_channel(path, read_edf_header(path), "EEG C4-M1")

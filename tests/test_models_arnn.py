@@ -18,9 +18,7 @@ def test_parameter_count_three_channels() -> None:
     rnn = 2 * 3 * (channels * filters * hidden + hidden * hidden + 2 * hidden)  # bi-GRU
     attention = 2 * hidden * att + att + att
     output = 2 * hidden * 5 + 5
-    assert count_parameters(ARNN(ARNNConfig(channels=3))) == (
-        filterbank + rnn + attention + output
-    )
+    assert count_parameters(ARNN(ARNNConfig(channels=3))) == (filterbank + rnn + attention + output)
 
 
 def test_shapes_and_one_to_one() -> None:

@@ -95,8 +95,10 @@ def test_pickled_code_is_refused_and_never_run(tmp_path: Path, container: str) -
         path.write_bytes(pickle.dumps(payload))
     # torch.save's zip container reaches the forbidden global; a bare pickle is
     # rejected earlier, as an unreadable file. Neither runs the payload.
-    match = "refused to load: the file contains code" if container == "torch" else (
-        "not a readable checkpoint"
+    match = (
+        "refused to load: the file contains code"
+        if container == "torch"
+        else ("not a readable checkpoint")
     )
     with pytest.raises(CheckpointError, match=match):
         load_checkpoint(path)

@@ -43,8 +43,16 @@ def test_adjacent_triangles_sum_to_one_inside_band() -> None:
     [
         ({"n_filters": 0, "n_fft": 256, "sampling_rate": 100.0}, "must be positive"),
         ({"n_filters": 8, "n_fft": 256, "sampling_rate": 100.0, "high_freq": 60.0}, "band"),
-        ({"n_filters": 8, "n_fft": 256, "sampling_rate": 100.0, "low_freq": 30.0,
-          "high_freq": 20.0}, "band"),
+        (
+            {
+                "n_filters": 8,
+                "n_fft": 256,
+                "sampling_rate": 100.0,
+                "low_freq": 30.0,
+                "high_freq": 20.0,
+            },
+            "band",
+        ),
     ],
 )
 def test_bad_filterbank_settings(kwargs: dict[str, float], match: str) -> None:

@@ -106,9 +106,7 @@ def test_prepare_folder_with_a_broken_recording(dataset: Path, tmp_path: Path) -
 
 
 @pytest.mark.parametrize(("onset", "shift"), [(60.0, 0.0), (75.0, 15.0)])
-def test_hypnogram_starting_after_the_recording(
-    tmp_path: Path, onset: float, shift: float
-) -> None:
+def test_hypnogram_starting_after_the_recording(tmp_path: Path, onset: float, shift: float) -> None:
     data = write_dataset(tmp_path / "data", ["n1"])
     stages = np.array([0, 1, 2, 3, 4, 0])
     write_hypnogram(Hypnogram(stages, onset=onset), data / "n1.tsv")

@@ -86,9 +86,7 @@ def test_pattern_without_stem() -> None:
         FolderSource("hyp.csv")
 
 
-def test_only_unpaired_files_are_listed_in_the_error(
-    edf_writer: EdfWriter, tmp_path: Path
-) -> None:
+def test_only_unpaired_files_are_listed_in_the_error(edf_writer: EdfWriter, tmp_path: Path) -> None:
     _psg(edf_writer, "lonely.edf")
     _touch(tmp_path / "other-hypnogram.tsv")
     with pytest.raises(
@@ -105,9 +103,7 @@ def test_csv_manifest(edf_writer: EdfWriter, tmp_path: Path) -> None:
     _touch(tmp_path / "h" / "b.txt")
     manifest = tmp_path / "list.csv"
     manifest.write_text(
-        "psg,hypnogram,subject,night,recording\n"
-        "a.edf,h/a.txt,S01,2,S01-N2\n"
-        "b.edf,h/b.txt,S02,,\n"
+        "psg,hypnogram,subject,night,recording\na.edf,h/a.txt,S01,2,S01-N2\nb.edf,h/b.txt,S02,,\n"
     )
     specs = FolderSource().list_recordings(manifest).recordings
     assert [(s.recording, s.subject, s.night) for s in specs] == [

@@ -24,27 +24,48 @@ def hypnogram(tmp_path: Path) -> Path:
 
 def test_synth_writes_psg_and_hypnogram(hypnogram: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(app, ["synth", "--hypnogram", str(hypnogram), "--out", str(out),
-                                 "--layout", "shhs", "--seed", "2", "--subject", "5"])
+    result = runner.invoke(
+        app,
+        [
+            "synth",
+            "--hypnogram",
+            str(hypnogram),
+            "--out",
+            str(out),
+            "--layout",
+            "shhs",
+            "--seed",
+            "2",
+            "--subject",
+            "5",
+        ],
+    )
     assert result.exit_code == 0, result.output
     psg, hyp = (Path(line) for line in result.stdout.split())
     assert psg == out / "shhs1-200005.edf"
     assert mne.io.read_raw_edf(psg, verbose="error").ch_names == [
-        "EEG(sec)", "EEG", "EOG(L)", "EOG(R)", "EMG"]
+        "EEG(sec)",
+        "EEG",
+        "EOG(L)",
+        "EOG(R)",
+        "EMG",
+    ]
     np.testing.assert_array_equal(read_hypnogram(hyp).stages, STAGES)
 
 
 def test_synth_unknown_layout_is_one_error_line(hypnogram: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["synth", "--hypnogram", str(hypnogram), "--out",
-                                 str(tmp_path), "--layout", "edf-x"])
+    result = runner.invoke(
+        app, ["synth", "--hypnogram", str(hypnogram), "--out", str(tmp_path), "--layout", "edf-x"]
+    )
     assert result.exit_code == 1
     assert result.stderr.strip().startswith("error: --layout 'edf-x' is not known")
     assert "Traceback" not in result.output
 
 
 def test_synth_missing_hypnogram_is_one_error_line(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["synth", "--hypnogram", str(tmp_path / "none.edf"),
-                                 "--out", str(tmp_path)])
+    result = runner.invoke(
+        app, ["synth", "--hypnogram", str(tmp_path / "none.edf"), "--out", str(tmp_path)]
+    )
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ")
 
@@ -54,8 +75,10 @@ def test_cohort_from_a_folder(tmp_path: Path) -> None:
     folder.mkdir()
     stages = np.array([0] * 62 + [2, 3, 4] + [0] * 62, dtype=np.int8)
     write_hypnogram(Hypnogram(stages), folder / "SC4071EC-Hypnogram.edf")
-    result = runner.invoke(app, ["cohort", "--out", str(tmp_path / "c"), "--hypnograms",
-                                 str(folder), "--layout", "aasm"])
+    result = runner.invoke(
+        app,
+        ["cohort", "--out", str(tmp_path / "c"), "--hypnograms", str(folder), "--layout", "aasm"],
+    )
     assert result.exit_code == 0, result.output
     psg, hyp = result.stdout.strip().split("\t")
     assert Path(psg).name == "synth-07-night1.edf"

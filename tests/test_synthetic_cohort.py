@@ -30,10 +30,12 @@ def hypnogram_dir(tmp_path: Path) -> Path:
 
 def test_cohort_writes_one_night_per_hypnogram(hypnogram_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "cohort"
-    files = build_cohort(hypnogram_dir, out, layout="sleep-edf", seed=0, fs=128.0,
-                         progress=False)
-    assert [f.psg.name for f in files] == ["SC4001E0-PSG.edf", "SC4002E0-PSG.edf",
-                                           "SC4011E0-PSG.edf"]
+    files = build_cohort(hypnogram_dir, out, layout="sleep-edf", seed=0, fs=128.0, progress=False)
+    assert [f.psg.name for f in files] == [
+        "SC4001E0-PSG.edf",
+        "SC4002E0-PSG.edf",
+        "SC4011E0-PSG.edf",
+    ]
     for f, n in zip(files, (4, 6, 3), strict=True):
         stages = read_hypnogram(f.hypnogram).stages
         # In bed: 30 min (60 epochs) of wake kept on each side of the sleep period.
@@ -46,10 +48,14 @@ def test_cohort_writes_one_night_per_hypnogram(hypnogram_dir: Path, tmp_path: Pa
 
 
 def test_cohort_in_other_layout_without_trimming(hypnogram_dir: Path, tmp_path: Path) -> None:
-    files = build_cohort(hypnogram_dir, tmp_path / "shhs", layout="shhs", in_bed=False,
-                         fs=128.0, progress=False)
+    files = build_cohort(
+        hypnogram_dir, tmp_path / "shhs", layout="shhs", in_bed=False, fs=128.0, progress=False
+    )
     assert [f.hypnogram.name for f in files] == [
-        "shhs1-200000-nsrr.xml", "shhs2-200000-nsrr.xml", "shhs1-200001-nsrr.xml"]
+        "shhs1-200000-nsrr.xml",
+        "shhs2-200000-nsrr.xml",
+        "shhs1-200001-nsrr.xml",
+    ]
     assert read_hypnogram(files[0].hypnogram).n_epochs == _stages(4).size
 
 

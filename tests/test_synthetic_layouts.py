@@ -18,25 +18,57 @@ from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, write_hypnogram
 STAGES = np.array([0, 0, 1, 2, 2, 3, 3, 2, 4, 4, -1, 0], dtype=np.int8)
 
 EXPECTED = {
-    "sleep-edf": ("SC4032E0-PSG.edf", "SC4032EC-Hypnogram.edf", {
-        "EEG Fpz-Cz": 100.0, "EEG Pz-Oz": 100.0, "EOG horizontal": 100.0,
-        "Resp oro-nasal": 1.0, "EMG submental": 1.0, "Temp rectal": 1.0, "Event marker": 1.0}),
-    "mass": ("01-03-0003-2 PSG.edf", "01-03-0003-2 Base.edf", {
-        "EEG F4-CLE": 256.0, "EEG C4-CLE": 256.0, "EEG O2-CLE": 256.0,
-        "EOG Right Horiz": 256.0, "EOG Left Horiz": 256.0, "EMG Chin1": 256.0,
-        "EMG Chin2": 256.0}),
-    "shhs": ("shhs2-200003.edf", "shhs2-200003-nsrr.xml", {
-        "EEG(sec)": 125.0, "EEG": 125.0, "EOG(L)": 50.0, "EOG(R)": 50.0, "EMG": 125.0}),
-    "aasm": ("synth-03-night2.edf", "synth-03-night2.tsv", {
-        "C4-M1": 200.0, "F4-M1": 200.0, "O2-M1": 200.0, "E1-M2": 200.0, "E2-M1": 200.0,
-        "Chin1-Chin2": 200.0}),
+    "sleep-edf": (
+        "SC4032E0-PSG.edf",
+        "SC4032EC-Hypnogram.edf",
+        {
+            "EEG Fpz-Cz": 100.0,
+            "EEG Pz-Oz": 100.0,
+            "EOG horizontal": 100.0,
+            "Resp oro-nasal": 1.0,
+            "EMG submental": 1.0,
+            "Temp rectal": 1.0,
+            "Event marker": 1.0,
+        },
+    ),
+    "mass": (
+        "01-03-0003-2 PSG.edf",
+        "01-03-0003-2 Base.edf",
+        {
+            "EEG F4-CLE": 256.0,
+            "EEG C4-CLE": 256.0,
+            "EEG O2-CLE": 256.0,
+            "EOG Right Horiz": 256.0,
+            "EOG Left Horiz": 256.0,
+            "EMG Chin1": 256.0,
+            "EMG Chin2": 256.0,
+        },
+    ),
+    "shhs": (
+        "shhs2-200003.edf",
+        "shhs2-200003-nsrr.xml",
+        {"EEG(sec)": 125.0, "EEG": 125.0, "EOG(L)": 50.0, "EOG(R)": 50.0, "EMG": 125.0},
+    ),
+    "aasm": (
+        "synth-03-night2.edf",
+        "synth-03-night2.tsv",
+        {
+            "C4-M1": 200.0,
+            "F4-M1": 200.0,
+            "O2-M1": 200.0,
+            "E1-M2": 200.0,
+            "E2-M1": 200.0,
+            "Chin1-Chin2": 200.0,
+        },
+    ),
 }
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_layout_files_open_with_expected_channels(layout: str, tmp_path: Path) -> None:
-    files = write_synthetic_night(STAGES, tmp_path, layout=layout, seed=1, subject=3, night=2,
-                                  fs=200.0)
+    files = write_synthetic_night(
+        STAGES, tmp_path, layout=layout, seed=1, subject=3, night=2, fs=200.0
+    )
     psg_name, hyp_name, channels = EXPECTED[layout]
     assert files.psg == tmp_path / psg_name
     assert files.hypnogram == tmp_path / hyp_name
@@ -47,8 +79,9 @@ def test_layout_files_open_with_expected_channels(layout: str, tmp_path: Path) -
     edf = edfio.read_edf(files.psg)
     assert {s.label: s.sampling_frequency for s in edf.signals} == channels
     assert edf.startdate == dt.date(2000, 1, 2)
-    eeg = next(s for s in edf.signals if s.label in ("EEG Fpz-Cz", "EEG F4-CLE", "EEG(sec)",
-                                                      "F4-M1"))
+    eeg = next(
+        s for s in edf.signals if s.label in ("EEG Fpz-Cz", "EEG F4-CLE", "EEG(sec)", "F4-M1")
+    )
     assert eeg.physical_dimension == "uV"
     assert (eeg.physical_min, eeg.physical_max) == (-500.0, 500.0)
     assert 3.0 < float(np.std(eeg.data)) < 150.0
@@ -60,8 +93,9 @@ def test_layout_files_open_with_expected_channels(layout: str, tmp_path: Path) -
 
 def test_sleep_edf_emg_channel_is_an_envelope(tmp_path: Path) -> None:
     stages = np.array([0] * 6 + [4] * 6)
-    files = write_synthetic_night(stages, tmp_path, seed=2, fs=200.0,
-                                  profile=SubjectProfile(emg_level=2.0))
+    files = write_synthetic_night(
+        stages, tmp_path, seed=2, fs=200.0, profile=SubjectProfile(emg_level=2.0)
+    )
     emg = edfio.read_edf(files.psg).get_signal("EMG submental").data
     assert emg.size == stages.size * 30
     assert (emg >= 0).all()
@@ -85,8 +119,7 @@ def test_accepts_a_hypnogram_file(tmp_path: Path) -> None:
 
 def test_values_beyond_physical_range_are_clipped(tmp_path: Path) -> None:
     profile = SubjectProfile(amplitude=5.0, slow_wave_amplitude=3.0)
-    files = write_synthetic_night(np.full(6, 3), tmp_path, layout="aasm", profile=profile,
-                                  fs=128.0)
+    files = write_synthetic_night(np.full(6, 3), tmp_path, layout="aasm", profile=profile, fs=128.0)
     data = edfio.read_edf(files.psg).get_signal("F4-M1").data
     assert data.max() <= 500.0 + 0.1 and data.min() >= -500.0 - 0.1
     assert np.isclose(np.abs(data), 500.0, atol=0.1).any()

@@ -29,10 +29,12 @@ def _per_stage(values: npt.NDArray[np.float64]) -> list[float]:
     return [float(np.median(values[mid & (s == BLOCKS)])) for s in range(5)]
 
 
-def _band_power(night: SyntheticNight, channel: str, low: float, high: float
-                ) -> npt.NDArray[np.float64]:
-    freqs, psd = scipy.signal.welch(night.epochs(channel), night.fs, nperseg=int(2 * night.fs),
-                                    axis=-1)
+def _band_power(
+    night: SyntheticNight, channel: str, low: float, high: float
+) -> npt.NDArray[np.float64]:
+    freqs, psd = scipy.signal.welch(
+        night.epochs(channel), night.fs, nperseg=int(2 * night.fs), axis=-1
+    )
     return psd[:, (freqs >= low) & (freqs < high)].sum(axis=1)
 
 
@@ -99,15 +101,15 @@ def test_eye_movements_in_rem_and_wake(night: SyntheticNight) -> None:
 
 
 def test_alpha_strongest_in_wake(night: SyntheticNight) -> None:
-    relative = (_band_power(night, "eeg_occipital", 8.0, 12.0)
-                / _band_power(night, "eeg_occipital", 0.5, 30.0))
+    relative = _band_power(night, "eeg_occipital", 8.0, 12.0) / _band_power(
+        night, "eeg_occipital", 0.5, 30.0
+    )
     w, *others = _per_stage(relative)
     assert w > 1.5 * max(others)
 
 
 def test_eog_movements_opposite_and_slow_waves_in_phase() -> None:
-    rem = generate_night(np.full(20, 4), seed=3, profile=SubjectProfile(eog_spillover=0.0),
-                         fs=FS)
+    rem = generate_night(np.full(20, 4), seed=3, profile=SubjectProfile(eog_spillover=0.0), fs=FS)
     sos = scipy.signal.butter(2, [0.3, 10.0], "bandpass", fs=FS, output="sos")
     left = scipy.signal.sosfiltfilt(sos, rem.signals["eog_left"])
     right = scipy.signal.sosfiltfilt(sos, rem.signals["eog_right"])
@@ -146,10 +148,12 @@ def test_profile_changes_alpha_peak_and_amplitude() -> None:
     assert abs(alpha_peak(SubjectProfile(alpha_frequency=11.5, alpha_strength=2.0)) - 11.5) < 0.6
 
     stages = np.array([2, 2, 3, 3, 2, 2] * 3)
-    quiet = generate_night(stages, seed=2, profile=SubjectProfile(amplitude=0.6, noise_level=0.5),
-                           fs=FS).signals["eeg_central"]
-    loud = generate_night(stages, seed=2, profile=SubjectProfile(amplitude=1.2, noise_level=0.5),
-                          fs=FS).signals["eeg_central"]
+    quiet = generate_night(
+        stages, seed=2, profile=SubjectProfile(amplitude=0.6, noise_level=0.5), fs=FS
+    ).signals["eeg_central"]
+    loud = generate_night(
+        stages, seed=2, profile=SubjectProfile(amplitude=1.2, noise_level=0.5), fs=FS
+    ).signals["eeg_central"]
     ratio = float(np.std(loud) / np.std(quiet))
     assert 1.6 < ratio < 2.4
 

@@ -25,8 +25,20 @@ def test_synth_output_reads_back_through_info_hypnogram_and_prepare(
     write_hypnogram(Hypnogram(STAGES), hypnogram)
     data = tmp_path / "data"
     result = runner.invoke(
-        app, ["synth", "--hypnogram", str(hypnogram), "--out", str(data), "--layout", layout,
-              "--seed", "3", "--subject", "4"]
+        app,
+        [
+            "synth",
+            "--hypnogram",
+            str(hypnogram),
+            "--out",
+            str(data),
+            "--layout",
+            layout,
+            "--seed",
+            "3",
+            "--subject",
+            "4",
+        ],
     )
     assert result.exit_code == 0, result.output
     psg = next(p for p in data.rglob("*.edf") if "ypnogram" not in p.name and "Base" not in p.name)
@@ -40,8 +52,9 @@ def test_synth_output_reads_back_through_info_hypnogram_and_prepare(
     cli = runner.invoke(app, ["hypnogram", str(hypnogram_file)])
     assert cli.exit_code == 0 and "REM" in cli.output
 
-    report = prepare_dataset(SOURCE_OF_LAYOUT[layout], data, tmp_path / "cache", in_bed=False,
-                             progress=False)
+    report = prepare_dataset(
+        SOURCE_OF_LAYOUT[layout], data, tmp_path / "cache", in_bed=False, progress=False
+    )
     assert report.ok and len(report.done) == 1
     entries, _ = load_manifest(tmp_path / "cache")
     cached = read_cached(tmp_path / "cache" / entries[0].file)

@@ -13,10 +13,21 @@ from seqsleepnet.training.config import TrainConfig
 def test_defaults_are_the_paper_protocol_and_round_trip(tmp_path: Path) -> None:
     cfg = TrainConfig()
     assert (cfg.lr, cfg.batch_size, cfg.seq_len, cfg.epochs, cfg.eval_every, cfg.l2_weight) == (
-        1e-4, 32, 20, 10, 100, 1e-3,
+        1e-4,
+        32,
+        20,
+        10,
+        100,
+        1e-3,
     )
-    custom = TrainConfig(data="c", model="arnn", model_config={"cell": "bn-lstm"}, seed=4,
-                         val_subjects=["a"], max_steps=7)
+    custom = TrainConfig(
+        data="c",
+        model="arnn",
+        model_config={"cell": "bn-lstm"},
+        seed=4,
+        val_subjects=["a"],
+        max_steps=7,
+    )
     custom.save(tmp_path)
     assert TrainConfig.load(tmp_path) == custom
 

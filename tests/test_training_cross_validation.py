@@ -47,8 +47,16 @@ def test_five_fold_cv_end_to_end(tmp_path: Path) -> None:
     cache = make_toy_cache(tmp_path / "cache", n_subjects=5, nights=2, n_epochs=20, seed=2)
     cv = tmp_path / "cv"
     folds = prepare_folds(cv, cache, n_folds=5, n_val=1, seed=0)
-    base = TrainConfig(data=str(cache), model_config=SMALL, seq_len=4, batch_size=16, epochs=1,
-                       lr=3e-3, eval_every=4, threads=1)
+    base = TrainConfig(
+        data=str(cache),
+        model_config=SMALL,
+        seq_len=4,
+        batch_size=16,
+        epochs=1,
+        lr=3e-3,
+        eval_every=4,
+        threads=1,
+    )
     with pytest.raises(FileFormatError, match=r"fold\(s\) \[0, 1, 2, 3, 4\]"):
         summarize_cv(cv)
     for fold in folds[:4]:

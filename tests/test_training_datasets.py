@@ -67,10 +67,16 @@ def make_toy_cache(
             write_cached(folder, rec, CachedRecording(features, signals, labels, onsets))
             entries.append(
                 CacheEntry(
-                    recording=rec, subject=f"S{s:02d}", night=night, file=f"{rec}.npz",
-                    n_epochs=e, counts=stage_counts(labels),
+                    recording=rec,
+                    subject=f"S{s:02d}",
+                    night=night,
+                    file=f"{rec}.npz",
+                    n_epochs=e,
+                    counts=stage_counts(labels),
                     channels=[f"EEG{c}" for c in range(channels)],
-                    roles=["eeg"] * channels, native_sfreq=[100.0] * channels, settings="toy",
+                    roles=["eeg"] * channels,
+                    native_sfreq=[100.0] * channels,
+                    settings="toy",
                 )
             )
     save_manifest(folder, entries, {"source": "toy"})

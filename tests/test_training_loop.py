@@ -32,8 +32,15 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _config(cache: Path, **changes: object) -> TrainConfig:
     values: dict[str, object] = {
-        "data": str(cache), "model_config": SMALL, "seq_len": 5, "batch_size": 8, "epochs": 2,
-        "lr": 3e-3, "eval_every": 10, "val_subjects": ["S03"], "threads": 1,
+        "data": str(cache),
+        "model_config": SMALL,
+        "seq_len": 5,
+        "batch_size": 8,
+        "epochs": 2,
+        "lr": 3e-3,
+        "eval_every": 10,
+        "val_subjects": ["S03"],
+        "threads": 1,
     }
     values.update(changes)
     return TrainConfig(**values)  # type: ignore[arg-type]
@@ -60,9 +67,14 @@ def test_training_learns_and_best_checkpoint_stands_alone(cache: Path, tmp_path:
 
 def test_every_batch_is_kept_and_raw_models_train(cache: Path, tmp_path: Path) -> None:
     # 3 training recordings x 36 windows = 108 windows; batch 32 -> 4 steps per epoch
-    cfg = _config(cache, model="deepsleepnet", epochs=1, batch_size=32, eval_every=100,
-                  model_config={"first_filters": 4, "filters": 4, "lstm_hidden": 4,
-                                "lstm_layers": 1})
+    cfg = _config(
+        cache,
+        model="deepsleepnet",
+        epochs=1,
+        batch_size=32,
+        eval_every=100,
+        model_config={"first_filters": 4, "filters": 4, "lstm_hidden": 4, "lstm_layers": 1},
+    )
     result = train(cfg, tmp_path / "raw")
     assert result.steps == 4
     assert read_log(tmp_path / "raw")[-1]["step"] == 4
@@ -88,13 +100,34 @@ def _cli(*args: str) -> list[str]:
 
 
 def test_sigkill_then_resume_ends_like_an_uninterrupted_run(cache: Path, tmp_path: Path) -> None:
-    args = ["--data", str(cache), "--seq-len", "5", "--batch-size", "4", "--epochs", "4",
-            "--lr", "3e-3", "--eval-every", "5", "--val-subjects", "S03", "--threads", "1",
-            "-q", *SMALL_ARGS]
+    args = [
+        "--data",
+        str(cache),
+        "--seq-len",
+        "5",
+        "--batch-size",
+        "4",
+        "--epochs",
+        "4",
+        "--lr",
+        "3e-3",
+        "--eval-every",
+        "5",
+        "--val-subjects",
+        "S03",
+        "--threads",
+        "1",
+        "-q",
+        *SMALL_ARGS,
+    ]
     run = tmp_path / "killed"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen(_cli("train", "--out", str(run), *args), env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _cli("train", "--out", str(run), *args),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while not (run / "last.pt").is_file() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -103,11 +136,13 @@ def test_sigkill_then_resume_ends_like_an_uninterrupted_run(cache: Path, tmp_pat
     assert proc.returncode == -signal.SIGKILL, proc.stderr.read() if proc.stderr else ""
     _, extra = load_checkpoint(run / "last.pt")
     assert extra["resume"]["step"] < 108  # killed before the end (108 steps in all)
-    subprocess.run(_cli("train", "--resume", str(run), "-q"), env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        _cli("train", "--resume", str(run), "-q"), env=env, check=True, capture_output=True
+    )
     reference = tmp_path / "reference"
-    subprocess.run(_cli("train", "--out", str(reference), *args), env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        _cli("train", "--out", str(reference), *args), env=env, check=True, capture_output=True
+    )
     steps = lambda r: [(x["step"], x["val_accuracy"]) for x in read_log(r)]  # noqa: E731
     assert steps(run) == steps(reference)
     _, best_a = load_checkpoint(run / "best.pt")
@@ -118,12 +153,38 @@ def test_sigkill_then_resume_ends_like_an_uninterrupted_run(cache: Path, tmp_pat
 
 def test_two_process_ddp_finishes_with_a_best_checkpoint(cache: Path, tmp_path: Path) -> None:
     run = tmp_path / "ddp"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-           "--standalone", "-m", "seqsleepnet.cli.train", "train", "--data", str(cache),
-           "--out", str(run), "--seq-len", "5", "--batch-size", "8", "--epochs", "1",
-           "--eval-every", "5", "--val-subjects", "S03", "--threads", "1", "-q", *SMALL_ARGS]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--standalone",
+        "-m",
+        "seqsleepnet.cli.train",
+        "train",
+        "--data",
+        str(cache),
+        "--out",
+        str(run),
+        "--seq-len",
+        "5",
+        "--batch-size",
+        "8",
+        "--epochs",
+        "1",
+        "--eval-every",
+        "5",
+        "--val-subjects",
+        "S03",
+        "--threads",
+        "1",
+        "-q",
+        *SMALL_ARGS,
+    ]
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"}
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     # 108 windows split over 2 ranks -> 54 each, 4 per rank per step -> 14 steps
     assert [r["step"] for r in read_log(run)] == [5, 10, 14]
@@ -141,8 +202,10 @@ def test_bad_input_raises(cache: Path, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"subjects \['S09'\] are not in"):
         train(_config(cache, val_subjects=["S09"]), tmp_path / "b")
     with pytest.raises(ConfigError, match="no training recordings"):
-        train(_config(cache, val_subjects=[], exclude_subjects=["S00", "S01", "S02", "S03"]),
-              tmp_path / "c")
+        train(
+            _config(cache, val_subjects=[], exclude_subjects=["S00", "S01", "S02", "S03"]),
+            tmp_path / "c",
+        )
     with pytest.raises(CheckpointError, match="not found"):
         train(_config(cache), tmp_path / "d", resume=True)
     with pytest.raises(ConfigError, match="unknown option"):

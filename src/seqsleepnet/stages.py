@@ -73,6 +73,7 @@ def _lookup(label: object) -> int | None:
         return _CODES.get(int(text))
     return _LABELS.get(_key(text))
 
+
 _register(SleepStage.W, "W", "Wake", "Awake", "Sleep stage W", "Stage W", "Wake|0")
 _register(
     SleepStage.N1,

@@ -57,8 +57,7 @@ def synth(
     hyp = read_hypnogram(hypnogram)
     if in_bed:
         hyp = trim_to_bed(hyp, 30.0)
-    files = write_synthetic_night(hyp, out, layout=layout, seed=seed, subject=subject,
-                                  night=night)
+    files = write_synthetic_night(hyp, out, layout=layout, seed=seed, subject=subject, night=night)
     typer.echo(str(files.psg))
     typer.echo(str(files.hypnogram))
 
@@ -70,8 +69,10 @@ def cohort(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     hypnograms: Annotated[
         Path | None,
-        typer.Option("--hypnograms", help="Folder of SC4ssNEx-Hypnogram.edf files "
-                     "(default: the packaged ones)."),
+        typer.Option(
+            "--hypnograms",
+            help="Folder of SC4ssNEx-Hypnogram.edf files (default: the packaged ones).",
+        ),
     ] = None,
 ) -> None:
     """Write the synthetic cohort."""

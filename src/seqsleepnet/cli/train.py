@@ -124,10 +124,21 @@ def train(
         else:
             chosen = [s.strip() for s in val_subjects.split(",") if s.strip()]
         config = TrainConfig(
-            data=str(data), model=model, model_config=_model_config(cell, settings),
-            seq_len=seq_len, batch_size=batch_size, epochs=epochs, lr=lr, l2_weight=l2,
-            eval_every=eval_every, max_steps=max_steps, val_subjects=chosen, seed=seed,
-            device=device, precision=precision, threads=threads,  # type: ignore[arg-type]
+            data=str(data),
+            model=model,
+            model_config=_model_config(cell, settings),
+            seq_len=seq_len,
+            batch_size=batch_size,
+            epochs=epochs,
+            lr=lr,
+            l2_weight=l2,
+            eval_every=eval_every,
+            max_steps=max_steps,
+            val_subjects=chosen,
+            seed=seed,
+            device=device,  # type: ignore[arg-type]
+            precision=precision,  # type: ignore[arg-type]
+            threads=threads,
         )
         result = run_training(config, out, progress=not quiet)
     if os.environ.get("RANK", "0") != "0":
@@ -181,10 +192,20 @@ def cv(
 
     fold_list = prepare_folds(out, data, folds, val_subjects, seed)
     base = TrainConfig(
-        data=str(data), model=model, model_config=_model_config(cell, settings),
-        seq_len=seq_len, batch_size=batch_size, epochs=epochs, lr=lr, l2_weight=l2,
-        eval_every=eval_every, max_steps=max_steps, seed=seed, device=device,  # type: ignore[arg-type]
-        precision=precision, threads=threads,  # type: ignore[arg-type]
+        data=str(data),
+        model=model,
+        model_config=_model_config(cell, settings),
+        seq_len=seq_len,
+        batch_size=batch_size,
+        epochs=epochs,
+        lr=lr,
+        l2_weight=l2,
+        eval_every=eval_every,
+        max_steps=max_steps,
+        seed=seed,
+        device=device,  # type: ignore[arg-type]
+        precision=precision,  # type: ignore[arg-type]
+        threads=threads,
     )
     indices = [f.index for f in fold_list] if fold is None else [fold]
     for index in indices:

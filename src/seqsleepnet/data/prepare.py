@@ -203,9 +203,7 @@ def _epoch_grid(hypnogram: Hypnogram, recording: Recording) -> tuple[float, Hypn
     return shift, Hypnogram(hypnogram.stages, hypnogram.epoch_length, onset, None, hypnogram.source)
 
 
-def prepare_recording(
-    spec: RecordingSpec, settings: PrepareSettings, out_dir: Path
-) -> CacheEntry:
+def prepare_recording(spec: RecordingSpec, settings: PrepareSettings, out_dir: Path) -> CacheEntry:
     """Prepare one recording and write ``out_dir/<recording>.npz`` atomically.
 
     Parameters
@@ -502,7 +500,9 @@ def prepare_dataset(
     _execute(todo, settings, out, jobs, progress, record)
     log.info(
         "prepared %d, skipped %d, failed %d recording(s) into %s",
-        len(report.done), len(report.skipped), len(report.failed), out,
+        len(report.done),
+        len(report.skipped),
+        len(report.failed),
+        out,
     )
     return report
-

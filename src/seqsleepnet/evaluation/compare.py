@@ -101,7 +101,8 @@ def pair_files(true: Path, pred: Path) -> list[tuple[Path, Path]]:
     common = sorted(set(left) & set(right))
     if not common:
         raise FileFormatError(
-            pred, f"no file stem in common with {true}",
+            pred,
+            f"no file stem in common with {true}",
             "name predicted and true hypnograms alike (e.g. NIGHT.tsv and NIGHT.edf)",
         )
     unpaired = sorted(set(left) ^ set(right))
@@ -130,10 +131,18 @@ def compare_files(true: Path, pred: Path) -> tuple[StagingMetrics, list[NightCom
         t_hyp, p_hyp = read_hypnogram(t_file), read_hypnogram(p_file)
         t, p = align_hypnograms(t_hyp, p_hyp)
         if t.size < max(t_hyp.n_epochs, p_hyp.n_epochs):
-            logger.warning("%s: comparing the %d overlapping epochs of %d and %d", p_file,
-                           t.size, t_hyp.n_epochs, p_hyp.n_epochs)
-        nights.append(NightComparison(t_file, p_file, t_hyp.n_epochs, p_hyp.n_epochs, int(t.size),
-                                      compute_metrics(t, p)))
+            logger.warning(
+                "%s: comparing the %d overlapping epochs of %d and %d",
+                p_file,
+                t.size,
+                t_hyp.n_epochs,
+                p_hyp.n_epochs,
+            )
+        nights.append(
+            NightComparison(
+                t_file, p_file, t_hyp.n_epochs, p_hyp.n_epochs, int(t.size), compute_metrics(t, p)
+            )
+        )
         all_t.append(t)
         all_p.append(p)
     return compute_metrics(np.concatenate(all_t), np.concatenate(all_p)), nights

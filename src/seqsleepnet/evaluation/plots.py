@@ -54,8 +54,15 @@ def plot_confusion(
     for i in range(k):
         for j in range(k):
             colour = "white" if percent[i, j] > 60 else "black"
-            ax.text(j, i, f"{percent[i, j]:.1f}%\n({cm[i, j]})", ha="center", va="center",
-                    fontsize=8, color=colour)
+            ax.text(
+                j,
+                i,
+                f"{percent[i, j]:.1f}%\n({cm[i, j]})",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color=colour,
+            )
     ax.set_xticks(range(k), STAGE_NAMES)
     ax.set_yticks(range(k), STAGE_NAMES)
     ax.set_xlabel("predicted stage")

@@ -154,9 +154,7 @@ def atomic_write(
 
 
 @contextlib.contextmanager
-def _atomic_file(
-    target: Path, mode: str, encoding: str, newline: str | None
-) -> Iterator[IO[Any]]:
+def _atomic_file(target: Path, mode: str, encoding: str, newline: str | None) -> Iterator[IO[Any]]:
     _check_folder(target)
     temporary = _temporary_name(target)
     # O_EXCL: never follow or reuse an existing file; 0o666 lets the umask apply.

@@ -184,14 +184,13 @@ def _resolve_format(path: Path, format: str | None) -> str:
     if format is not None:
         name = format.strip().lower().lstrip(".")
         if name not in HYPNOGRAM_FORMATS:
-            raise ConfigError(
-                f"format must be one of {list(HYPNOGRAM_FORMATS)}, got {format!r}"
-            )
+            raise ConfigError(f"format must be one of {list(HYPNOGRAM_FORMATS)}, got {format!r}")
         return name
     name = path.suffix.lower().lstrip(".")
     if name not in HYPNOGRAM_FORMATS:
         raise FileFormatError(
-            path, f"unknown hypnogram extension {path.suffix!r}",
+            path,
+            f"unknown hypnogram extension {path.suffix!r}",
             f"use one of {['.' + f for f in HYPNOGRAM_FORMATS]} or pass format=",
         )
     return name

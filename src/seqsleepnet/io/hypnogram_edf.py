@@ -39,8 +39,17 @@ _EDF_MAGIC = b"0       "
 # edfio parses untrusted bytes; damaged headers surface as assorted exceptions
 # (seen: ValueError, IndexError, UnicodeError, UnboundLocalError)
 _PARSE_ERRORS = (
-    ValueError, IndexError, KeyError, TypeError, UnicodeError, OverflowError, EOFError,
-    NameError, AttributeError, ZeroDivisionError, MemoryError,
+    ValueError,
+    IndexError,
+    KeyError,
+    TypeError,
+    UnicodeError,
+    OverflowError,
+    EOFError,
+    NameError,
+    AttributeError,
+    ZeroDivisionError,
+    MemoryError,
 )
 
 
@@ -82,7 +91,8 @@ def read_edf_hypnogram(path: Path, epoch_length: float | None) -> ParsedHypnogra
         magic = handle.read(8)
     if magic != _EDF_MAGIC:
         raise FileFormatError(
-            path, "not an EDF file (the header does not start with version '0')",
+            path,
+            "not an EDF file (the header does not start with version '0')",
             "give an EDF+ hypnogram such as Sleep-EDF's *-Hypnogram.edf",
         )
     failure: BaseException | None = None
@@ -96,17 +106,20 @@ def read_edf_hypnogram(path: Path, epoch_length: float | None) -> ParsedHypnogra
     truncated = [str(w.message) for w in seen if "truncated" in str(w.message).lower()]
     if truncated:
         raise FileFormatError(
-            path, f"truncated EDF+ file ({truncated[0]})",
+            path,
+            f"truncated EDF+ file ({truncated[0]})",
             "the file is incomplete (interrupted copy?); copy it again",
         )
     if failure is not None:
         raise FileFormatError(
-            path, f"EDF header or annotations cannot be parsed ({failure!r})",
+            path,
+            f"EDF header or annotations cannot be parsed ({failure!r})",
             "check that the file is a complete EDF+ file",
         )
     if not annotations:
         raise FileFormatError(
-            path, "EDF file holds no annotations",
+            path,
+            "EDF file holds no annotations",
             "a hypnogram must be EDF+ with 'Sleep stage ...' annotations",
         )
     source = str(path)

@@ -111,7 +111,8 @@ def read_file_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     size = path.stat().st_size
     if size > limit:
         raise FileFormatError(
-            path, f"file is {size} bytes, larger than the {limit} bytes a hypnogram may have",
+            path,
+            f"file is {size} bytes, larger than the {limit} bytes a hypnogram may have",
             "check that this is a hypnogram file",
         )
     data = path.read_bytes()
@@ -273,7 +274,8 @@ def _numbers(values: pd.Series, column: str, source: str) -> npt.NDArray[np.floa
     if bad.size:
         row = int(bad[0])
         raise FileFormatError(
-            source, f"column '{column}' row {row + 1}: {values.iloc[row]!r} is not a number",
+            source,
+            f"column '{column}' row {row + 1}: {values.iloc[row]!r} is not a number",
             "onset and duration are seconds",
         )
     return numeric.to_numpy(dtype=np.float64)
@@ -297,12 +299,18 @@ def read_table(path: Path, sep: str, epoch_length: float | None) -> ParsedHypnog
     data = read_file_bytes(path)
     try:
         frame = pd.read_csv(
-            io.BytesIO(data), sep=sep, header=None, dtype=str, keep_default_na=False,
-            skip_blank_lines=True, encoding="utf-8",
+            io.BytesIO(data),
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=True,
+            encoding="utf-8",
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise FileFormatError(
-            path, f"not a readable {'TSV' if sep == chr(9) else 'CSV'} file ({error})",
+            path,
+            f"not a readable {'TSV' if sep == chr(9) else 'CSV'} file ({error})",
             "give a text table with a 'stage' column or one label per line",
         ) from None
     header = [str(name).strip().lower() for name in frame.iloc[0]]
@@ -310,7 +318,8 @@ def read_table(path: Path, sep: str, epoch_length: float | None) -> ParsedHypnog
     if stage_column is None:
         if frame.shape[1] != 1:
             raise FileFormatError(
-                path, f"no stage column among {header}",
+                path,
+                f"no stage column among {header}",
                 f"name the stage column one of {list(STAGE_COLUMNS)}, or give one label per line",
             )
         return _per_epoch([str(v).strip() for v in frame.iloc[:, 0]], epoch_length, source)
@@ -368,7 +377,8 @@ def read_yasa(path: Path, epoch_length: float | None) -> ParsedHypnogram:
         tokens = line.split()
         if len(tokens) != 1:
             raise FileFormatError(
-                path, f"line {number} holds {len(tokens)} values ({line.strip()!r})",
+                path,
+                f"line {number} holds {len(tokens)} values ({line.strip()!r})",
                 "write exactly one stage code per line",
             )
         labels.append(tokens[0])

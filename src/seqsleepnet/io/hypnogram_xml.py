@@ -53,7 +53,8 @@ def _number(event: ET.Element, tag: str, path: Path) -> float:
         return float(text)
     except ValueError:
         raise FileFormatError(
-            path, f"ScoredEvent with {tag} {text!r}: not a number",
+            path,
+            f"ScoredEvent with {tag} {text!r}: not a number",
             "Start and Duration are seconds",
         ) from None
 
@@ -98,7 +99,8 @@ def read_nsrr_xml(path: Path, epoch_length: float | None) -> ParsedHypnogram:
         root = SafeET.fromstring(data, forbid_dtd=True)
     except defusedxml.DefusedXmlException as error:
         raise FileFormatError(
-            path, f"unsafe XML refused: it declares a DTD or entities ({type(error).__name__})",
+            path,
+            f"unsafe XML refused: it declares a DTD or entities ({type(error).__name__})",
             "NSRR annotation files have no DTD; remove the declarations or use the original file",
         ) from None
     except ET.ParseError as error:
@@ -107,7 +109,8 @@ def read_nsrr_xml(path: Path, epoch_length: float | None) -> ParsedHypnogram:
         ) from None
     if root.tag != "PSGAnnotation":
         raise FileFormatError(
-            path, f"root element is <{root.tag}>, not <PSGAnnotation>",
+            path,
+            f"root element is <{root.tag}>, not <PSGAnnotation>",
             "give an NSRR (SHHS/MESA) XML annotation file",
         )
     length = epoch_length

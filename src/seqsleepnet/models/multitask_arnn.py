@@ -112,8 +112,7 @@ class MultitaskARNN(SleepStagingModel):
     name: ClassVar[str] = "multitask-arnn"
     input_kind: ClassVar[InputKind] = "tf"
     description: ClassVar[str] = (
-        "Multitask E2E-ARNN: one epoch predicts its own and its neighbours' stages "
-        "(one-to-many)"
+        "Multitask E2E-ARNN: one epoch predicts its own and its neighbours' stages (one-to-many)"
     )
     config_class = MultitaskARNNConfig
     config: MultitaskARNNConfig

@@ -143,9 +143,7 @@ def read_folds(cv: Path) -> tuple[list[Fold], dict[str, Any]]:
     return folds, payload
 
 
-def prepare_folds(
-    cv: Path, data: Path, n_folds: int, n_val: int, seed: int
-) -> list[Fold]:
+def prepare_folds(cv: Path, data: Path, n_folds: int, n_val: int, seed: int) -> list[Fold]:
     """Folds for ``data``: read from ``CV/folds.json`` or made and written there.
 
     Raises
@@ -259,8 +257,11 @@ def run_fold(cv: Path, index: int, base: TrainConfig, *, progress: bool = False)
     entries, _ = load_manifest(Path(config.data))
     test_entries = [e for e in entries if e.subject in set(fold.test)]
     arrays = predict_recordings(
-        run / BEST_NAME, Path(config.data), test_entries,
-        batch_size=config.eval_batch_size, device=config.device,
+        run / BEST_NAME,
+        Path(config.data),
+        test_entries,
+        batch_size=config.eval_batch_size,
+        device=config.device,
     )
     with atomic_path(target) as tmp:
         arrays["fold"] = np.array(index)

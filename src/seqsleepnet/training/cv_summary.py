@@ -76,11 +76,17 @@ def summarize_cv(cv: Path, *, label: str | None = None) -> CVSummary:
             index = np.flatnonzero(subjects == subject)
             sel = np.concatenate([np.arange(offsets[r], offsets[r + 1]) for r in index])
             m = compute_metrics(t[sel], p[sel])
-            rows.append({
-                "subject": subject, "fold": fold.index, "recordings": int(index.size),
-                "epochs": m.epochs, "accuracy": m.accuracy, "kappa": m.kappa,
-                "macro_f1": m.macro_f1,
-            })
+            rows.append(
+                {
+                    "subject": subject,
+                    "fold": fold.index,
+                    "recordings": int(index.size),
+                    "epochs": m.epochs,
+                    "accuracy": m.accuracy,
+                    "kappa": m.kappa,
+                    "macro_f1": m.macro_f1,
+                }
+            )
     metrics = compute_metrics(np.concatenate(true), np.concatenate(pred))
     if label is None:
         config_path = fold_folder(folder, 0) / "run" / "config.json"

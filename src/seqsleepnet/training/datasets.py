@@ -69,8 +69,9 @@ def open_arrays(cache: Path, entry: CacheEntry) -> dict[str, npt.NDArray[np.gene
     """
     source = Path(cache) / entry.file
     if not source.is_file():
-        raise FileFormatError(source, "recording listed in the manifest is missing",
-                              "run 'seqsleepnet prepare' again")
+        raise FileFormatError(
+            source, "recording listed in the manifest is missing", "run 'seqsleepnet prepare' again"
+        )
     folder = Path(cache) / MMAP_FOLDER
     paths = {name: folder / f"{entry.recording}.{name}.npy" for name in _NAMES}
     mtime = source.stat().st_mtime
@@ -130,8 +131,9 @@ class SequenceDataset:
         for i, arrays in enumerate(self.arrays):
             n = int(arrays["labels"].shape[0])
             if n < seq_len:
-                logger.info("%s: %d epochs < L=%d, padded and masked",
-                            self.entries[i].recording, n, seq_len)
+                logger.info(
+                    "%s: %d epochs < L=%d, padded and masked", self.entries[i].recording, n, seq_len
+                )
             count = max(n - seq_len + 1, 1)
             rec.append(np.full(count, i, dtype=np.int64))
             start.append(np.arange(count, dtype=np.int64))

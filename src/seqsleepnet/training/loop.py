@@ -262,24 +262,30 @@ def _train(
             pairs, device_ids=[device.index] if device.type == "cuda" else None
         )
     local_batch = -(-config.batch_size // dist_info.world_size)
-    per_epoch = -(-epoch_order(len(dataset), 0, config.seed, 0, dist_info.world_size).size
-                  // local_batch)
+    per_epoch = -(
+        -epoch_order(len(dataset), 0, config.seed, 0, dist_info.world_size).size // local_batch
+    )
     limit = config.epochs * per_epoch
     if config.max_steps is not None:
         limit = min(limit, config.max_steps)
     extra = _common_extra(config, train_entries, info, normalizer, model.input_kind)
-    reporter = ProgressReporter(run, limit, enabled=progress and dist_info.is_main,
-                                tensorboard=dist_info.is_main, start=step)
+    reporter = ProgressReporter(
+        run,
+        limit,
+        enabled=progress and dist_info.is_main,
+        tensorboard=dist_info.is_main,
+        start=step,
+    )
     started = time.monotonic()
     while step < limit and epoch < config.epochs:
-        order = epoch_order(len(dataset), epoch, config.seed, dist_info.rank,
-                            dist_info.world_size)
+        order = epoch_order(len(dataset), epoch, config.seed, dist_info.rank, dist_info.world_size)
         for idx in batch_indices(order, local_batch, position):
             x, y = dataset.batch(idx)
             torch.manual_seed(_step_seed(config.seed, dist_info.rank, step))
             xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
-            with torch.autocast(device.type, dtype=amp_dtype or torch.float32,
-                                enabled=amp_dtype is not None):
+            with torch.autocast(
+                device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None
+            ):
                 log_probs, targets = pairs(xt, yt)
             data_term = masked_cross_entropy(log_probs.float(), targets)
             # DDP averages gradients over ranks; scaling the data term by the
@@ -296,14 +302,16 @@ def _train(
                 if dist_info.is_main:
                     record: dict[str, Any] = {"step": step, "epoch": epoch, **reporter.flush()}
                     if val_entries:
-                        record.update(_validate(model, data, val_entries, normalizer,
-                                                config, device))
+                        record.update(
+                            _validate(model, data, val_entries, normalizer, config, device)
+                        )
                     accuracy = record.get("val_accuracy", 0.0)
                     if not val_entries or accuracy > best_acc:
                         best_step, best_acc = step, accuracy
                         training = {"config": config.to_dict(), "step": step, **record}
-                        save_checkpoint(run / BEST_NAME, model,
-                                        extra={**extra, "training": training})
+                        save_checkpoint(
+                            run / BEST_NAME, model, extra={**extra, "training": training}
+                        )
                     record.update(best_step=best_step, elapsed_s=time.monotonic() - started)
                     done_epoch = position == per_epoch
                     state = {

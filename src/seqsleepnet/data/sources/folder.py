@@ -157,7 +157,8 @@ def read_manifest_csv(path: Path) -> list[RecordingSpec]:
             file = path.parent / row[column]
             if not row[column] or not file.is_file():
                 raise FileFormatError(
-                    path, f"line {line}: {column} file '{row[column]}' not found",
+                    path,
+                    f"line {line}: {column} file '{row[column]}' not found",
                     "fix the path (relative paths start at the manifest's folder)",
                 )
             files[column] = file

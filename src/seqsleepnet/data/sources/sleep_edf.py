@@ -73,8 +73,7 @@ class SleepEdfSource(DatasetSource):
     def describe(self) -> str:
         """Expected naming."""
         return (
-            "SC4ssNE0-PSG.edf + SC4ssNEx-Hypnogram.edf or "
-            "ST7ssNJ0-PSG.edf + ST7ssNJx-Hypnogram.edf"
+            "SC4ssNE0-PSG.edf + SC4ssNEx-Hypnogram.edf or ST7ssNJ0-PSG.edf + ST7ssNJx-Hypnogram.edf"
         )
 
 

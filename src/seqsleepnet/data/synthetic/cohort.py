@@ -42,8 +42,11 @@ def sleep_edf_identity(path: str | Path) -> tuple[int, int]:
     """
     match = _NAME.match(Path(path).name)
     if match is None:
-        raise FileFormatError(path, "is not named like a Sleep-EDF hypnogram",
-                              "expected SC4ssNEx-Hypnogram.edf (ss subject, N night)")
+        raise FileFormatError(
+            path,
+            "is not named like a Sleep-EDF hypnogram",
+            "expected SC4ssNEx-Hypnogram.edf (ss subject, N night)",
+        )
     return int(match.group(1)), int(match.group(2))
 
 
@@ -93,12 +96,19 @@ def build_cohort(
         raise FileFormatError(folder, "is not a folder", "give the folder of the hypnograms")
     paths = sorted(p for p in folder.iterdir() if _NAME.match(p.name))
     if not paths:
-        raise FileFormatError(folder, "holds no SC4ssNEx-Hypnogram.edf file",
-                              "point to the Sleep-EDF hypnograms")
+        raise FileFormatError(
+            folder, "holds no SC4ssNEx-Hypnogram.edf file", "point to the Sleep-EDF hypnograms"
+        )
     written: list[SyntheticFiles] = []
     profiles: dict[int, SubjectProfile] = {}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), disable=not progress, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=not progress,
+        transient=True,
+    ) as bar:
         task = bar.add_task("synthetic cohort", total=len(paths))
         for path in paths:
             subject, night = sleep_edf_identity(path)
@@ -106,8 +116,16 @@ def build_cohort(
             hypnogram = read_hypnogram(path)
             if in_bed:
                 hypnogram = trim_to_bed(hypnogram, 30.0)
-            files = write_synthetic_night(hypnogram, out_dir, layout=layout, seed=seed,
-                                          profile=profile, subject=subject, night=night, fs=fs)
+            files = write_synthetic_night(
+                hypnogram,
+                out_dir,
+                layout=layout,
+                seed=seed,
+                profile=profile,
+                subject=subject,
+                night=night,
+                fs=fs,
+            )
             logger.info("%s -> %s", path.name, files.psg.name)
             written.append(files)
             bar.advance(task)

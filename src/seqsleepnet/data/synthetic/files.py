@@ -109,14 +109,21 @@ def write_synthetic_night(
     if start is None:
         start = dt.datetime(2000, 1, 1, 22, 0, 0) + dt.timedelta(days=night - 1)
     start = start.replace(microsecond=0, tzinfo=None)
-    synthetic = generate_night(hypnogram.stages, profile=profile, seed=seed, subject=subject,
-                               night=night, fs=fs)
-    edf = night_to_edf(synthetic, layout, start=start, subject=subject, night_index=night,
-                       seed=seed)
+    synthetic = generate_night(
+        hypnogram.stages, profile=profile, seed=seed, subject=subject, night=night, fs=fs
+    )
+    edf = night_to_edf(
+        synthetic, layout, start=start, subject=subject, night_index=night, seed=seed
+    )
     del synthetic
     psg = write_psg(edf, folder / psg_name)
-    written = Hypnogram(hypnogram.stages, epoch_length=EPOCH_SECONDS, onset=0.0,
-                        start_time=start, source=str(folder / hyp_name))
+    written = Hypnogram(
+        hypnogram.stages,
+        epoch_length=EPOCH_SECONDS,
+        onset=0.0,
+        start_time=start,
+        source=str(folder / hyp_name),
+    )
     hyp = write_hypnogram(written, folder / hyp_name)
     logger.info("wrote %s and %s", psg, hyp)
     return SyntheticFiles(psg=psg, hypnogram=hyp)

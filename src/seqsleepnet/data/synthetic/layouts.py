@@ -93,46 +93,75 @@ class Layout:
         return f"{stem}.edf", f"{stem}.tsv"
 
 
-def _spec(label: str, source: str, fs: float | None,
-          physical_range: tuple[float, float] = _EEG_RANGE, dimension: str = "uV",
-          transducer: str = "AgAgCl electrode") -> ChannelSpec:
+def _spec(
+    label: str,
+    source: str,
+    fs: float | None,
+    physical_range: tuple[float, float] = _EEG_RANGE,
+    dimension: str = "uV",
+    transducer: str = "AgAgCl electrode",
+) -> ChannelSpec:
     return ChannelSpec(label, source, fs, physical_range, dimension, transducer)
 
 
 LAYOUTS: dict[str, Layout] = {
-    "sleep-edf": Layout("sleep-edf", (
-        _spec("EEG Fpz-Cz", "eeg_frontal", 100.0),
-        _spec("EEG Pz-Oz", "eeg_occipital", 100.0),
-        _spec("EOG horizontal", "eog_horizontal", 100.0, _WIDE_RANGE),
-        _spec("Resp oro-nasal", "respiration", 1.0, (-2048.0, 2047.0), "", "Thermistor"),
-        _spec("EMG submental", "emg_envelope", 1.0, (0.0, 1000.0), "uV", "RMS envelope"),
-        _spec("Temp rectal", "temperature", 1.0, (30.0, 42.0), "DegC", "Rectal thermistor"),
-        _spec("Event marker", "marker", 1.0, (-1.0, 1.0), "", "Marker button"),
-    ), 30.0, ".edf", "seqsleepnet-synth_sleep-edf"),
-    "mass": Layout("mass", (
-        _spec("EEG F4-CLE", "eeg_frontal", 256.0),
-        _spec("EEG C4-CLE", "eeg_central", 256.0),
-        _spec("EEG O2-CLE", "eeg_occipital", 256.0),
-        _spec("EOG Right Horiz", "eog_right", 256.0, _WIDE_RANGE),
-        _spec("EOG Left Horiz", "eog_left", 256.0, _WIDE_RANGE),
-        _spec("EMG Chin1", "chin1", 256.0, _WIDE_RANGE),
-        _spec("EMG Chin2", "chin2", 256.0, _WIDE_RANGE),
-    ), 1.0, ".edf", "seqsleepnet-synth_mass"),
-    "shhs": Layout("shhs", (
-        _spec("EEG(sec)", "eeg_frontal", 125.0),
-        _spec("EEG", "eeg_central", 125.0),
-        _spec("EOG(L)", "eog_left", 50.0, _WIDE_RANGE),
-        _spec("EOG(R)", "eog_right", 50.0, _WIDE_RANGE),
-        _spec("EMG", "emg", 125.0, _WIDE_RANGE),
-    ), 1.0, ".xml", "seqsleepnet-synth_shhs"),
-    "aasm": Layout("aasm", (
-        _spec("C4-M1", "eeg_central", None),
-        _spec("F4-M1", "eeg_frontal", None),
-        _spec("O2-M1", "eeg_occipital", None),
-        _spec("E1-M2", "eog_left", None, _WIDE_RANGE),
-        _spec("E2-M1", "eog_right", None, _WIDE_RANGE),
-        _spec("Chin1-Chin2", "emg", None, _WIDE_RANGE),
-    ), 1.0, ".tsv", "seqsleepnet-synth_aasm"),
+    "sleep-edf": Layout(
+        "sleep-edf",
+        (
+            _spec("EEG Fpz-Cz", "eeg_frontal", 100.0),
+            _spec("EEG Pz-Oz", "eeg_occipital", 100.0),
+            _spec("EOG horizontal", "eog_horizontal", 100.0, _WIDE_RANGE),
+            _spec("Resp oro-nasal", "respiration", 1.0, (-2048.0, 2047.0), "", "Thermistor"),
+            _spec("EMG submental", "emg_envelope", 1.0, (0.0, 1000.0), "uV", "RMS envelope"),
+            _spec("Temp rectal", "temperature", 1.0, (30.0, 42.0), "DegC", "Rectal thermistor"),
+            _spec("Event marker", "marker", 1.0, (-1.0, 1.0), "", "Marker button"),
+        ),
+        30.0,
+        ".edf",
+        "seqsleepnet-synth_sleep-edf",
+    ),
+    "mass": Layout(
+        "mass",
+        (
+            _spec("EEG F4-CLE", "eeg_frontal", 256.0),
+            _spec("EEG C4-CLE", "eeg_central", 256.0),
+            _spec("EEG O2-CLE", "eeg_occipital", 256.0),
+            _spec("EOG Right Horiz", "eog_right", 256.0, _WIDE_RANGE),
+            _spec("EOG Left Horiz", "eog_left", 256.0, _WIDE_RANGE),
+            _spec("EMG Chin1", "chin1", 256.0, _WIDE_RANGE),
+            _spec("EMG Chin2", "chin2", 256.0, _WIDE_RANGE),
+        ),
+        1.0,
+        ".edf",
+        "seqsleepnet-synth_mass",
+    ),
+    "shhs": Layout(
+        "shhs",
+        (
+            _spec("EEG(sec)", "eeg_frontal", 125.0),
+            _spec("EEG", "eeg_central", 125.0),
+            _spec("EOG(L)", "eog_left", 50.0, _WIDE_RANGE),
+            _spec("EOG(R)", "eog_right", 50.0, _WIDE_RANGE),
+            _spec("EMG", "emg", 125.0, _WIDE_RANGE),
+        ),
+        1.0,
+        ".xml",
+        "seqsleepnet-synth_shhs",
+    ),
+    "aasm": Layout(
+        "aasm",
+        (
+            _spec("C4-M1", "eeg_central", None),
+            _spec("F4-M1", "eeg_frontal", None),
+            _spec("O2-M1", "eeg_occipital", None),
+            _spec("E1-M2", "eog_left", None, _WIDE_RANGE),
+            _spec("E2-M1", "eog_right", None, _WIDE_RANGE),
+            _spec("Chin1-Chin2", "emg", None, _WIDE_RANGE),
+        ),
+        1.0,
+        ".tsv",
+        "seqsleepnet-synth_aasm",
+    ),
 }
 
 
@@ -173,8 +202,9 @@ def _resample(x: npt.NDArray[np.float32], fs_in: float, fs_out: float) -> npt.ND
     return scipy.signal.resample_poly(x.astype(np.float64), ratio.numerator, ratio.denominator)
 
 
-def _derived(night: SyntheticNight, source: str, fs: float,
-             rng: np.random.Generator) -> npt.NDArray[np.float64]:
+def _derived(
+    night: SyntheticNight, source: str, fs: float, rng: np.random.Generator
+) -> npt.NDArray[np.float64]:
     """Signal for one channel spec at rate ``fs``."""
     s, base = night.signals, night.fs
     seconds = round(night.duration)
@@ -202,9 +232,15 @@ def _derived(night: SyntheticNight, source: str, fs: float,
     raise ConfigError(f"channel source {source!r} is not known")
 
 
-def night_to_edf(night: SyntheticNight, layout: str = "sleep-edf", *,
-                 start: dt.datetime | None = None, subject: int = 0, night_index: int = 1,
-                 seed: int = 0) -> edfio.Edf:
+def night_to_edf(
+    night: SyntheticNight,
+    layout: str = "sleep-edf",
+    *,
+    start: dt.datetime | None = None,
+    subject: int = 0,
+    night_index: int = 1,
+    seed: int = 0,
+) -> edfio.Edf:
     """Build the EDF (signals and header) of a synthetic night in a dataset layout.
 
     Parameters
@@ -231,19 +267,33 @@ def night_to_edf(night: SyntheticNight, layout: str = "sleep-edf", *,
     for channel in spec.channels:
         fs = night.fs if channel.fs is None else channel.fs
         data = np.clip(_derived(night, channel.source, fs, rng), *channel.physical_range)
-        signals.append(edfio.EdfSignal(
-            data, fs, label=channel.label, transducer_type=channel.transducer,
-            physical_dimension=channel.dimension, physical_range=channel.physical_range,
-            prefiltering=f"HP:0.1Hz LP:{0.5 * fs:g}Hz" if fs >= 50 else "",
-        ))
-    patient = edfio.Patient(code=f"SYN{subject:02d}", sex="X", name="X",
-                            additional=[f"age_{int(night.profile.age)}yr"])
-    recording = edfio.Recording(startdate=start.date(), hospital_administration_code=
-                                f"night{night_index}", investigator_technician_code="X",
-                                equipment_code=spec.equipment.replace(" ", "_"))
-    return edfio.Edf(signals, patient=patient, recording=recording,
-                     starttime=start.time().replace(microsecond=0),
-                     data_record_duration=spec.record_duration)
+        signals.append(
+            edfio.EdfSignal(
+                data,
+                fs,
+                label=channel.label,
+                transducer_type=channel.transducer,
+                physical_dimension=channel.dimension,
+                physical_range=channel.physical_range,
+                prefiltering=f"HP:0.1Hz LP:{0.5 * fs:g}Hz" if fs >= 50 else "",
+            )
+        )
+    patient = edfio.Patient(
+        code=f"SYN{subject:02d}", sex="X", name="X", additional=[f"age_{int(night.profile.age)}yr"]
+    )
+    recording = edfio.Recording(
+        startdate=start.date(),
+        hospital_administration_code=f"night{night_index}",
+        investigator_technician_code="X",
+        equipment_code=spec.equipment.replace(" ", "_"),
+    )
+    return edfio.Edf(
+        signals,
+        patient=patient,
+        recording=recording,
+        starttime=start.time().replace(microsecond=0),
+        data_record_duration=spec.record_duration,
+    )
 
 
 def write_psg(edf: edfio.Edf, path: str | Path) -> Path:

@@ -39,8 +39,14 @@ FloatArray = npt.NDArray[np.float32]
 
 #: Signals of a synthetic night: three EEG derivations (frontal, central,
 #: occipital; referred to the mastoid), E1-M2 and E2-M1 EOG, and chin EMG.
-CHANNELS: tuple[str, ...] = ("eeg_frontal", "eeg_central", "eeg_occipital",
-                             "eog_left", "eog_right", "emg")
+CHANNELS: tuple[str, ...] = (
+    "eeg_frontal",
+    "eeg_central",
+    "eeg_occipital",
+    "eog_left",
+    "eog_right",
+    "emg",
+)
 _EEG = CHANNELS[:3]
 
 # Weight of each EEG component at the frontal, central and occipital derivation.
@@ -93,8 +99,9 @@ class SyntheticNight:
     def epochs(self, channel: str) -> FloatArray:
         """One channel cut into epochs, shape (E, 30 * fs) (a view, no copy)."""
         if channel not in self.signals:
-            raise ConfigError(f"channel {channel!r} not in the synthetic night; "
-                              f"available: {list(self.signals)}")
+            raise ConfigError(
+                f"channel {channel!r} not in the synthetic night; available: {list(self.signals)}"
+            )
         return self.signals[channel].reshape(self.n_epochs, -1)
 
 
@@ -116,8 +123,7 @@ def _check_stages(stages: npt.ArrayLike) -> npt.NDArray[np.int8]:
     bad = sorted({int(v) for v in np.unique(array) if not -1 <= v <= 4})
     if bad:
         raise HypnogramError(
-            f"stages contain values {bad}; allowed are 0..4 (W, N1, N2, N3, REM) and "
-            "-1 (unscored)"
+            f"stages contain values {bad}; allowed are 0..4 (W, N1, N2, N3, REM) and -1 (unscored)"
         )
     return array.astype(np.int8)
 
@@ -135,8 +141,9 @@ def _check_fs(fs: float) -> float:
 class _Renderer:
     """Turns a segment plan into signals; holds the shared sizes and helpers."""
 
-    def __init__(self, plan: SegmentPlan, profile: SubjectProfile, fs: float,
-                 rng: np.random.Generator) -> None:
+    def __init__(
+        self, plan: SegmentPlan, profile: SubjectProfile, fs: float, rng: np.random.Generator
+    ) -> None:
         self.plan = plan
         self.profile = profile
         self.fs = fs
@@ -187,16 +194,24 @@ def _eeg(r: _Renderer, ecg: FloatArray) -> dict[str, FloatArray]:
     shared = waves.white_spectrum(n, rng)
     alpha_boost = np.where(plan.eyes_open, 0.25, 1.0)
     rhythms = {
-        "delta": (waves.band_mask(n, fs, 0.5, 2.0, taper=0.2),
-                  r.table("delta") * p.slow_wave_amplitude * f["delta"]),
+        "delta": (
+            waves.band_mask(n, fs, 0.5, 2.0, taper=0.2),
+            r.table("delta") * p.slow_wave_amplitude * f["delta"],
+        ),
         "theta": (waves.band_mask(n, fs, 4.0, 7.5, taper=0.2), r.table("theta") * f["theta"]),
-        "alpha": (waves.peak_mask(n, fs, p.alpha_frequency, 0.6),
-                  r.table("alpha") * p.alpha_strength * alpha_boost * f["alpha"]),
-        "beta": (waves.band_mask(n, fs, 16.0, 30.0, taper=0.15),
-                 r.table("beta") * np.where(plan.eyes_open, 1.4, 1.0) * f["beta"]),
+        "alpha": (
+            waves.peak_mask(n, fs, p.alpha_frequency, 0.6),
+            r.table("alpha") * p.alpha_strength * alpha_boost * f["alpha"],
+        ),
+        "beta": (
+            waves.band_mask(n, fs, 16.0, 30.0, taper=0.15),
+            r.table("beta") * np.where(plan.eyes_open, 1.4, 1.0) * f["beta"],
+        ),
     }
-    parts = {name: r.envelope(amp) * waves.shaped_noise(shared, mask, n)
-             for name, (mask, amp) in rhythms.items()}
+    parts = {
+        name: r.envelope(amp) * waves.shaped_noise(shared, mask, n)
+        for name, (mask, amp) in rhythms.items()
+    }
     del shared
     parts.update(_graphoelements(r))
 
@@ -206,10 +221,12 @@ def _eeg(r: _Renderer, ecg: FloatArray) -> dict[str, FloatArray]:
     for d, name in enumerate(_EEG):
         spectrum = waves.white_spectrum(n, rng)
         flat = waves.shaped_noise(
-            spectrum, waves.band_mask(n, fs, 0.3, 45.0, exponent=1.0 + p.aperiodic_slope), n)
+            spectrum, waves.band_mask(n, fs, 0.3, 45.0, exponent=1.0 + p.aperiodic_slope), n
+        )
         flat *= r.envelope(background_amp * np.sqrt(1.0 - steep))
         flat += r.envelope(background_amp * np.sqrt(steep)) * waves.shaped_noise(
-            spectrum, waves.band_mask(n, fs, 0.3, 45.0, exponent=2.3 + p.aperiodic_slope), n)
+            spectrum, waves.band_mask(n, fs, 0.3, 45.0, exponent=2.3 + p.aperiodic_slope), n
+        )
         del spectrum
         signal = flat
         for part, x in parts.items():
@@ -234,8 +251,10 @@ def _eeg(r: _Renderer, ecg: FloatArray) -> dict[str, FloatArray]:
 def _graphoelements(r: _Renderer) -> dict[str, FloatArray]:
     """Spindles, K-complexes, vertex waves and sawtooth bursts (central amplitude, uV)."""
     p, fs, n, rng, f = r.profile, r.fs, r.n, r.rng, r.plan.factors
-    out = {name: np.zeros(n, dtype=np.float32)
-           for name in ("spindle", "k_complex", "vertex", "sawtooth")}
+    out = {
+        name: np.zeros(n, dtype=np.float32)
+        for name in ("spindle", "k_complex", "vertex", "sawtooth")
+    }
 
     kc = r.onsets(r.table("k_complex_rate") * np.clip(f["delta"], 0.5, 2.0) ** 0.5)
     kc_amp = rng.uniform(75.0, 170.0, kc.size) * np.sqrt(p.slow_wave_amplitude)
@@ -246,30 +265,49 @@ def _graphoelements(r: _Renderer) -> dict[str, FloatArray]:
     follow = kc[rng.random(kc.size) < 0.4] + int(0.9 * fs)
     sp = np.concatenate([sp, follow])
     templates = [
-        waves.spindle(fs, rng.uniform(0.5, 2.0), p.spindle_frequency + rng.normal(0.0, 0.5),
-                      rng.uniform(12.0, 40.0), rng)
+        waves.spindle(
+            fs,
+            rng.uniform(0.5, 2.0),
+            p.spindle_frequency + rng.normal(0.0, 0.5),
+            rng.uniform(12.0, 40.0),
+            rng,
+        )
         for _ in range(sp.size)
     ]
     waves.add_events(out["spindle"], sp, templates)
 
     vx = r.onsets(r.table("vertex_rate"))
-    waves.add_events(out["vertex"], vx,
-                     [waves.vertex_wave(fs, rng.uniform(30.0, 75.0), rng) for _ in vx])
+    waves.add_events(
+        out["vertex"], vx, [waves.vertex_wave(fs, rng.uniform(30.0, 75.0), rng) for _ in vx]
+    )
 
     st = r.onsets(r.table("sawtooth_rate"))
-    waves.add_events(out["sawtooth"], st, [
-        waves.sawtooth_burst(fs, rng.uniform(2.0, 6.0), rng.uniform(2.0, 5.0),
-                             rng.uniform(20.0, 50.0), rng) for _ in st])
+    waves.add_events(
+        out["sawtooth"],
+        st,
+        [
+            waves.sawtooth_burst(
+                fs, rng.uniform(2.0, 6.0), rng.uniform(2.0, 5.0), rng.uniform(20.0, 50.0), rng
+            )
+            for _ in st
+        ],
+    )
     return out
 
 
 def _pops(r: _Renderer, x: FloatArray) -> None:
     """Electrode pops: about one per hour per derivation."""
-    pops = waves.poisson_onsets(np.full(r.plan.state.size, SEGMENT_SECONDS / 3600.0),
-                                r.seg_n, r.rng)
-    waves.add_events(x, pops, [waves.electrode_pop(r.fs, r.rng.choice([-1, 1])
-                                                   * r.rng.uniform(80, 250), r.rng)
-                               for _ in pops])
+    pops = waves.poisson_onsets(
+        np.full(r.plan.state.size, SEGMENT_SECONDS / 3600.0), r.seg_n, r.rng
+    )
+    waves.add_events(
+        x,
+        pops,
+        [
+            waves.electrode_pop(r.fs, r.rng.choice([-1, 1]) * r.rng.uniform(80, 250), r.rng)
+            for _ in pops
+        ],
+    )
 
 
 def _eog(r: _Renderer, frontal: FloatArray) -> dict[str, FloatArray]:
@@ -278,23 +316,26 @@ def _eog(r: _Renderer, frontal: FloatArray) -> dict[str, FloatArray]:
     open_ = plan.eyes_open
     eye_level = p.eye_movement_level * f["eye"]
     slow_amp = r.table("slow_eye") * np.where(open_, 0.4, 1.0) * eye_level
-    slow = waves.shaped_noise(waves.white_spectrum(n, rng),
-                              waves.band_mask(n, fs, 0.1, 0.45, taper=0.2), n)
+    slow = waves.shaped_noise(
+        waves.white_spectrum(n, rng), waves.band_mask(n, fs, 0.1, 0.45, taper=0.2), n
+    )
     horizontal = r.envelope(slow_amp) * slow
 
     rem_rate = r.table("rem_rate") * np.where(open_, 4.0, np.where(wake, 0.4, 1.0)) * f["eye"]
     moves = r.onsets(rem_rate)
     move_state = r.state_at(moves)
-    amps = np.where(move_state == 4, rng.uniform(40, 120, moves.size),
-                    rng.uniform(50, 150, moves.size)) * p.eye_movement_level
-    waves.add_events(horizontal, moves,
-                     [waves.rapid_eye_movement_burst(fs, a, rng) for a in amps])
+    amps = (
+        np.where(
+            move_state == 4, rng.uniform(40, 120, moves.size), rng.uniform(50, 150, moves.size)
+        )
+        * p.eye_movement_level
+    )
+    waves.add_events(horizontal, moves, [waves.rapid_eye_movement_burst(fs, a, rng) for a in amps])
 
     vertical = np.zeros(n, dtype=np.float32)
     blink_rate = r.table("blink_rate") * np.where(open_, 3.5, 0.5)
     blinks = r.onsets(blink_rate)
-    waves.add_events(vertical, blinks,
-                     [waves.blink(fs, rng.uniform(80, 220), rng) for _ in blinks])
+    waves.add_events(vertical, blinks, [waves.blink(fs, rng.uniform(80, 220), rng) for _ in blinks])
 
     spill = p.eog_spillover
     out = {}
@@ -309,11 +350,12 @@ def _eog(r: _Renderer, frontal: FloatArray) -> dict[str, FloatArray]:
 
 def _emg(r: _Renderer, ecg: FloatArray) -> FloatArray:
     p, plan, fs, n, rng = r.profile, r.plan, r.fs, r.n, r.rng
-    tonic = (r.table("emg") * p.emg_level * plan.factors["emg"]
-             * np.where(plan.eyes_open, 1.25, 1.0))
-    noise = waves.shaped_noise(waves.white_spectrum(n, rng),
-                               waves.band_mask(n, fs, 12.0, min(100.0, 0.42 * fs), taper=0.3),
-                               n)
+    tonic = r.table("emg") * p.emg_level * plan.factors["emg"] * np.where(plan.eyes_open, 1.25, 1.0)
+    noise = waves.shaped_noise(
+        waves.white_spectrum(n, rng),
+        waves.band_mask(n, fs, 12.0, min(100.0, 0.42 * fs), taper=0.3),
+        n,
+    )
     x = r.envelope(tonic) * noise
     tw = r.onsets(r.table("twitch_rate"))
     base = STAGE_TABLE["emg"][4] * p.emg_level
@@ -394,8 +436,9 @@ def generate_night(
     del frontal
     signals["emg"] = _emg(r, ecg)
     _movements(r, signals)
-    logger.info("generated %d epochs at %g Hz (subject %d, night %d)",
-                stage_array.size, fs, subject, night)
+    logger.info(
+        "generated %d epochs at %g Hz (subject %d, night %d)", stage_array.size, fs, subject, night
+    )
     return SyntheticNight(
         signals={name: signals[name] for name in CHANNELS},
         fs=fs,

@@ -117,8 +117,9 @@ class SubjectProfile:
         """
         age = float(rng.uniform(22.0, 78.0))
         # Slow-wave amplitude roughly halves from the 20s to the 60s.
-        slow = float(np.clip(1.35 * 2.0 ** (-(age - 22.0) / 40.0) * rng.lognormal(0.0, 0.15),
-                             0.3, 2.5))
+        slow = float(
+            np.clip(1.35 * 2.0 ** (-(age - 22.0) / 40.0) * rng.lognormal(0.0, 0.15), 0.3, 2.5)
+        )
         alpha_strength = float(np.clip(rng.lognormal(-0.1, 0.55), 0.05, 2.8))
         return cls(
             amplitude=float(np.clip(rng.lognormal(0.0, 0.25), 0.5, 2.0)),

@@ -164,8 +164,9 @@ def _time(fs: float, duration: float) -> npt.NDArray[np.float64]:
     return np.arange(max(round(duration * fs), 1)) / fs
 
 
-def spindle(fs: float, duration: float, frequency: float, amplitude: float,
-            rng: np.random.Generator) -> FloatArray:
+def spindle(
+    fs: float, duration: float, frequency: float, amplitude: float, rng: np.random.Generator
+) -> FloatArray:
     """Sleep spindle: waxing-waning sinusoid (``duration`` s, ``amplitude`` uV peak)."""
     t = _time(fs, duration)
     envelope = np.sin(np.pi * t / duration) ** 2
@@ -192,14 +193,13 @@ def vertex_wave(fs: float, amplitude: float, rng: np.random.Generator) -> FloatA
     """Vertex sharp wave: a brief (< 0.5 s) sharply contoured negative transient."""
     width = rng.uniform(0.06, 0.1)
     t = _time(fs, 0.5)
-    wave = -np.exp(-np.abs(t - 0.2) / width) + 0.3 * np.exp(
-        -0.5 * ((t - 0.35) / 0.06) ** 2
-    )
+    wave = -np.exp(-np.abs(t - 0.2) / width) + 0.3 * np.exp(-0.5 * ((t - 0.35) / 0.06) ** 2)
     return (amplitude * wave).astype(np.float32)
 
 
-def sawtooth_burst(fs: float, duration: float, frequency: float, amplitude: float,
-                   rng: np.random.Generator) -> FloatArray:
+def sawtooth_burst(
+    fs: float, duration: float, frequency: float, amplitude: float, rng: np.random.Generator
+) -> FloatArray:
     """Train of triangular, serrated sawtooth waves (REM), 2-6 Hz."""
     t = _time(fs, duration)
     phase = (frequency * t + rng.uniform()) % 1.0
@@ -216,8 +216,9 @@ def blink(fs: float, amplitude: float, rng: np.random.Generator) -> FloatArray:
     return (amplitude * np.exp(-0.5 * ((t - 0.25) / width) ** 2)).astype(np.float32)
 
 
-def rapid_eye_movement_burst(fs: float, amplitude: float, rng: np.random.Generator,
-                             *, tau: float = 1.5) -> FloatArray:
+def rapid_eye_movement_burst(
+    fs: float, amplitude: float, rng: np.random.Generator, *, tau: float = 1.5
+) -> FloatArray:
     """A burst of conjugate saccades: sharp steps (< 0.1 s) that decay with the EOG high-pass.
 
     Used for the rapid eye movements of REM and for wake saccades.
@@ -272,8 +273,9 @@ def ecg_spikes(n: int, fs: float, heart_rate: float, rng: np.random.Generator) -
     beats = np.cumsum(np.clip(intervals, 0.3, 2.0)) - rng.uniform(0.0, mean_interval)
     beats = beats[(beats >= 0) & (beats < duration)]
     t = _time(fs, 0.12)
-    qrs = (np.exp(-0.5 * ((t - 0.05) / 0.008) ** 2)
-           - 0.3 * np.exp(-0.5 * ((t - 0.07) / 0.01) ** 2)).astype(np.float32)
+    qrs = (
+        np.exp(-0.5 * ((t - 0.05) / 0.008) ** 2) - 0.3 * np.exp(-0.5 * ((t - 0.07) / 0.01) ** 2)
+    ).astype(np.float32)
     out = np.zeros(n, dtype=np.float32)
     starts = (beats * fs).astype(np.int64)
     add_events(out, starts, [qrs] * starts.size)
