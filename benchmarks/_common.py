@@ -231,24 +231,14 @@ def make_checkpoint(psg: Path, path: Path, *, seed: int = 0) -> Path:
     Speed does not depend on the weights, so staging benchmarks use this
     rather than the bundled demonstration model.
     """
-    from seqsleepnet.features.config import FeatureConfig
-    from seqsleepnet.features.extract import recording_features
+    from seqsleepnet.features.model_input import ModelInput
     from seqsleepnet.features.normalize import Normalizer
-    from seqsleepnet.io.edf import read_recording
-    from seqsleepnet.models.checkpoint import save_checkpoint
+    from seqsleepnet.features.preprocessing import Preprocessing
+    from seqsleepnet.models.checkpoint import save_trained
     from seqsleepnet.models.registry import build_model
 
-    features, _ = recording_features(read_recording(psg))
-    normalizer = Normalizer().fit(features)
-    model = build_model("seqsleepnet", seed=seed)
-    save_checkpoint(
-        path,
-        model,
-        extra={
-            "normalizer": normalizer.to_dict(),
-            "roles": ["eeg", "eog", "emg"],
-            "feature_config": FeatureConfig().to_dict(),
-            "seq_len": 20,
-        },
-    )
-    return path
+    prep = Preprocessing()
+    features, _ = prep.model_input(prep.read(psg), "tf")
+    model_input = ModelInput(prep, "tf", Normalizer().fit(features))
+    model = build_model("seqsleepnet", preprocessing=prep, seed=seed)
+    return save_trained(path, model, model_input, seq_len=20)

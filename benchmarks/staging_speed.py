@@ -69,16 +69,13 @@ class Runner:
         if self.method == "yasa":
             return self._run_yasa(psg)
 
-        from seqsleepnet.features.extract import recording_features
         from seqsleepnet.report.outputs import write_outputs
 
         stager = self.stager
         t_read, recording = timed(lambda: stager.read(psg))
-        t_feat, (images, onsets) = timed(
-            lambda: recording_features(recording, stager.feature_config)
-        )
+        t_feat, (x, onsets) = timed(lambda: stager.model_input.of_recording(recording))
         t_model, output = timed(
-            lambda: stager.predict_features(images, encode_once=self.method != "naive")
+            lambda: stager.predict_inputs(x, encode_once=self.method != "naive")
         )
 
         def finish() -> Any:

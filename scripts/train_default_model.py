@@ -29,7 +29,7 @@ import torch
 
 from seqsleepnet.data.prepare import prepare_dataset
 from seqsleepnet.data.synthetic.cohort import build_cohort, packaged_hypnograms
-from seqsleepnet.models.checkpoint import load_checkpoint, save_checkpoint
+from seqsleepnet.models.checkpoint import load_checkpoint, load_trained, save_checkpoint
 from seqsleepnet.training.config import TrainConfig
 from seqsleepnet.training.loop import train
 
@@ -55,7 +55,9 @@ def write_manifest(cohort: Path) -> Path:
     return manifest
 
 
-def model_card(name: str, roles: str, config: TrainConfig, result: dict[str, object]) -> str:
+def model_card(
+    name: str, roles: str, preprocessing: str, config: TrainConfig, result: dict[str, object]
+) -> str:
     return f"""# {name}
 
 **A demonstration model. It was trained on synthetic PSG only and is NOT validated on real
@@ -65,6 +67,8 @@ real data with `seqsleepnet prepare` and `seqsleepnet train`.**
 - Architecture: SeqSleepNet (Phan et al. 2019), GRU cells, shared output layer,
   L = {config.seq_len}; channel roles: {roles.upper()} (AASM montage names: C4-M1, E1-M2,
   Chin1-Chin2; other montages are matched by the alias table).
+- Preprocessing (stored in the checkpoint, applied by `seqsleepnet stage`): {preprocessing}.
+  `seqsleepnet models --checkpoint {name}.pt` prints every setting.
 - Training data: synthetic nights from `scripts/train_default_model.py` (seed {SEED}),
   one per real Sleep-EDF expert hypnogram (sleep-cassette subjects 02-19, in-bed part);
   subject {VALIDATION_SUBJECT} validated, subject {DEMO_SUBJECT} never seen (used by the demo).
@@ -114,8 +118,9 @@ def main() -> None:
         model, extra = load_checkpoint(outcome.run / "best.pt")
         extra["description"] = f"{name} (demonstration model, synthetic training data)"
         save_checkpoint(OUT / f"{name}.pt", model, extra=extra)
+        prep = load_trained(OUT / f"{name}.pt")[1].preprocessing.describe()
         result = {"best": outcome.best_accuracy, "step": outcome.best_step}
-        (OUT / f"{name}.md").write_text(model_card(name, roles, config, result))
+        (OUT / f"{name}.md").write_text(model_card(name, roles, prep, config, result))
         logging.info("%s: best %s in %.0f s", name, json.dumps(result), time.time() - started)
 
 

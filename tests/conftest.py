@@ -103,25 +103,19 @@ def hypnogram_dir() -> Path:
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An untrained SeqSleepNet (3 channels, L=20) with a normaliser: fast, deterministic."""
-    from seqsleepnet.features.config import FeatureConfig
+    from seqsleepnet.features.model_input import ModelInput
     from seqsleepnet.features.normalize import Normalizer
-    from seqsleepnet.models.checkpoint import save_checkpoint
+    from seqsleepnet.features.preprocessing import Preprocessing
+    from seqsleepnet.models.checkpoint import save_trained
     from seqsleepnet.models.registry import build_model
 
     rng = np.random.default_rng(0)
     features = rng.normal(loc=0.0, scale=10.0, size=(50, 3, 29, 129)).astype(np.float32)
     path = tmp_path_factory.mktemp("model") / "tiny.pt"
-    save_checkpoint(
-        path,
-        build_model("seqsleepnet", seed=0),
-        extra={
-            "normalizer": Normalizer().fit(features).to_dict(),
-            "roles": ["eeg", "eog", "emg"],
-            "feature_config": FeatureConfig().to_dict(),
-            "seq_len": 20,
-        },
-    )
-    return path
+    prep = Preprocessing()
+    model_input = ModelInput(prep, "tf", Normalizer().fit(features))
+    model = build_model("seqsleepnet", preprocessing=prep, seed=0)
+    return save_trained(path, model, model_input, seq_len=20)
 
 
 @pytest.fixture

@@ -32,13 +32,8 @@ from bad_inputs.cases import (
 )
 from seqsleepnet.cli import app
 from seqsleepnet.errors import SeqSleepNetError
-from seqsleepnet.features.extract import recording_features
-from seqsleepnet.io.edf import (
-    CLIP_ERROR_FRACTION,
-    SignalWarning,
-    read_recording,
-    recording_from_raw,
-)
+from seqsleepnet.features.preprocessing import Preprocessing
+from seqsleepnet.io.edf import CLIP_ERROR_FRACTION, SignalWarning
 from seqsleepnet.io.hypnogram import align_hypnogram, read_hypnogram
 from seqsleepnet.staging import SleepStager
 
@@ -73,9 +68,9 @@ def _run_library(case: Case, inputs: Inputs, good: Good) -> None:
     """Call the public entry point of the case's kind; it must raise."""
     psg = inputs.psg or good.psg
     if case.kind == "psg":
-        read_recording(psg)
+        Preprocessing().read(psg)
     elif case.kind == "raw":
-        recording_from_raw(inputs.raw)
+        Preprocessing().read(inputs.raw)
     elif case.kind in ("hypnogram", "alignment"):
         assert inputs.hypnogram is not None
         hypnogram = read_hypnogram(inputs.hypnogram)
@@ -182,7 +177,7 @@ def test_partly_clipped_channel_warns_with_its_name_and_fraction(tmp_path: Path)
         physical_range=(-100.0, 100.0),
     )
     with pytest.warns(SignalWarning, match=r"'C4-M1' is partly clipped: (9\.\d|10\.\d)%") as seen:
-        recording = read_recording(path)
+        recording = Preprocessing().read(path)
     assert recording.data.shape == (3, 60000)
     assert not any("'E1-M2'" in str(w.message) and "clipped" in str(w.message) for w in seen)
     assert CLIP_ERROR_FRACTION > 0.1
@@ -192,13 +187,13 @@ def test_unclipped_signal_does_not_warn(tmp_path: Path) -> None:
     path = write_good_psg(tmp_path / "night.edf")
     with warnings.catch_warnings():
         warnings.simplefilter("error", SignalWarning)
-        read_recording(path)
+        Preprocessing().read(path)
 
 
 def test_valid_bdf_is_read(tmp_path: Path) -> None:
     """The BDF writer of the catalogue makes readable files: its damaged copies test something."""
     signals = {name: signal_like(120.0, 100.0, i) for i, name in enumerate(ROLE_NAMES)}
-    recording = read_recording(write_bdf(tmp_path / "night.bdf", signals))
+    recording = Preprocessing().read(write_bdf(tmp_path / "night.bdf", signals))
     assert recording.data.shape == (3, 12000)
     # 24-bit samples over +-1000 uV keep the signal to about 1e-4 uV before filtering
     assert np.corrcoef(recording.data[0, 500:-500], signals["C4-M1"][500:-500])[0, 1] > 0.9
@@ -213,16 +208,16 @@ def test_48_hour_recording_is_read_and_staged(tmp_path: Path) -> None:
     del noise
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SignalWarning)
-        recording = read_recording(path, roles=["eeg"])
+        recording = Preprocessing(roles=("eeg",)).read(path)
     assert recording.data.shape == (1, 48 * 3600 * 100)
-    images, onsets = recording_features(recording)
+    images, onsets = Preprocessing(roles=("eeg",)).model_input(recording, "tf")
     assert images.shape == (5760, 1, 29, 129)
     assert onsets[-1] == (5760 - 1) * 30.0
     assert np.isfinite(images).all()
     stager = SleepStager.from_checkpoint(
         write_good_checkpoint(tmp_path / "eeg.pt", channels=1, roles=("eeg",))
     )
-    output = stager.predict_features(images)
+    output = stager.predict_inputs(stager.model_input.normalise(images))
     probabilities = np.exp(output.log_probs)
     assert probabilities.shape == (5760, 5)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-4)

@@ -8,37 +8,38 @@ import pytest
 from conftest import EdfWriter, sleep_like
 from seqsleepnet.errors import ChannelError, FileFormatError, SignalError
 from seqsleepnet.features.conditioning import ConditioningConfig
-from seqsleepnet.io.edf import SignalWarning, read_recording, recording_from_raw
+from seqsleepnet.features.preprocessing import Preprocessing
+from seqsleepnet.io.edf import SignalWarning
 
 
 def test_channels_with_their_own_rates_all_come_out_at_100_hz(sleep_edf_psg: Path) -> None:
-    rec = read_recording(sleep_edf_psg)
+    rec = Preprocessing().read(sleep_edf_psg)
     assert rec.data.shape == (3, 30000)
     assert rec.data.dtype == np.float32
     assert rec.ch_names == ["EEG Fpz-Cz", "EOG horizontal", "EMG submental"]
     assert rec.roles == ["eeg", "eog", "emg"]
     assert rec.native_sfreq == [100.0, 100.0, 1.0]
-    assert rec.n_epochs == 10
+    assert rec.n_samples // 3000 == 10
 
 
 def test_signals_stay_in_microvolts(edf_writer: EdfWriter) -> None:
     t = np.arange(256 * 120) / 256
     path = edf_writer("tone.edf", {"C4-M1": (50 * np.sin(2 * np.pi * 10 * t), 256.0)})
-    rec = read_recording(path, roles=["eeg"])
+    rec = Preprocessing(roles=("eeg",)).read(path)
     core = rec.data[0, 2000:10000]
     assert np.std(core) * np.sqrt(2) == pytest.approx(50.0, rel=0.02)
 
 
 def test_eeg_only(aasm_edf: Path) -> None:
-    rec = read_recording(aasm_edf, roles=["eeg"], eeg="C4-M1")
+    rec = Preprocessing(roles=("eeg",)).read(aasm_edf, eeg="C4-M1")
     assert rec.data.shape == (1, 31000)
-    assert rec.n_epochs == 10
+    assert rec.n_samples // 3000 == 10
 
 
 def test_raw_and_path_give_the_same_recording(aasm_edf: Path) -> None:
-    from_path = read_recording(aasm_edf)
+    from_path = Preprocessing().read(aasm_edf)
     raw = mne.io.read_raw_edf(aasm_edf, preload=True, verbose="error")
-    from_raw = recording_from_raw(raw)
+    from_raw = Preprocessing().read(raw)
     np.testing.assert_allclose(from_raw.data, from_path.data, atol=1e-4)
     assert from_raw.ch_names == from_path.ch_names
 
@@ -47,26 +48,31 @@ def test_missing_channel_lists_those_present(aasm_edf: Path) -> None:
     with pytest.raises(
         ChannelError, match=r"'EEG Fpz-Cz' not found; available: \['C4-M1', 'E1-M2'"
     ):
-        read_recording(aasm_edf, eeg="EEG Fpz-Cz")
+        Preprocessing().read(aasm_edf, eeg="EEG Fpz-Cz")
 
 
 def test_eeg_below_100_hz_is_refused(edf_writer: EdfWriter) -> None:
     path = edf_writer("slow.edf", {"EEG": (sleep_like(120, 64), 64.0)})
     with pytest.raises(SignalError, match="sampled at 64 Hz; at least 100 Hz"):
-        read_recording(path, roles=["eeg"])
+        Preprocessing(roles=("eeg",)).read(path)
 
 
 def test_eog_at_50_hz_as_in_shhs_is_accepted(edf_writer: EdfWriter) -> None:
     path = edf_writer(
         "shhs.edf", {"EEG": (sleep_like(120, 125), 125.0), "EOG(L)": (sleep_like(120, 50), 50.0)}
     )
-    assert read_recording(path, roles=["eeg", "eog"]).native_sfreq == [125.0, 50.0]
+    assert Preprocessing(
+        roles=(
+            "eeg",
+            "eog",
+        )
+    ).read(path).native_sfreq == [125.0, 50.0]
 
 
 def test_flat_channel_is_refused(edf_writer: EdfWriter) -> None:
     path = edf_writer("flat.edf", {"C4-M1": (np.zeros(256 * 60), 256.0)})
     with pytest.raises(SignalError, match="'C4-M1' is flat"):
-        read_recording(path, roles=["eeg"])
+        Preprocessing(roles=("eeg",)).read(path)
 
 
 def test_nan_in_raw_is_refused() -> None:
@@ -74,13 +80,13 @@ def test_nan_in_raw_is_refused() -> None:
     data[0, 500] = np.nan
     raw = mne.io.RawArray(data, mne.create_info(["C4-M1"], 100.0, "eeg"), verbose="error")
     with pytest.raises(SignalError, match="1 NaN/inf samples \\(first at sample 500\\)"):
-        recording_from_raw(raw, roles=["eeg"])
+        Preprocessing(roles=("eeg",)).read(raw)
 
 
 def test_recording_shorter_than_one_epoch(edf_writer: EdfWriter) -> None:
     path = edf_writer("short.edf", {"C4-M1": (sleep_like(20, 256), 256.0)}, record_duration=10.0)
     with pytest.raises(SignalError, match=r"only 20\.0 s of signal"):
-        read_recording(path, roles=["eeg"])
+        Preprocessing(roles=("eeg",)).read(path)
 
 
 def test_wrong_units_give_a_warning_not_an_error(edf_writer: EdfWriter) -> None:
@@ -88,22 +94,22 @@ def test_wrong_units_give_a_warning_not_an_error(edf_writer: EdfWriter) -> None:
         "volts.edf", {"C4-M1": (sleep_like(120, 256) * 1e-3, 256.0)}, physical_range=(-1.0, 1.0)
     )
     with pytest.warns(SignalWarning, match="volts instead of microvolts"):
-        read_recording(path, roles=["eeg"])
+        Preprocessing(roles=("eeg",)).read(path)
 
 
 def test_plausible_signal_gives_no_warning(aasm_edf: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", SignalWarning)
-        read_recording(aasm_edf)
+        Preprocessing().read(aasm_edf)
 
 
 def test_truncated_file_is_a_file_format_error(aasm_edf: Path) -> None:
     aasm_edf.write_bytes(aasm_edf.read_bytes()[:-5000])
     with pytest.raises(FileFormatError, match="truncated data section"):
-        read_recording(aasm_edf)
+        Preprocessing().read(aasm_edf)
 
 
 def test_conditioning_can_be_switched_off(aasm_edf: Path) -> None:
-    on = read_recording(aasm_edf)
-    off = read_recording(aasm_edf, conditioning=ConditioningConfig(enabled=False))
+    on = Preprocessing().read(aasm_edf)
+    off = Preprocessing(conditioning=ConditioningConfig(enabled=False)).read(aasm_edf)
     assert not np.allclose(on.data, off.data)

@@ -17,6 +17,7 @@ from seqsleepnet.features.conditioning import (
     condition_in_chunks,
     fir_filtfilt,
 )
+from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.io import edf
 from seqsleepnet.io.edf_header import read_edf_header
 
@@ -98,7 +99,7 @@ def test_recording_from_long_file_matches_whole_signal_conditioning(
     signals = {"EEG Fpz-Cz": (_drifting(900.0, sfreq, seed=6), sfreq)}
     path = write_test_edf(tmp_path / "long.edf", signals)
     monkeypatch.setattr(edf, "READ_SECONDS", 120.0)
-    recording = edf.read_recording(path, roles=["eeg"])
+    recording = Preprocessing(roles=("eeg",)).read(path)
     stored = mne.io.read_raw_edf(path, preload=True, verbose="error").get_data()[0] * 1e6
     expected = condition(stored, sfreq, "eeg", ConditioningConfig())
     np.testing.assert_allclose(recording.data[0], expected, atol=1e-3 * expected.std())

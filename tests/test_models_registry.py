@@ -38,7 +38,9 @@ def test_build_with_options_and_uniform_forward() -> None:
 
 
 def test_bad_names_and_options() -> None:
-    with pytest.raises(ConfigError, match=r"unknown model 'tinysleepnet'; available models"):
+    with pytest.raises(
+        ConfigError, match=r"model='tinysleepnet' is not allowed; choose one of 'arnn'"
+    ):
         build_model("tinysleepnet")
     with pytest.raises(ConfigError, match=r"unknown option\(s\) \['units'\]; allowed options"):
         build_model("arnn", units=3)

@@ -87,7 +87,7 @@ def test_prepare_folder_with_a_broken_recording(dataset: Path, tmp_path: Path) -
     assert [e.recording for e in entries] == ["night-a", "night-c"]
     assert not (out / "night-b.npz").exists()
     assert info["settings"] == PrepareSettings().fingerprint()
-    assert info["source"] == "folder" and info["roles"] == ["eeg", "eog", "emg"]
+    assert info["source"] == "folder" and info["preprocessing"]["roles"] == ["eeg", "eog", "emg"]
     for entry in entries:
         hypnogram = read_hypnogram(dataset / f"{entry.recording}.tsv")
         assert entry.counts == hypnogram.counts()
@@ -162,7 +162,7 @@ def test_changed_setting_prepares_again(dataset: Path, tmp_path: Path) -> None:
     second = prepare_dataset("folder", dataset, out, roles="eeg", progress=False)
     assert second.done == first.done and second.skipped == []
     entries, info = load_manifest(out)
-    assert info["roles"] == ["eeg"]
+    assert info["preprocessing"]["roles"] == ["eeg"]
     assert {e.settings for e in entries} == {info["settings"]} != {PrepareSettings().fingerprint()}
     assert read_cached(out / "night-a.npz").features.shape[1] == 1
     third = prepare_dataset("folder", dataset, out, roles="eeg", eeg="C4-M1", progress=False)
@@ -251,8 +251,8 @@ def test_manifest_info_is_json_with_all_settings(dataset: Path, tmp_path: Path) 
     prepare_dataset("folder", dataset, out, in_bed=True, progress=False)
     payload = json.loads((out / MANIFEST_NAME).read_text())
     assert payload["in_bed"] is True
-    assert payload["features"]["n_fft"] == 256
-    assert payload["conditioning"]["band"] == [0.3, 40.0]
+    assert payload["preprocessing"]["features"]["n_fft"] == 256
+    assert payload["preprocessing"]["conditioning"]["band"] == [0.3, 40.0]
     assert payload["settings"] != PrepareSettings().fingerprint()
 
 

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from seqsleepnet.errors import AlignmentError, CheckpointError, FileFormatError, SeqSleepNetError
 from seqsleepnet.features.config import FeatureConfig
-from seqsleepnet.features.extract import recording_features
+from seqsleepnet.features.preprocessing import Preprocessing
+from seqsleepnet.features.recording import Recording
 from seqsleepnet.features.stft import stft_log_magnitude
 from seqsleepnet.io.edf_header import read_edf_header
 from seqsleepnet.io.hypnogram import (
@@ -29,7 +30,6 @@ from seqsleepnet.io.hypnogram import (
     read_hypnogram,
     write_hypnogram,
 )
-from seqsleepnet.io.recording import Recording
 from seqsleepnet.models.checkpoint import load_checkpoint, save_checkpoint
 from seqsleepnet.models.registry import build_model
 
@@ -198,8 +198,9 @@ def test_permuting_epochs_permutes_images(seed: int, data: st.DataObject) -> Non
 def test_recording_features_cover_every_whole_epoch(n_samples: int, n_channels: int) -> None:
     rng = np.random.default_rng(n_samples)
     data = rng.standard_normal((n_channels, n_samples)).astype(np.float32)
-    recording = Recording(data, [f"ch{i}" for i in range(n_channels)], ["eeg"] * n_channels)
-    images, onsets = recording_features(recording)
+    roles = ("eeg", "eog", "emg")[:n_channels]
+    recording = Recording(data, [f"ch{i}" for i in range(n_channels)], list(roles), 100.0)
+    images, onsets = Preprocessing(roles=roles).model_input(recording, "tf")
     n_epochs = n_samples // 3000
     assert images.shape == (n_epochs, n_channels, 29, 129)
     np.testing.assert_array_equal(onsets, 30.0 * np.arange(n_epochs))

@@ -57,12 +57,15 @@ def test_a_nap_shorter_than_one_window_is_staged(tiny_checkpoint: Path, aasm_edf
 
 def test_checkpoint_without_normaliser_is_refused(tmp_path: Path) -> None:
     path = save_checkpoint(tmp_path / "bare.pt", build_model("seqsleepnet", seed=0))
-    with pytest.raises(CheckpointError, match="lacks what staging needs"):
+    with pytest.raises(CheckpointError, match="does not record the model's preprocessing"):
         SleepStager.from_checkpoint(path)
 
 
 def test_unknown_backend_and_roles(tiny_checkpoint: Path) -> None:
-    with pytest.raises(ConfigError, match="backend must be 'torch' or 'onnxruntime'"):
+    with pytest.raises(
+        ConfigError,
+        match="backend='tensorflow' is not allowed; choose one of 'torch', 'onnxruntime'",
+    ):
         SleepStager.from_checkpoint(tiny_checkpoint, backend="tensorflow")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="no bundled model reads roles"):
         SleepStager.default(("eog",))

@@ -16,7 +16,9 @@ from seqsleepnet.data.cache import (
     write_cached,
 )
 from seqsleepnet.errors import ConfigError, FileFormatError
+from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.features.normalize import Normalizer
+from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.training.datasets import (
     MMAP_FOLDER,
     SequenceDataset,
@@ -50,6 +52,7 @@ def make_toy_cache(
     """A prepared cache whose features carry the stage: a bump on a stage-specific band."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
+    roles = ("eeg", "eog", "emg")[:channels]
     entries = []
     for s in range(n_subjects):
         for night in range(1, nights + 1):
@@ -74,12 +77,15 @@ def make_toy_cache(
                     n_epochs=e,
                     counts=stage_counts(labels),
                     channels=[f"EEG{c}" for c in range(channels)],
-                    roles=["eeg"] * channels,
+                    roles=list(roles),
                     native_sfreq=[100.0] * channels,
                     settings="toy",
                 )
             )
-    save_manifest(folder, entries, {"source": "toy"})
+    prep = Preprocessing(roles=roles)
+    save_manifest(
+        folder, entries, {"source": "toy", "settings": "toy", "preprocessing": prep.to_dict()}
+    )
     return folder
 
 
@@ -88,14 +94,19 @@ def cache(tmp_path: Path) -> Path:
     return make_toy_cache(tmp_path / "cache", n_subjects=2, lengths={"S01N1": 3})
 
 
-def _norm(cache: Path) -> Normalizer:
+PREP = Preprocessing(roles=("eeg",))
+RAW = ModelInput(PREP, "raw")
+
+
+def _tf_input(cache: Path) -> ModelInput:
     entries, _ = load_manifest(cache)
-    return Normalizer().fit(np.asarray(open_arrays(cache, e)["features"]) for e in entries)
+    norm = Normalizer().fit(np.asarray(open_arrays(cache, e)["features"]) for e in entries)
+    return ModelInput(PREP, "tf", norm)
 
 
 def test_windows_cover_every_start_and_never_cross_recordings(cache: Path) -> None:
     entries, _ = load_manifest(cache)
-    ds = SequenceDataset(cache, entries, seq_len=5, input_kind="tf", normalizer=_norm(cache))
+    ds = SequenceDataset(cache, entries, seq_len=5, model_input=_tf_input(cache))
     # S00N1: 40 epochs -> 36 windows; S01N1: 3 epochs -> 1 padded window.
     assert len(ds) == 36 + 1
     x, y = ds.batch(np.arange(len(ds)))
@@ -111,12 +122,13 @@ def test_windows_cover_every_start_and_never_cross_recordings(cache: Path) -> No
 
 def test_batches_are_normalised_with_the_given_statistics(cache: Path) -> None:
     entries, _ = load_manifest(cache)
-    norm = _norm(cache)
-    ds = SequenceDataset(cache, entries[:1], seq_len=4, input_kind="tf", normalizer=norm)
+    model_input = _tf_input(cache)
+    ds = SequenceDataset(cache, entries[:1], seq_len=4, model_input=model_input)
     x, _ = ds.batch([3])
     raw = np.asarray(open_arrays(cache, entries[0])["features"][3:7])
-    np.testing.assert_allclose(x[0], norm.transform(raw), rtol=1e-6)
-    raw_ds = SequenceDataset(cache, entries[:1], seq_len=4, input_kind="raw")
+    assert model_input.normalizer is not None
+    np.testing.assert_allclose(x[0], model_input.normalizer.transform(raw), rtol=1e-6)
+    raw_ds = SequenceDataset(cache, entries[:1], seq_len=4, model_input=RAW)
     xr, _ = raw_ds.batch([0, 1])
     assert xr.shape == (2, 4, 1, 3000)
 
@@ -147,13 +159,13 @@ def test_epoch_order_is_seeded_and_split_over_ranks() -> None:
 def test_bad_input_raises(cache: Path, tmp_path: Path) -> None:
     entries, _ = load_manifest(cache)
     with pytest.raises(ConfigError, match="normaliser"):
-        SequenceDataset(cache, entries, seq_len=5, input_kind="tf")
+        ModelInput(PREP, "tf")
     with pytest.raises(ConfigError, match="seq_len"):
-        SequenceDataset(cache, entries, seq_len=0, input_kind="raw")
-    with pytest.raises(ConfigError, match="input_kind"):
-        SequenceDataset(cache, entries, seq_len=2, input_kind="spectrum")  # type: ignore[arg-type]
+        SequenceDataset(cache, entries, seq_len=0, model_input=RAW)
+    with pytest.raises(ConfigError, match="input kind='spectrum' is not allowed"):
+        ModelInput(PREP, "spectrum")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="no recordings"):
-        SequenceDataset(cache, [], seq_len=2, input_kind="raw")
+        SequenceDataset(cache, [], seq_len=2, model_input=RAW)
     with pytest.raises(ConfigError, match="rank"):
         epoch_order(5, 0, seed=0, rank=2, world_size=2)
     with pytest.raises(ConfigError, match="batch_size"):

@@ -58,8 +58,8 @@ def test_training_learns_and_best_checkpoint_stands_alone(cache: Path, tmp_path:
     model, extra = load_checkpoint(tmp_path / "run" / "best.pt")
     assert extra["training"]["step"] == result.best_step
     assert extra["stage_names"] == ["W", "N1", "N2", "N3", "REM"]
-    assert extra["normalizer"]["mean"].shape == (1, 129)
-    assert extra["input_kind"] == "tf" and extra["channels"] == ["EEG0"]
+    assert extra["model_input"]["normalizer"]["mean"].shape == (1, 129)
+    assert extra["model_input"]["input_kind"] == "tf" and extra["channels"] == ["EEG0"]
     assert model.config.seq_len == 5  # type: ignore[attr-defined]
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["model_config"] == SMALL and saved["val_subjects"] == ["S03"]
@@ -79,7 +79,8 @@ def test_every_batch_is_kept_and_raw_models_train(cache: Path, tmp_path: Path) -
     assert result.steps == 4
     assert read_log(tmp_path / "raw")[-1]["step"] == 4
     _, extra = load_checkpoint(tmp_path / "raw" / "best.pt")
-    assert extra["normalizer"] is None and extra["input_kind"] == "raw"
+    model_input = extra["model_input"]
+    assert model_input["normalizer"] is None and model_input["input_kind"] == "raw"
 
 
 def test_resume_in_process_matches_an_uninterrupted_run(cache: Path, tmp_path: Path) -> None:
@@ -197,7 +198,7 @@ def test_two_process_ddp_finishes_with_a_best_checkpoint(cache: Path, tmp_path: 
 
 
 def test_bad_input_raises(cache: Path, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="unknown model"):
+    with pytest.raises(ConfigError, match="model='resnet' is not allowed"):
         train(_config(cache, model="resnet"), tmp_path / "a")
     with pytest.raises(ConfigError, match=r"subjects \['S09'\] are not in"):
         train(_config(cache, val_subjects=["S09"]), tmp_path / "b")

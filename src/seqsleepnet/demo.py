@@ -19,9 +19,8 @@ from seqsleepnet.batch import FileOutcome, StageOptions, stage_file
 from seqsleepnet.data.synthetic.cohort import packaged_hypnograms
 from seqsleepnet.data.synthetic.files import SyntheticFiles, write_synthetic_night
 from seqsleepnet.errors import SeqSleepNetError
-from seqsleepnet.features.extract import recording_features
+from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.io.atomic import atomic_path
-from seqsleepnet.io.edf import read_recording
 from seqsleepnet.io.hypnogram import read_hypnogram, trim_to_bed
 from seqsleepnet.io.info import RecordingInfo, describe_recording
 
@@ -68,8 +67,9 @@ def run_demo(out: Path, *, say: Callable[[str], None] = lambda _: None) -> DemoO
         f"2/4 {synthetic.psg.name}: {info.duration / 3600:.2f} h, {info.n_epochs} epochs; "
         f"channels {channels}"
     )
-    recording = read_recording(synthetic.psg)
-    images, onsets = recording_features(recording)
+    prep = Preprocessing()
+    recording = prep.read(synthetic.psg)
+    images, onsets = prep.model_input(recording, "tf")
     features = out / "features" / f"{synthetic.psg.stem}.npz"
     features.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(features) as tmp, open(tmp, "wb") as handle:

@@ -5,11 +5,14 @@
 >>> result = stager.predict("night.edf")              # doctest: +SKIP
 >>> result.to_frame().head()                          # doctest: +SKIP
 
-A stager holds a trained model with everything it was trained with: the
-channel roles, the feature settings and the training-set normaliser. It reads
-a recording (a path or an :class:`mne.io.Raw`), computes features, encodes
-each epoch once, runs the sequence model over windows of L epochs with
-stride 1 and aggregates the windows per epoch (:mod:`seqsleepnet.inference`).
+A stager holds a trained model with everything it was trained with, its
+:class:`~seqsleepnet.features.model_input.ModelInput`: the preprocessing
+(channel roles, filters, rate, epoch length, STFT settings) and the
+training-set normaliser, both read from the checkpoint. It reads a recording
+(a path or an :class:`mne.io.Raw`) with that preprocessing, computes the
+model input exactly as ``prepare`` did for training, encodes each epoch once,
+runs the sequence model over windows of L epochs with stride 1 and
+aggregates the windows per epoch (:mod:`seqsleepnet.inference`).
 """
 
 from __future__ import annotations
@@ -19,24 +22,22 @@ import tempfile
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import mne
 import numpy as np
 import numpy.typing as npt
 import torch
 
-from seqsleepnet.errors import ChannelError, CheckpointError, ConfigError
-from seqsleepnet.features.config import FeatureConfig
-from seqsleepnet.features.extract import recording_features
-from seqsleepnet.features.normalize import Normalizer
+from seqsleepnet.errors import ChannelError, ConfigError, check_option
+from seqsleepnet.features.model_input import ModelInput
+from seqsleepnet.features.preprocessing import Preprocessing
+from seqsleepnet.features.recording import Recording
 from seqsleepnet.inference import NightOutput, predict_encode_once, predict_naive, torch_parts
 from seqsleepnet.io.channels import ROLES, match_roles
-from seqsleepnet.io.edf import read_recording, recording_from_raw
 from seqsleepnet.io.edf_header import read_edf_header
-from seqsleepnet.io.recording import Recording
 from seqsleepnet.models.base import SleepStagingModel
-from seqsleepnet.models.checkpoint import load_checkpoint
+from seqsleepnet.models.checkpoint import load_trained
 from seqsleepnet.models.seqsleepnet import SeqSleepNet
 from seqsleepnet.onnx_backend import OnnxParts
 from seqsleepnet.result import StagingResult
@@ -96,14 +97,10 @@ class SleepStager:
     ----------
     model : SleepStagingModel
         A trained model (eval mode is set here).
-    normalizer : Normalizer
-        Training-set feature statistics.
-    roles : sequence of str
-        Channel roles the model reads, in order (e.g. ``("eeg", "eog", "emg")``).
+    model_input : ModelInput
+        The preprocessing and training-set normaliser the model was trained with.
     seq_len : int
         Window length L used at inference.
-    feature_config : FeatureConfig, optional
-        Feature settings the model was trained with.
     backend : {"torch", "onnxruntime"}
         Runtime of the encode-once path (SeqSleepNet only for onnxruntime).
     batch_size : int
@@ -117,23 +114,23 @@ class SleepStager:
     def __init__(
         self,
         model: SleepStagingModel,
-        normalizer: Normalizer,
+        model_input: ModelInput,
         *,
-        roles: Sequence[str] = ROLES,
         seq_len: int = 20,
-        feature_config: FeatureConfig | None = None,
         backend: Backend = "torch",
         batch_size: int = 64,
         description: str = "",
         demo: bool = False,
     ) -> None:
-        if backend not in ("torch", "onnxruntime"):
-            raise ConfigError(f"backend must be 'torch' or 'onnxruntime'; got {backend!r}")
+        check_option("backend", backend, ("torch", "onnxruntime"))
+        if model_input.kind != model.input_kind or model_input.epoch_shape != model.epoch_shape:
+            raise ConfigError(
+                f"{model.name} reads {model.input_kind!r} input of shape {model.epoch_shape} per "
+                f"epoch; the model input gives {model_input.kind!r} of {model_input.epoch_shape}"
+            )
         self.model = model.eval()
-        self.normalizer = normalizer
-        self.roles = tuple(roles)
+        self.model_input = model_input
         self.seq_len = seq_len
-        self.feature_config = feature_config or FeatureConfig()
         self.batch_size = batch_size
         self.description = description or model.name
         self.demo = demo
@@ -151,35 +148,20 @@ class SleepStager:
     ) -> SleepStager:
         """Load a stager from a checkpoint written by ``seqsleepnet train``.
 
+        The stager reads recordings with the checkpoint's preprocessing and
+        normaliser (``stager.preprocessing``), never with defaults.
+
         Raises
         ------
         CheckpointError
-            If the file is not a usable checkpoint or lacks the normaliser.
+            If the file is not a usable checkpoint, lacks its preprocessing or
+            normaliser, or they do not fit the model.
         """
-        model, extra = load_checkpoint(path)
-        try:
-            normalizer = Normalizer.from_dict(extra["normalizer"])
-            roles = tuple(extra["roles"])
-            feature_config = FeatureConfig.from_dict(extra.get("feature_config", {}))
-        except (KeyError, TypeError, ValueError) as error:
-            raise CheckpointError(
-                f"{path}: checkpoint lacks what staging needs ({error}); it must hold "
-                "'normalizer' and 'roles' (as written by 'seqsleepnet train')"
-            ) from None
-        channels = getattr(model.config, "channels", len(roles))
-        if not channels == len(roles) == normalizer.n_channels:
-            raise CheckpointError(
-                f"{path}: inconsistent checkpoint: the model reads {channels} channel(s), the "
-                f"roles are {list(roles)} and the normaliser has {normalizer.n_channels}; "
-                "re-create it with 'seqsleepnet train'"
-            )
-        seq_len = int(extra.get("seq_len", getattr(model.config, "seq_len", 20)))
+        model, model_input, extra = load_trained(path)
         return cls(
             model,
-            normalizer,
-            roles=roles,
-            seq_len=seq_len,
-            feature_config=feature_config,
+            model_input,
+            seq_len=int(extra["seq_len"]),
             backend=backend,
             description=str(extra.get("description", model.name)),
             demo=demo,
@@ -210,6 +192,16 @@ class SleepStager:
         checkpoint = bundled_model_for(path, eeg=eeg, eog=eog, emg=emg)
         return cls.from_checkpoint(checkpoint, backend=backend, demo=True)
 
+    @property
+    def preprocessing(self) -> Preprocessing:
+        """How recordings are read and turned into model input (from the checkpoint)."""
+        return self.model_input.preprocessing
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Channel roles the model reads, in order."""
+        return self.preprocessing.roles
+
     def read(
         self,
         raw_or_path: mne.io.BaseRaw | str | Path,
@@ -218,11 +210,8 @@ class SleepStager:
         eog: str | None = None,
         emg: str | None = None,
     ) -> Recording:
-        """Read a recording with the channels this model needs."""
-        kwargs: dict[str, Any] = {"roles": self.roles, "eeg": eeg, "eog": eog, "emg": emg}
-        if isinstance(raw_or_path, mne.io.BaseRaw):
-            return recording_from_raw(raw_or_path, **kwargs)
-        return read_recording(raw_or_path, **kwargs)
+        """Read and condition a recording with the model's preprocessing."""
+        return self.preprocessing.read(raw_or_path, eeg=eeg, eog=eog, emg=emg)
 
     def predict(
         self,
@@ -251,8 +240,8 @@ class SleepStager:
         """
         self._warn_if_demo()
         recording = self.read(raw_or_path, eeg=eeg, eog=eog, emg=emg)
-        images, onsets = recording_features(recording, self.feature_config)
-        output = self.predict_features(images, encode_once=encode_once)
+        x, onsets = self.model_input.of_recording(recording)
+        output = self.predict_inputs(x, encode_once=encode_once)
         return self.result_of(recording, onsets, output)
 
     def result_of(
@@ -270,14 +259,16 @@ class SleepStager:
             roles=recording.roles,
             model=self.description,
             start_time=recording.start_time,
-            epoch_length=self.feature_config.epoch_seconds,
+            epoch_length=self.preprocessing.epoch_seconds,
         )
 
-    def predict_features(
-        self, images: npt.NDArray[np.float32], *, encode_once: bool = True
+    def predict_inputs(
+        self, x: npt.NDArray[np.float32], *, encode_once: bool = True
     ) -> NightOutput:
-        """Model output for the (E, C, T, F) features of one night (not yet normalised)."""
-        x = self.normalizer.transform(images)
+        """Model output for the normalised input (E, *epoch_shape) of one night.
+
+        ``x`` is what ``stager.model_input.of_recording(recording)`` returns.
+        """
         fixed = bool(getattr(self.model.config, "per_position_heads", False))
         if self._onnx is not None and encode_once:  # ONNX graphs fix L: pad short nights
             fixed = True
@@ -297,8 +288,6 @@ class SleepStager:
                 batch_size=self.batch_size,
                 fixed_length=fixed,
             )
-        if self.model.input_kind != "tf":
-            raise ConfigError(f"{self.model.name} reads raw signals; stage it with train's tools")
         with torch.inference_mode():
             return predict_naive(x, self.model, seq_len=self.seq_len, batch_size=self.batch_size)
 

@@ -20,6 +20,7 @@ from :func:`write_good_psg` and :func:`write_good_checkpoint`.
 
 from __future__ import annotations
 
+import copy
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,9 +45,10 @@ from seqsleepnet.errors import (
     SignalError,
     UnknownStageError,
 )
-from seqsleepnet.features.config import FeatureConfig
+from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.features.normalize import Normalizer
-from seqsleepnet.models.checkpoint import _checksum, save_checkpoint
+from seqsleepnet.features.preprocessing import Preprocessing
+from seqsleepnet.models.checkpoint import _checksum, save_checkpoint, save_trained
 from seqsleepnet.models.registry import build_model
 
 __all__ = [
@@ -212,17 +214,12 @@ def write_good_checkpoint(
     path: Path, *, channels: int = 3, roles: tuple[str, ...] = ("eeg", "eog", "emg")
 ) -> Path:
     """A small untrained SeqSleepNet checkpoint with everything staging needs."""
-    model = build_model("seqsleepnet", seed=0, channels=channels)
+    prep = Preprocessing(roles=roles)
+    model = build_model("seqsleepnet", preprocessing=prep, seed=0)
     normalizer = Normalizer(
         np.zeros((channels, 129), np.float32), np.full((channels, 129), 20.0, np.float32)
     )
-    extra = {
-        "normalizer": normalizer.to_dict(),
-        "roles": list(roles),
-        "feature_config": FeatureConfig().to_dict(),
-        "seq_len": 20,
-    }
-    return save_checkpoint(path, model, extra=extra)
+    return save_trained(path, model, ModelInput(prep, "tf", normalizer), seq_len=20)
 
 
 # ---------------------------------------------------------------------- PSG builders
@@ -899,7 +896,30 @@ def _without_normalizer(folder: Path) -> Inputs:
 
 
 def _one_channel_model(folder: Path) -> Inputs:
-    return Inputs(checkpoint=write_good_checkpoint(folder / "model.pt", channels=1))
+    model = build_model("seqsleepnet", seed=0, channels=1)
+    three = Preprocessing()
+    normalizer = Normalizer(np.zeros((3, 129), np.float32), np.ones((3, 129), np.float32))
+    extra = {"model_input": ModelInput(three, "tf", normalizer).to_dict(), "seq_len": 20}
+    return Inputs(checkpoint=save_checkpoint(folder / "model.pt", model, extra=extra))
+
+
+def _edit_model_input(change: Callable[[dict[str, Any]], None]) -> Builder:
+    """A good checkpoint whose stored model input ``change`` edits in place (re-hashed)."""
+
+    def edit(payload: dict[str, Any]) -> dict[str, Any]:
+        extra = dict(payload["extra"])
+        model_input = copy.deepcopy(extra["model_input"])
+        change(model_input)
+        extra["model_input"] = model_input
+        return {**payload, "extra": extra}
+
+    return _saved_payload(edit, rehash=True)
+
+
+def _nan_normalizer(model_input: dict[str, Any]) -> None:
+    stats = dict(model_input["normalizer"])
+    stats["mean"] = {"__numpy_array__": torch.full((3, 129), float("nan"))}
+    model_input["normalizer"] = stats
 
 
 _CHECKPOINT_CASES: list[tuple[str, Builder, type[SeqSleepNetError], str]] = [
@@ -973,13 +993,49 @@ _CHECKPOINT_CASES: list[tuple[str, Builder, type[SeqSleepNetError], str]] = [
         "ckpt-without-normalizer",
         _without_normalizer,
         CheckpointError,
-        "checkpoint lacks what staging needs",
+        "does not record the model's preprocessing and normaliser",
     ),
     (
         "ckpt-one-channel-model-three-roles",
         _one_channel_model,
         CheckpointError,
-        r"inconsistent checkpoint: the model reads 1 channel\(s\), the roles are",
+        r"inconsistent checkpoint: the seqsleepnet model reads 'tf' input of shape \(1, 29",
+    ),
+    (
+        "ckpt-format-1-before-preprocessing",
+        _saved_payload(lambda p: {**p, "format_version": 1}, rehash=True),
+        CheckpointError,
+        r"older seqsleepnet \(format 1\), which did not record the preprocessing",
+    ),
+    (
+        "ckpt-preprocessing-missing-stft",
+        _edit_model_input(lambda m: m["preprocessing"].pop("features")),
+        CheckpointError,
+        r"stored model input is not usable: preprocessing: missing section\(s\) \['features'\]",
+    ),
+    (
+        "ckpt-preprocessing-missing-setting",
+        _edit_model_input(lambda m: m["preprocessing"]["features"].pop("window_seconds")),
+        CheckpointError,
+        r"preprocessing.features: missing setting\(s\) \['window_seconds'\]",
+    ),
+    (
+        "ckpt-preprocessing-unknown-setting",
+        _edit_model_input(lambda m: m["preprocessing"]["conditioning"].update(notch=1)),
+        CheckpointError,
+        r"preprocessing.conditioning: unknown setting\(s\) \['notch'\]",
+    ),
+    (
+        "ckpt-preprocessing-wrong-type",
+        _edit_model_input(lambda m: m["preprocessing"]["features"].update(n_fft="256")),
+        CheckpointError,
+        "preprocessing.features.n_fft must be a whole number",
+    ),
+    (
+        "ckpt-nan-normalizer",
+        _edit_model_input(_nan_normalizer),
+        CheckpointError,
+        "normaliser statistics must be finite",
     ),
 ]
 

@@ -12,6 +12,7 @@ from seqsleepnet.cli import (  # noqa: F401  (importing registers the commands)
     models,
     prepare,
     recording,
+    settings,
     stage,
     synth,
     train,

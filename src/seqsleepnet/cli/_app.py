@@ -6,14 +6,26 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from seqsleepnet import __version__
+from seqsleepnet._version import __version__
 from seqsleepnet.errors import SeqSleepNetError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+PreprocessingOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--preprocessing",
+        help="Settings file (JSON, or TOML by its .toml suffix) of roles, filters, rate, epoch "
+        "length and STFT; settings left out keep the paper's values. "
+        "'seqsleepnet preprocessing' prints them all.",
+        show_default=False,
+    ),
+]
 
 app = typer.Typer(
     name="seqsleepnet",

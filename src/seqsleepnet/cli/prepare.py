@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from seqsleepnet.cli._app import command
+from seqsleepnet.cli._app import PreprocessingOption, command
 from seqsleepnet.data.prepare import merge_shards, parse_shard, prepare_dataset
 from seqsleepnet.data.sources import SOURCES, get_source
 from seqsleepnet.errors import ConfigError
+from seqsleepnet.features.preprocessing import Preprocessing
 
 _HELP = (
     "Prepare a dataset for training: pair each PSG with its hypnogram, compute the "
@@ -22,6 +23,9 @@ _HELP = (
     "or a CSV manifest psg,hypnogram,subject[,night] as --input), sleep-edf, mass, shhs.\n\n"
     "On a cluster, run one job per shard (--shard 1/4 ... --shard 4/4) into the same "
     "cache, then 'seqsleepnet prepare --merge --out CACHE'.\n\n"
+    "The preprocessing (roles, filters, rate, epoch length, STFT) is the paper's unless "
+    "--preprocessing names a settings file; it is stored in the manifest, and every model "
+    "trained on the cache keeps it in its checkpoint and stages with it.\n\n"
     "Example: seqsleepnet prepare --source sleep-edf --input sleep-cassette/ --out cache/ "
     "--roles eeg,eog,emg --jobs 2"
 )
@@ -39,8 +43,14 @@ def prepare(
         typer.Option("--input", "-i", help="Dataset folder (or CSV manifest for 'folder')."),
     ] = None,
     roles: Annotated[
-        str, typer.Option("--roles", help="Channel roles in order, e.g. 'eeg' or 'eeg,eog,emg'.")
-    ] = "eeg,eog,emg",
+        str | None,
+        typer.Option(
+            "--roles",
+            help="Channel roles in order, e.g. 'eeg' or 'eeg,eog,emg' (default: those of "
+            "--preprocessing, else EEG, EOG and EMG).",
+        ),
+    ] = None,
+    preprocessing: PreprocessingOption = None,
     eeg: Annotated[str | None, typer.Option("--eeg", help="EEG channel name to use.")] = None,
     eog: Annotated[str | None, typer.Option("--eog", help="EOG channel name to use.")] = None,
     emg: Annotated[str | None, typer.Option("--emg", help="EMG channel name to use.")] = None,
@@ -81,6 +91,7 @@ def prepare(
         input_dir,
         out,
         roles=roles,
+        preprocessing=Preprocessing.from_file(preprocessing) if preprocessing else None,
         eeg=eeg,
         eog=eog,
         emg=emg,

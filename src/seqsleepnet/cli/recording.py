@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -11,12 +12,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from seqsleepnet.cli._app import command
-from seqsleepnet.features.conditioning import ConditioningConfig
-from seqsleepnet.features.extract import recording_features
+from seqsleepnet.cli._app import PreprocessingOption, command
+from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.io.atomic import atomic_path
 from seqsleepnet.io.channels import parse_roles
-from seqsleepnet.io.edf import read_recording
 from seqsleepnet.io.info import describe_recording
 
 PsgFile = Annotated[Path, typer.Argument(help="PSG file (EDF, EDF+ or BDF).", show_default=False)]
@@ -61,7 +60,8 @@ def info(
     help=(
         "Compute the paper's features: 30-s epochs -> STFT log-magnitude images "
         "(E, C, 29, 129), written to an .npz file with 'features' (float32), 'onsets' (s), "
-        "'channels' and 'roles'.\n\n"
+        "'channels' and 'roles'. Settings other than the paper's come from a file "
+        "(--preprocessing; 'seqsleepnet preprocessing' prints the defaults).\n\n"
         "Example: seqsleepnet features night.edf --out night.npz --roles eeg,eog,emg"
     )
 )
@@ -69,24 +69,30 @@ def features(
     psg: PsgFile,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output .npz file.")],
     roles: Annotated[
-        str, typer.Option("--roles", help="Channel roles in order, e.g. 'eeg' or 'eeg,eog,emg'.")
-    ] = "eeg,eog,emg",
+        str | None,
+        typer.Option(
+            "--roles",
+            help="Channel roles in order, e.g. 'eeg' or 'eeg,eog,emg' (default: the "
+            "preprocessing's, EEG, EOG and EMG).",
+        ),
+    ] = None,
     eeg: EegOption = None,
     eog: EogOption = None,
     emg: EmgOption = None,
+    preprocessing: PreprocessingOption = None,
     no_filter: Annotated[
         bool, typer.Option("--no-filter", help="Skip the band-pass/notch conditioning.")
     ] = False,
 ) -> None:
-    recording = read_recording(
-        psg,
-        roles=parse_roles(roles),
-        eeg=eeg,
-        eog=eog,
-        emg=emg,
-        conditioning=ConditioningConfig(enabled=not no_filter),
-    )
-    feats, onsets = recording_features(recording)
+    prep = Preprocessing.from_file(preprocessing) if preprocessing else Preprocessing()
+    if roles is not None:
+        prep = dataclasses.replace(prep, roles=parse_roles(roles))
+    if no_filter:
+        prep = dataclasses.replace(
+            prep, conditioning=dataclasses.replace(prep.conditioning, enabled=False)
+        )
+    recording = prep.read(psg, eeg=eeg, eog=eog, emg=emg)
+    feats, onsets = prep.model_input(recording, "tf")
     with atomic_path(out) as tmp, open(tmp, "wb") as handle:
         np.savez(
             handle,

@@ -10,8 +10,11 @@ A cache folder holds ``<recording>.npz`` files and ``manifest.json``. Each
 - ``onsets``: float64 (E,), seconds from the recording start.
 
 The manifest lists every recording with its subject, night, epoch counts per
-stage, channels, roles, native sampling rates and the settings that produced
-it (so a rerun with the same settings skips it). Files are written atomically;
+stage, channels, roles, native sampling rates and the fingerprint of the
+settings that produced it (so a rerun with the same settings skips it); the
+settings themselves, the :class:`~seqsleepnet.features.preprocessing.Preprocessing`
+among them, are stored once under ``"preprocessing"``
+(:func:`manifest_preprocessing` reads them back). Files are written atomically;
 the manifest is rewritten after every recording, so an interrupted run loses
 at most the recording in progress.
 """
@@ -26,7 +29,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from seqsleepnet.errors import FileFormatError
+from seqsleepnet.errors import ConfigError, FileFormatError
+from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.io.atomic import atomic_path
 from seqsleepnet.stages import STAGE_NAMES, UNSCORED_NAME, stage_names
 
@@ -35,6 +39,7 @@ __all__ = [
     "CacheEntry",
     "CachedRecording",
     "load_manifest",
+    "manifest_preprocessing",
     "read_cached",
     "save_manifest",
     "stage_counts",
@@ -42,7 +47,8 @@ __all__ = [
 ]
 
 MANIFEST_NAME = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Version 2 stores the preprocessing under one key; version 1 caches are migrated on read."""
 _ARRAYS = ("features", "signals", "labels", "onsets")
 
 
@@ -144,3 +150,45 @@ def load_manifest(folder: Path) -> tuple[list[CacheEntry], dict[str, Any]]:
     except (ValueError, KeyError, TypeError) as error:
         raise FileFormatError(path, f"damaged manifest ({error})", "run 'prepare' again") from error
     return entries, payload
+
+
+def manifest_preprocessing(folder: Path, info: dict[str, Any]) -> Preprocessing:
+    """The preprocessing a cache was prepared with, from its manifest.
+
+    Version-2 manifests store it under ``"preprocessing"``. Version-1
+    manifests stored the same values as ``roles``, ``features`` and
+    ``conditioning`` at the top level; they are read from there (a faithful
+    migration: ``prepare`` wrote what it used).
+
+    Parameters
+    ----------
+    folder : Path
+        Cache folder (for messages).
+    info : dict
+        The manifest's settings, as :func:`load_manifest` returns them.
+
+    Raises
+    ------
+    FileFormatError
+        If the manifest does not say how its recordings were prepared, or the
+        stored settings are incomplete or invalid.
+    """
+    path = Path(folder) / MANIFEST_NAME
+    if "preprocessing" in info:
+        values = info["preprocessing"]
+    elif info.get("format_version") == 1 and all(
+        key in info for key in ("roles", "features", "conditioning")
+    ):
+        values = {key: info[key] for key in ("roles", "features", "conditioning")}
+    else:
+        raise FileFormatError(
+            path,
+            "the manifest does not record the preprocessing its recordings were prepared with",
+            "prepare the dataset again with 'seqsleepnet prepare'",
+        )
+    try:
+        return Preprocessing.from_dict(values, where="preprocessing")
+    except ConfigError as error:
+        raise FileFormatError(
+            path, f"stored preprocessing is not usable ({error})", "prepare the dataset again"
+        ) from None

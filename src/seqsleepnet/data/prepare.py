@@ -38,7 +38,7 @@ import multiprocessing
 import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ import numpy as np
 from rich.console import Console
 from rich.progress import Progress
 
-from seqsleepnet import __version__
+from seqsleepnet._version import __version__
 from seqsleepnet.data.cache import (
     MANIFEST_NAME,
     CachedRecording,
@@ -59,16 +59,11 @@ from seqsleepnet.data.cache import (
 )
 from seqsleepnet.data.sources import DatasetSource, RecordingSpec, get_source
 from seqsleepnet.errors import ConfigError, FileFormatError, HypnogramError, SeqSleepNetError
-from seqsleepnet.features.conditioning import ConditioningConfig
-from seqsleepnet.features.config import FeatureConfig
-from seqsleepnet.features.epochs import epoch_signals
-from seqsleepnet.features.extract import recording_features
-from seqsleepnet.io.channels import ROLES, parse_roles
-from seqsleepnet.io.edf import read_recording
+from seqsleepnet.features.preprocessing import Preprocessing
+from seqsleepnet.features.recording import Recording
+from seqsleepnet.io.channels import parse_roles
 from seqsleepnet.io.hypnogram import Hypnogram, align_hypnogram, read_hypnogram, trim_to_bed
 from seqsleepnet.io.hypnogram_formats import TOLERANCE
-from seqsleepnet.io.recording import Recording
-from seqsleepnet.stages import EPOCH_SECONDS
 
 __all__ = [
     "SHARDS_DIR",
@@ -92,8 +87,8 @@ class PrepareSettings:
 
     Attributes
     ----------
-    roles : tuple of str
-        Channel roles in channel order.
+    preprocessing : Preprocessing
+        Channel roles, filters, target rate, epoch length and STFT settings.
     channels : tuple of (role, name)
         Channel names forced per role (``--eeg/--eog/--emg``).
     in_bed : bool
@@ -101,26 +96,20 @@ class PrepareSettings:
         around the sleep period).
     in_bed_margin : float
         Minutes kept before the first and after the last sleep epoch.
-    features : FeatureConfig
-    conditioning : ConditioningConfig
     """
 
-    roles: tuple[str, ...] = ROLES
+    preprocessing: Preprocessing = field(default_factory=Preprocessing)
     channels: tuple[tuple[str, str], ...] = ()
     in_bed: bool = False
     in_bed_margin: float = 30.0
-    features: FeatureConfig = field(default_factory=FeatureConfig)
-    conditioning: ConditioningConfig = field(default_factory=ConditioningConfig)
 
     def describe(self) -> dict[str, Any]:
         """The settings as JSON-ready values (stored in the manifest)."""
         return {
-            "roles": list(self.roles),
+            "preprocessing": self.preprocessing.to_dict(),
             "channels": dict(self.channels),
             "in_bed": self.in_bed,
             "in_bed_margin": self.in_bed_margin,
-            "features": asdict(self.features),
-            "conditioning": asdict(self.conditioning),
             "package_version": __version__,
         }
 
@@ -184,10 +173,12 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _epoch_grid(hypnogram: Hypnogram, recording: Recording) -> tuple[float, Hypnogram]:
+def _epoch_grid(
+    hypnogram: Hypnogram, recording: Recording, epoch_seconds: float
+) -> tuple[float, Hypnogram]:
     """Seconds to drop at the recording start so epochs fall on the hypnogram's grid.
 
-    Returns the shift (0 <= shift < 30 s) and the hypnogram re-expressed
+    Returns the shift (0 <= shift < one epoch) and the hypnogram re-expressed
     relative to the shifted start.
     """
     offset = hypnogram.onset
@@ -196,10 +187,10 @@ def _epoch_grid(hypnogram: Hypnogram, recording: Recording) -> tuple[float, Hypn
         offset += delta.total_seconds()
     if offset < -TOLERANCE:
         return 0.0, hypnogram  # align_hypnogram reports the negative offset
-    shift = offset % EPOCH_SECONDS
-    if min(shift, EPOCH_SECONDS - shift) <= TOLERANCE:
+    shift = offset % epoch_seconds
+    if min(shift, epoch_seconds - shift) <= TOLERANCE:
         shift = 0.0
-    onset = max(0.0, round((offset - shift) / EPOCH_SECONDS) * EPOCH_SECONDS)
+    onset = max(0.0, round((offset - shift) / epoch_seconds) * epoch_seconds)
     return shift, Hypnogram(hypnogram.stages, hypnogram.epoch_length, onset, None, hypnogram.source)
 
 
@@ -217,8 +208,9 @@ def prepare_recording(spec: RecordingSpec, settings: PrepareSettings, out_dir: P
     -------
     CacheEntry
         The manifest entry; its arrays are ``features`` float32 (E, C, 29, 129),
-        ``signals`` float32 (E, C, 3000) in microvolts, ``labels`` int8 (E,)
-        and ``onsets`` float64 (E,) in seconds from the recording start.
+        ``signals`` float32 (E, C, 3000) in microvolts (both exactly what
+        :meth:`Preprocessing.model_input` gives), ``labels`` int8 (E,) and
+        ``onsets`` float64 (E,) in seconds from the recording start.
 
     Raises
     ------
@@ -226,17 +218,13 @@ def prepare_recording(spec: RecordingSpec, settings: PrepareSettings, out_dir: P
         Any problem with the PSG, the hypnogram or their alignment.
     """
     named = dict(settings.channels)
-    recording = read_recording(
-        spec.psg,
-        roles=settings.roles,
-        eeg=named.get("eeg"),
-        eog=named.get("eog"),
-        emg=named.get("emg"),
-        conditioning=settings.conditioning,
+    prep = settings.preprocessing
+    recording = prep.read(
+        spec.psg, eeg=named.get("eeg"), eog=named.get("eog"), emg=named.get("emg")
     )
     hypnogram = read_hypnogram(spec.hypnogram)
-    shift_s, grid = _epoch_grid(hypnogram, recording)
-    epoch_len = settings.features.epoch_length
+    shift_s, grid = _epoch_grid(hypnogram, recording, prep.epoch_seconds)
+    epoch_len = prep.samples_per_epoch
     shift = round(shift_s * recording.sfreq)
     n_epochs = max(0, (recording.n_samples - shift) // epoch_len)
     labels = align_hypnogram(grid, n_epochs, recording_start=recording.start_time)
@@ -248,15 +236,14 @@ def prepare_recording(spec: RecordingSpec, settings: PrepareSettings, out_dir: P
     first, stop = 0, n_epochs
     if settings.in_bed:
         window = trim_to_bed(Hypnogram(labels, source=str(spec.hypnogram)), settings.in_bed_margin)
-        first = round(window.onset / EPOCH_SECONDS)
+        first = round(window.onset / prep.epoch_seconds)
         stop = first + window.n_epochs
     data = recording.data[:, shift + first * epoch_len : shift + stop * epoch_len]
-    # (C, N) -> (E, C, 29, 129) features and (E, C, 3000) epochs
     cropped = dataclasses.replace(recording, data=data)
-    features, onsets = recording_features(cropped, settings.features)
-    signals = np.ascontiguousarray(epoch_signals(data, epoch_len), dtype=np.float32)
+    features, onsets = prep.model_input(cropped, "tf")  # (C, N) -> (E, C, 29, 129)
+    signals, _ = prep.model_input(cropped, "raw")  # (C, N) -> (E, C, 3000)
     labels = labels[first:stop]
-    onsets = onsets + shift_s + first * EPOCH_SECONDS
+    onsets = onsets + shift_s + first * prep.epoch_seconds
     write_cached(out_dir, spec.recording, CachedRecording(features, signals, labels, onsets))
     return CacheEntry(
         recording=spec.recording,
@@ -391,7 +378,7 @@ def prepare_dataset(
     input_dir: str | Path,
     out_dir: str | Path,
     *,
-    roles: str | Sequence[str] = ROLES,
+    roles: str | Sequence[str] | None = None,
     eeg: str | None = None,
     eog: str | None = None,
     emg: str | None = None,
@@ -399,8 +386,7 @@ def prepare_dataset(
     jobs: int = 1,
     shard: tuple[int, int] | None = None,
     progress: bool = True,
-    features: FeatureConfig | None = None,
-    conditioning: ConditioningConfig | None = None,
+    preprocessing: Preprocessing | None = None,
 ) -> PrepareReport:
     """Prepare every recording of a dataset into a cache folder.
 
@@ -412,8 +398,9 @@ def prepare_dataset(
         Dataset folder (or a CSV manifest for the ``folder`` source).
     out_dir : str or Path
         Cache folder; created if needed.
-    roles : str or sequence of str
-        Channel roles in order, e.g. ``"eeg,eog,emg"``.
+    roles : str or sequence of str, optional
+        Channel roles in order, e.g. ``"eeg,eog,emg"``; overrides the roles
+        of ``preprocessing``.
     eeg, eog, emg : str, optional
         Channel name to use for a role in every recording.
     in_bed : bool, optional
@@ -425,8 +412,9 @@ def prepare_dataset(
         Prepare only every N-th recording, starting with the k-th (1-based).
     progress : bool
         Show a progress bar (only on a terminal).
-    features, conditioning : optional
-        Feature and filter settings; the paper's by default.
+    preprocessing : Preprocessing, optional
+        Roles, filters, target rate, epoch length and STFT settings; the
+        paper's by default.
 
     Returns
     -------
@@ -445,12 +433,13 @@ def prepare_dataset(
     if shard is not None:
         shard = parse_shard(f"{shard[0]}/{shard[1]}")
     named = tuple((r, n) for r, n in (("eeg", eeg), ("eog", eog), ("emg", emg)) if n)
+    prep = preprocessing or Preprocessing()
+    if roles is not None:
+        prep = dataclasses.replace(prep, roles=parse_roles(roles))
     settings = PrepareSettings(
-        roles=parse_roles(roles),
+        preprocessing=prep,
         channels=named,
         in_bed=src.in_bed_default if in_bed is None else bool(in_bed),
-        features=features or FeatureConfig(),
-        conditioning=conditioning or ConditioningConfig(),
     )
     listing = src.list_recordings(input_dir)
     specs = listing.recordings

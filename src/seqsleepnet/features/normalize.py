@@ -98,12 +98,29 @@ class Normalizer:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Normalizer:
-        """Inverse of :meth:`to_dict`."""
-        return cls(
-            np.asarray(values["mean"], dtype=np.float32),
-            np.asarray(values["std"], dtype=np.float32),
-            float(values.get("min_std", 1e-3)),
-        )
+        """Inverse of :meth:`to_dict`, with validation.
+
+        Raises
+        ------
+        ConfigError
+            If ``mean`` or ``std`` is missing, not a (C, F) array of finite
+            numbers, or ``std`` is not positive.
+        """
+        if not isinstance(values, dict) or not {"mean", "std"} <= set(values):
+            raise ConfigError("normaliser must hold 'mean' and 'std' arrays of shape (C, F)")
+        try:
+            mean = np.asarray(values["mean"], dtype=np.float32)
+            std = np.asarray(values["std"], dtype=np.float32)
+            min_std = float(values.get("min_std", 1e-3))
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"normaliser statistics are not numbers ({error})") from None
+        if mean.ndim != 2 or mean.shape != std.shape or 0 in mean.shape:
+            raise ConfigError(
+                f"normaliser mean {mean.shape} and std {std.shape} must be equal (C, F) shapes"
+            )
+        if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
+            raise ConfigError("normaliser statistics must be finite, with std > 0")
+        return cls(mean, std, min_std)
 
     def save(self, path: str | Path) -> None:
         """Write the statistics to an ``.npz`` file."""

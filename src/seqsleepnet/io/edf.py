@@ -1,17 +1,20 @@
-"""Read PSG recordings (EDF, EDF+, BDF) through MNE into a :class:`Recording`.
+"""Read PSG recordings (EDF, EDF+, BDF) through MNE: the channels of each role.
 
-The data flow is: validate the header (:mod:`seqsleepnet.io.edf_header`) ->
-pick one channel per role (:mod:`seqsleepnet.io.channels`) -> read each
-channel at its own rate with MNE -> check it -> condition it -> resample it
-to 100 Hz. An :class:`mne.io.Raw` already in memory takes the same path from
-the channel pick on.
+:func:`open_psg` validates the header (:mod:`seqsleepnet.io.edf_header`),
+picks one channel per role (:mod:`seqsleepnet.io.channels`) and returns a
+:class:`SignalSource` that reads each chosen channel at its own rate, in
+microvolts, when asked, and checks what it read (NaN, flat, clipped). An
+:class:`mne.io.Raw` already in memory gives the same object through
+:func:`signals_from_raw`. This module only reads: filtering and resampling
+live in :mod:`seqsleepnet.features.conditioning`.
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,17 +24,10 @@ import numpy as np
 import numpy.typing as npt
 
 from seqsleepnet.errors import FileFormatError, SignalError
-from seqsleepnet.features.conditioning import (
-    ConditioningConfig,
-    condition_in_chunks,
-    resample,
-)
 from seqsleepnet.io.channels import ROLES, ChannelPick, match_roles
 from seqsleepnet.io.edf_header import EdfHeader, SignalHeader, read_edf_header
-from seqsleepnet.io.recording import TARGET_SFREQ, Recording
-from seqsleepnet.stages import EPOCH_SECONDS
 
-__all__ = ["MIN_SFREQ", "SignalWarning", "read_recording", "recording_from_raw"]
+__all__ = ["MIN_SFREQ", "SignalSource", "SignalWarning", "open_psg", "signals_from_raw"]
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +38,6 @@ MIN_SFREQ: dict[str, float] = {"eeg": 100.0, "eog": 50.0, "emg": 1.0}
 
 # Seconds of signal read from the file per MNE call.
 READ_SECONDS = 3600.0
-
-# Plausible standard deviation (microvolts) of a conditioned signal per role.
-_PLAUSIBLE_STD: dict[str, tuple[float, float]] = {
-    "eeg": (1.0, 500.0),
-    "eog": (1.0, 1000.0),
-    "emg": (0.05, 1000.0),
-}
-
 
 # Fraction of samples pinned at a channel's extreme values (the amplifier or
 # converter rails) above which a channel is reported as clipped: a warning from
@@ -106,72 +94,6 @@ def _check_clipping(
         )
 
 
-def _warn_if_implausible(
-    x: npt.NDArray[np.floating[Any]], name: str, role: str, source: str
-) -> None:
-    low, high = _PLAUSIBLE_STD[role]
-    std = float(np.std(x))
-    if not low <= std <= high:
-        hint = "volts instead of microvolts?" if std < low else "a scaling or unit error?"
-        warnings.warn(
-            f"{source}: {role.upper()} channel {name!r} has a standard deviation of {std:.3g} uV, "
-            f"outside the usual {low:g}-{high:g} uV ({hint}); check the file's physical "
-            "dimension and scaling",
-            SignalWarning,
-            stacklevel=3,
-        )
-
-
-def _prepare_channel(
-    x: npt.NDArray[np.floating[Any]],
-    sfreq: float,
-    pick: ChannelPick,
-    cfg: ConditioningConfig,
-    source: str,
-    signal: SignalHeader | None = None,
-) -> npt.NDArray[np.floating[Any]]:
-    """Check, condition and resample one channel (microvolts in, microvolts out)."""
-    if sfreq < MIN_SFREQ[pick.role]:
-        raise SignalError(
-            f"{source}: {pick.role.upper()} channel {pick.name!r} is sampled at {sfreq:g} Hz; "
-            f"at least {MIN_SFREQ[pick.role]:g} Hz is needed for the 0-50 Hz features; "
-            "name another channel or use a recording with a higher rate"
-        )
-    _check_signal(x, pick.name, source)
-    _check_clipping(x, signal, pick.name, source)
-    if pick.role == "emg":  # mains notches need the native rate
-        y = resample(condition_in_chunks(x, sfreq, pick.role, cfg), sfreq, TARGET_SFREQ)
-    else:
-        y = condition_in_chunks(resample(x, sfreq, TARGET_SFREQ), TARGET_SFREQ, pick.role, cfg)
-    _warn_if_implausible(y, pick.name, pick.role, source)
-    return y
-
-
-def _assemble(
-    channels: list[npt.NDArray[np.floating[Any]]],
-    picks: list[ChannelPick],
-    native: list[float],
-    start_time: datetime | None,
-    source: Path | None,
-) -> Recording:
-    n = min(c.size for c in channels)
-    if n < EPOCH_SECONDS * TARGET_SFREQ:
-        raise SignalError(
-            f"{source or 'recording'}: only {n / TARGET_SFREQ:.1f} s of signal; at least one "
-            f"{EPOCH_SECONDS:.0f}-s epoch is needed"
-        )
-    data = np.stack([c[:n] for c in channels]).astype(np.float32)
-    return Recording(
-        data=data,
-        ch_names=[p.name for p in picks],
-        roles=[p.role for p in picks],
-        sfreq=TARGET_SFREQ,
-        start_time=start_time,
-        source=source,
-        native_sfreq=native,
-    )
-
-
 def _read_channel(
     path: Path, header: EdfHeader, name: str
 ) -> tuple[npt.NDArray[np.float32], float]:
@@ -195,16 +117,87 @@ def _read_channel(
     return x, sfreq
 
 
-def read_recording(
+def _check_rate(pick: ChannelPick, sfreq: float, source: str) -> None:
+    if sfreq < MIN_SFREQ[pick.role]:
+        raise SignalError(
+            f"{source}: {pick.role.upper()} channel {pick.name!r} is sampled at {sfreq:g} Hz; "
+            f"at least {MIN_SFREQ[pick.role]:g} Hz is needed for the 0-50 Hz features; "
+            "name another channel or use a recording with a higher rate"
+        )
+
+
+@dataclass(frozen=True)
+class SignalSource:
+    """The channels chosen for their roles in one recording, read on demand.
+
+    Channels are read one at a time (:meth:`channel`), so that a long
+    recording never holds more than one channel at its native rate.
+
+    Attributes
+    ----------
+    picks : tuple of ChannelPick
+        The channel of each role, in role order.
+    native_sfreq : tuple of float
+        Sampling rate of each picked channel in Hz.
+    start_time : datetime or None
+        Wall-clock time of the first sample, when the file says.
+    source : Path or None
+        The file, for messages and output names.
+    """
+
+    picks: tuple[ChannelPick, ...]
+    native_sfreq: tuple[float, ...]
+    start_time: datetime | None
+    source: Path | None
+    _read: Callable[[int], npt.NDArray[np.float32]] = field(repr=False)
+    _headers: tuple[SignalHeader | None, ...] = field(repr=False)
+
+    @property
+    def label(self) -> str:
+        """How messages name the recording."""
+        return str(self.source) if self.source is not None else "Raw"
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Role of each channel."""
+        return tuple(p.role for p in self.picks)
+
+    @property
+    def ch_names(self) -> tuple[str, ...]:
+        """Name of each channel as in the file."""
+        return tuple(p.name for p in self.picks)
+
+    def channel(self, index: int) -> npt.NDArray[np.float32]:
+        """Read and check channel ``index`` at its native rate, in microvolts.
+
+        Raises
+        ------
+        SignalError
+            NaN/inf samples, a flat channel, or most samples at the rails.
+
+        Warns
+        -----
+        SignalWarning
+            At least 1% of the samples at the rails (partly clipped).
+        """
+        x = self._read(index)
+        name = self.picks[index].name
+        _check_signal(x, name, self.label)
+        _check_clipping(x, self._headers[index], name, self.label)
+        return x
+
+
+def open_psg(
     path: str | Path,
     *,
     roles: Sequence[str] = ROLES,
     eeg: str | None = None,
     eog: str | None = None,
     emg: str | None = None,
-    conditioning: ConditioningConfig | None = None,
-) -> Recording:
-    """Read a PSG file into a :class:`Recording` of conditioned 100-Hz channels.
+) -> SignalSource:
+    """Open a PSG file and choose the channel of each role.
+
+    Only the header is read here; :meth:`SignalSource.channel` reads samples.
 
     Parameters
     ----------
@@ -214,13 +207,10 @@ def read_recording(
         Roles to read, in channel order (default EEG, EOG, EMG).
     eeg, eog, emg : str, optional
         Channel names to use for a role; otherwise the alias table decides.
-    conditioning : ConditioningConfig, optional
-        Filters; the authors' settings by default.
 
     Returns
     -------
-    Recording
-        Data of shape (len(roles), N) in microvolts at 100 Hz.
+    SignalSource
 
     Raises
     ------
@@ -229,55 +219,60 @@ def read_recording(
     ChannelError
         A role's channel is absent (the message lists those present).
     SignalError
-        NaN/flat channels, channels with most samples at the rails (clipped),
-        too low a sampling rate, shorter than one epoch.
-
-    Warns
-    -----
-    SignalWarning
-        A channel partly clipped (at least 1% of samples at the rails) or with
-        an implausible amplitude.
+        A channel sampled too slowly for its role.
     """
-    path = Path(path)
-    header = read_edf_header(path)
-    cfg = conditioning or ConditioningConfig()
+    file = Path(path)
+    header = read_edf_header(file)
     by_name = {s.label: s for s in header.data_signals}
     picks = match_roles(  # every label, duplicates included, so that they are refused
         [s.label for s in header.data_signals],
         roles,
         {"eeg": eeg, "eog": eog, "emg": emg},
-        source=str(path),
+        source=str(file),
     )
-    channels, native = [], []
     for pick in picks:
-        x, sfreq = _read_channel(path, header, pick.name)
-        native.append(by_name[pick.name].sfreq)
-        channels.append(_prepare_channel(x, sfreq, pick, cfg, str(path), by_name[pick.name]))
-    log.info("read %s: %s", path, ", ".join(f"{p.role}={p.name}" for p in picks))
-    return _assemble(channels, picks, native, header.start_time, path)
+        _check_rate(pick, by_name[pick.name].sfreq, str(file))
+    log.info("opened %s: %s", file, ", ".join(f"{p.role}={p.name}" for p in picks))
+    return SignalSource(
+        picks=tuple(picks),
+        native_sfreq=tuple(by_name[p.name].sfreq for p in picks),
+        start_time=header.start_time,
+        source=file,
+        _read=lambda i: _read_channel(file, header, picks[i].name)[0],
+        _headers=tuple(by_name[p.name] for p in picks),
+    )
 
 
-def recording_from_raw(
+def signals_from_raw(
     raw: mne.io.BaseRaw,
     *,
     roles: Sequence[str] = ROLES,
     eeg: str | None = None,
     eog: str | None = None,
     emg: str | None = None,
-    conditioning: ConditioningConfig | None = None,
-) -> Recording:
-    """Build a :class:`Recording` from an :class:`mne.io.Raw` (signals in volts).
+) -> SignalSource:
+    """The channels of each role of an :class:`mne.io.Raw` (signals in volts).
 
-    Same parameters, result and errors as :func:`read_recording`.
+    Same parameters, result and errors as :func:`open_psg`.
     """
     filenames = getattr(raw, "filenames", None) or [None]
     source = Path(filenames[0]) if filenames[0] else None
     label = str(source) if source else "Raw"
-    cfg = conditioning or ConditioningConfig()
     picks = match_roles(raw.ch_names, roles, {"eeg": eeg, "eog": eog, "emg": emg}, source=label)
     sfreq = float(raw.info["sfreq"])
-    data = raw.get_data(picks=[p.name for p in picks]) * 1e6
-    channels = [_prepare_channel(x, sfreq, p, cfg, label) for x, p in zip(data, picks, strict=True)]
+    for pick in picks:
+        _check_rate(pick, sfreq, label)
     meas_date = raw.info["meas_date"]
     start = meas_date.replace(tzinfo=None) if meas_date is not None else None
-    return _assemble(channels, picks, [sfreq] * len(picks), start, source)
+
+    def read(index: int) -> npt.NDArray[np.float32]:
+        return (raw.get_data(picks=[picks[index].name])[0] * 1e6).astype(np.float32)
+
+    return SignalSource(
+        picks=tuple(picks),
+        native_sfreq=(sfreq,) * len(picks),
+        start_time=start,
+        source=source,
+        _read=read,
+        _headers=(None,) * len(picks),
+    )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from seqsleepnet import __version__
+from seqsleepnet._version import __version__
 from seqsleepnet.errors import FileFormatError, UnknownStageError
 from seqsleepnet.io.hypnogram_formats import (
     ParsedHypnogram,
@@ -117,11 +117,12 @@ def read_nsrr_xml(path: Path, epoch_length: float | None) -> ParsedHypnogram:
     declared = (root.findtext("EpochLength") or "").strip()
     if length is None and declared:
         try:
-            length = check_epoch_length(float(declared))
+            value = float(declared)
         except ValueError:
             raise FileFormatError(
                 path, f"EpochLength {declared!r} is not a number", "give seconds, e.g. 30"
             ) from None
+        length = check_epoch_length(value)
     onsets: list[float] = []
     durations: list[float] = []
     concepts: list[str] = []

@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Self
 
 import torch
 from torch import nn
 
 from seqsleepnet.errors import ConfigError
+from seqsleepnet.features.preprocessing import InputKind, Preprocessing
 
 __all__ = ["InputKind", "ModelConfig", "SleepStagingModel", "check_dropout", "check_positive"]
-
-InputKind = Literal["tf", "raw"]
 
 
 def check_positive(where: str, **values: float) -> None:
@@ -69,6 +68,15 @@ class ModelConfig:
                 f"{cls.__name__}: unknown option(s) {unknown}; allowed options are {allowed}"
             )
         return cls(**values)
+
+    @classmethod
+    def input_fields(cls, preprocessing: Preprocessing) -> dict[str, Any]:
+        """The config values that a :class:`Preprocessing` fixes (channels, frames, ...).
+
+        :func:`seqsleepnet.models.registry.build_model` fills them in, so that
+        a model's input dimensions are derived, never typed a second time.
+        """
+        raise NotImplementedError(f"{cls.__name__} does not say which inputs it reads")
 
 
 class SleepStagingModel(nn.Module, ABC):

@@ -2,11 +2,18 @@
 
 A checkpoint is one ``torch.save`` file holding only plain data: a format
 tag and version, the model's registry name, its config dict, its
-``state_dict``, caller-supplied ``extra`` data (feature config, normaliser
-arrays, stage map, training metadata) and a SHA-256 checksum over all of it.
+``state_dict``, caller-supplied ``extra`` data (the model input: the
+preprocessing, input kind and normaliser arrays; the stage map, training
+metadata) and a SHA-256 checksum over all of it.
 It is read with ``torch.load(weights_only=True)``, which refuses pickled code
 instead of running it. Files are written atomically (temporary file in the
 same folder, then renamed: :func:`seqsleepnet.io.atomic.atomic_path`).
+
+:func:`load_trained` reads a checkpoint together with its
+:class:`~seqsleepnet.features.model_input.ModelInput` and checks that the
+two fit. Format version 1 (before the preprocessing was stored) is refused
+with a message: its recorded feature settings were always the defaults,
+whatever the data were prepared with, so no migration can be trusted.
 
 ``extra`` may contain dicts (str keys), lists, tuples, str, int, float,
 bool, None, torch tensors and NumPy arrays (stored as tensors and given back
@@ -26,14 +33,23 @@ import numpy as np
 import torch
 
 from seqsleepnet.errors import CheckpointError, ConfigError
+from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.io.atomic import atomic_path
 from seqsleepnet.models.base import SleepStagingModel
 from seqsleepnet.models.registry import MODELS
+from seqsleepnet.stages import STAGE_NAMES
 
-__all__ = ["CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "load_checkpoint", "save_checkpoint"]
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "CHECKPOINT_VERSION",
+    "load_checkpoint",
+    "load_trained",
+    "save_checkpoint",
+    "save_trained",
+]
 
 CHECKPOINT_FORMAT = "seqsleepnet-checkpoint"
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 _ARRAY_TAG = "__numpy_array__"
 
 
@@ -192,6 +208,13 @@ def load_checkpoint(path: str | Path) -> tuple[SleepStagingModel, dict[str, Any]
     source = Path(path)
     payload = _read(source)
     version = payload.get("format_version")
+    if version == 1:
+        raise CheckpointError(
+            f"{source}: checkpoint written by an older seqsleepnet (format 1), which did not "
+            "record the preprocessing its model was trained with; staging it could use other "
+            "features than its training did. Train it again with 'seqsleepnet train' on a "
+            "cache made by 'seqsleepnet prepare'"
+        )
     if version != CHECKPOINT_VERSION:
         raise CheckpointError(
             f"{source}: checkpoint format version {version!r} is not supported; this "
@@ -215,3 +238,94 @@ def load_checkpoint(path: str | Path) -> tuple[SleepStagingModel, dict[str, Any]
         raise CheckpointError(f"{source}: stored config or weights do not fit: {error}") from None
     model.eval()
     return model, _decode(payload.get("extra", {}))
+
+
+def _check_fit(path: str | Path, model: SleepStagingModel, model_input: ModelInput) -> None:
+    if model_input.kind != model.input_kind or model_input.epoch_shape != model.epoch_shape:
+        raise CheckpointError(
+            f"{path}: inconsistent checkpoint: the {model.name} model reads "
+            f"{model.input_kind!r} input of shape {model.epoch_shape} per epoch but its "
+            f"preprocessing gives {model_input.kind!r} input of shape {model_input.epoch_shape}; "
+            "train it again with 'seqsleepnet train'"
+        )
+
+
+def save_trained(
+    path: str | Path,
+    model: SleepStagingModel,
+    model_input: ModelInput,
+    *,
+    seq_len: int,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write a trained model with what staging needs: its input and window length.
+
+    Parameters
+    ----------
+    path : str or Path
+        Destination file (its folder must exist).
+    model : SleepStagingModel
+    model_input : ModelInput
+        The preprocessing and normaliser the model was trained with.
+    seq_len : int
+        Window length L for inference.
+    extra : dict, optional
+        More plain data (training metadata, a description, ...).
+
+    Raises
+    ------
+    CheckpointError
+        If the model input does not fit the model, or as :func:`save_checkpoint`.
+    """
+    _check_fit(path, model, model_input)
+    data = {
+        **(extra or {}),
+        "model_input": model_input.to_dict(),
+        "seq_len": int(seq_len),
+        "stage_names": list(STAGE_NAMES),
+    }
+    return save_checkpoint(path, model, extra=data)
+
+
+def load_trained(path: str | Path) -> tuple[SleepStagingModel, ModelInput, dict[str, Any]]:
+    """A trained model, the input it reads and the rest of its checkpoint's data.
+
+    Parameters
+    ----------
+    path : str or Path
+        A checkpoint written by ``seqsleepnet train`` (``best.pt`` or ``last.pt``).
+
+    Returns
+    -------
+    model : SleepStagingModel
+        In eval mode.
+    model_input : ModelInput
+        Preprocessing, input kind and normaliser, exactly as in training.
+    extra : dict
+        Everything else the checkpoint holds: ``seq_len`` (validated), the
+        training metadata, ...
+
+    Raises
+    ------
+    CheckpointError
+        Any problem of :func:`load_checkpoint`, a missing or invalid model
+        input, or one that does not fit the model (kind or epoch shape).
+    """
+    model, extra = load_checkpoint(path)
+    if "model_input" not in extra:
+        raise CheckpointError(
+            f"{path}: checkpoint does not record the model's preprocessing and normaliser; "
+            "it was not written by 'seqsleepnet train'; train the model with it"
+        )
+    try:
+        model_input = ModelInput.from_dict(extra["model_input"])
+    except ConfigError as error:
+        raise CheckpointError(f"{path}: stored model input is not usable: {error}") from None
+    _check_fit(path, model, model_input)
+    seq_len = extra.get("seq_len")
+    if isinstance(seq_len, bool) or not isinstance(seq_len, int) or not 1 <= seq_len <= 10_000:
+        raise CheckpointError(
+            f"{path}: stored seq_len={seq_len!r} is not a window length of 1 to 10000 epochs; "
+            "train the model again with 'seqsleepnet train'"
+        )
+    return model, model_input, extra

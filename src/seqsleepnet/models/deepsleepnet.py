@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
 from seqsleepnet.errors import ConfigError
+from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.models.base import (
     InputKind,
     ModelConfig,
@@ -30,6 +31,8 @@ from seqsleepnet.models.base import (
 )
 
 __all__ = ["DeepSleepNet", "DeepSleepNetConfig"]
+
+_PAPER_INPUT = Preprocessing()  # the input defaults below are derived from the paper's
 
 
 @dataclasses.dataclass
@@ -59,9 +62,9 @@ class DeepSleepNetConfig(ModelConfig):
         Output classes (5).
     """
 
-    channels: int = 3
-    sampling_rate: int = 100
-    epoch_seconds: float = 30.0
+    channels: int = _PAPER_INPUT.n_channels
+    sampling_rate: int = round(_PAPER_INPUT.sfreq)
+    epoch_seconds: float = _PAPER_INPUT.epoch_seconds
     first_filters: int = 64
     filters: int = 128
     lstm_hidden: int = 512
@@ -92,6 +95,28 @@ class DeepSleepNetConfig(ModelConfig):
     def samples(self) -> int:
         """Samples per epoch S."""
         return round(self.sampling_rate * self.epoch_seconds)
+
+    @classmethod
+    def input_fields(cls, preprocessing: Preprocessing) -> dict[str, Any]:
+        """Channels, sampling rate and epoch length (see :class:`ModelConfig`).
+
+        Raises
+        ------
+        ConfigError
+            If the target rate is not a whole number of hertz (the kernels
+            and strides are derived from it).
+        """
+        rate = preprocessing.sfreq
+        if rate != round(rate):
+            raise ConfigError(
+                f"E2E-DeepSleepNet needs a whole-hertz sampling rate; the preprocessing's "
+                f"target rate is {rate:g} Hz"
+            )
+        return {
+            "channels": preprocessing.n_channels,
+            "sampling_rate": round(rate),
+            "epoch_seconds": preprocessing.epoch_seconds,
+        }
 
 
 class _SameConv(nn.Sequential):

@@ -8,16 +8,20 @@ encoded once and reused by every sequence window that contains them.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import torch
 from torch import nn
 
 from seqsleepnet.errors import ConfigError
+from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.models.base import ModelConfig, check_dropout, check_positive
 from seqsleepnet.models.filterbank import TriangularFilterbank
 from seqsleepnet.models.recurrent import BidirectionalRNN, CellType, check_cell
 
 __all__ = ["EpochEncoder", "FrameAttention", "TFEncoderConfig"]
+
+_PAPER_INPUT = Preprocessing()  # the input defaults below are derived from the paper's
 
 
 @dataclasses.dataclass
@@ -49,18 +53,18 @@ class TFEncoderConfig(ModelConfig):
         spectrum sampled at ``sampling_rate``.
     """
 
-    channels: int = 3
-    n_frames: int = 29
-    n_bins: int = 129
+    channels: int = _PAPER_INPUT.n_channels
+    n_frames: int = _PAPER_INPUT.n_frames
+    n_bins: int = _PAPER_INPUT.n_bins
     n_filters: int = 32
     epoch_hidden: int = 64
     attention_size: int = 64
     dropout: float = 0.25
     cell: CellType = "gru"
     n_classes: int = 5
-    sampling_rate: float = 100.0
+    sampling_rate: float = _PAPER_INPUT.sfreq
     low_freq: float = 0.0
-    high_freq: float = 50.0
+    high_freq: float = _PAPER_INPUT.sfreq / 2
 
     def __post_init__(self) -> None:
         where = type(self).__name__
@@ -85,6 +89,16 @@ class TFEncoderConfig(ModelConfig):
                 f"must satisfy 0 <= low_freq < high_freq <= sampling_rate/2 "
                 f"= {self.sampling_rate / 2}"
             )
+
+    @classmethod
+    def input_fields(cls, preprocessing: Preprocessing) -> dict[str, Any]:
+        """Channels, frames, bins and the spectrum's sampling rate (see :class:`ModelConfig`)."""
+        return {
+            "channels": preprocessing.n_channels,
+            "n_frames": preprocessing.n_frames,
+            "n_bins": preprocessing.n_bins,
+            "sampling_rate": preprocessing.sfreq,
+        }
 
     def build_encoder(self) -> EpochEncoder:
         """The :class:`EpochEncoder` these settings describe."""

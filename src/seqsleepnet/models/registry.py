@@ -7,7 +7,8 @@ from typing import Any
 
 import torch
 
-from seqsleepnet.errors import ConfigError
+from seqsleepnet.errors import ConfigError, check_option
+from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.models.arnn import ARNN
 from seqsleepnet.models.base import SleepStagingModel
 from seqsleepnet.models.deepsleepnet import DeepSleepNet
@@ -21,13 +22,22 @@ MODELS: dict[str, type[SleepStagingModel]] = {
 }
 
 
-def build_model(name: str, *, seed: int | None = None, **config: Any) -> SleepStagingModel:
+def build_model(
+    name: str,
+    *,
+    preprocessing: Preprocessing | None = None,
+    seed: int | None = None,
+    **config: Any,
+) -> SleepStagingModel:
     """Build a model from its registry name and config options.
 
     Parameters
     ----------
     name : str
         One of ``seqsleepnet``, ``arnn``, ``multitask-arnn``, ``deepsleepnet``.
+    preprocessing : Preprocessing, optional
+        The input the model will read: its channels, frames, bins, rate and
+        epoch length fill the config (``ModelConfig.input_fields``).
     seed : int, optional
         Seed of the weight initialisation; the same seed gives the same
         weights. The global torch random state is left unchanged when given.
@@ -43,11 +53,19 @@ def build_model(name: str, *, seed: int | None = None, **config: Any) -> SleepSt
     Raises
     ------
     ConfigError
-        If the name or an option is unknown or a value is not allowed.
+        If the name or an option is unknown, a value is not allowed, or an
+        option contradicts ``preprocessing``.
     """
-    if name not in MODELS:
-        raise ConfigError(f"unknown model {name!r}; available models: {sorted(MODELS)}")
-    cls = MODELS[name]
+    cls = MODELS[check_option("model", name, sorted(MODELS))]
+    if preprocessing is not None:
+        derived = cls.config_class.input_fields(preprocessing)
+        clashes = {k: v for k, v in config.items() if k in derived and v != derived[k]}
+        if clashes:
+            raise ConfigError(
+                f"{name}: option(s) {clashes} contradict the preprocessing, which gives "
+                f"{ {k: derived[k] for k in clashes} }; leave them out"
+            )
+        config = {**config, **derived}
     cfg = cls.config_class.from_dict(config)
     if seed is None:
         return cls(cfg)

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from matplotlib.figure import Figure
 
-from seqsleepnet import __version__
+from seqsleepnet._version import __version__
 from seqsleepnet.evaluation.metrics import compute_metrics
 from seqsleepnet.report.plots import plot_attention, plot_hypnogram
 from seqsleepnet.result import StagingResult

@@ -30,10 +30,9 @@ import numpy as np
 
 from seqsleepnet.data.cache import CacheEntry, load_manifest
 from seqsleepnet.errors import ConfigError, FileFormatError
-from seqsleepnet.features.normalize import Normalizer
 from seqsleepnet.inference import predict_logprobs
 from seqsleepnet.io.atomic import atomic_path, atomic_write
-from seqsleepnet.models.checkpoint import load_checkpoint
+from seqsleepnet.models.checkpoint import load_trained
 from seqsleepnet.training.config import TrainConfig
 from seqsleepnet.training.datasets import open_arrays
 from seqsleepnet.training.loop import resolve_device, train
@@ -188,18 +187,14 @@ def predict_recordings(
     dict
         The arrays of ``predictions.npz`` (see the module docstring).
     """
-    model, extra = load_checkpoint(checkpoint)
+    model, model_input, extra = load_trained(checkpoint)
     dev = resolve_device(device)
     model.to(dev)
-    norm = Normalizer.from_dict(extra["normalizer"]) if extra.get("normalizer") else None
-    seq_len = int(extra.get("seq_len", 20))
+    seq_len = int(extra["seq_len"])
     true, pred, probs, offsets = [], [], [], [0]
     for entry in entries:
         arrays = open_arrays(data, entry)
-        if model.input_kind == "tf" and norm is not None:
-            x = norm.transform(np.asarray(arrays["features"]))
-        else:
-            x = np.asarray(arrays["signals"], dtype=np.float32)
+        x = model_input.of_cached(arrays)
         lp = predict_logprobs(model, x, seq_len, batch_size=batch_size, device=dev)  # (E, K)
         true.append(np.asarray(arrays["labels"], dtype=np.int8))
         pred.append(lp.argmax(axis=1).astype(np.int8))

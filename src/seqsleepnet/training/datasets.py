@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from seqsleepnet.data.cache import CacheEntry, read_cached
 from seqsleepnet.errors import ConfigError, FileFormatError
-from seqsleepnet.features.normalize import Normalizer
+from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.io.atomic import atomic_path
 from seqsleepnet.stages import UNSCORED
 
@@ -92,11 +92,9 @@ class SequenceDataset:
         Recordings to use (e.g. the training subjects').
     seq_len : int
         Epochs per window L.
-    input_kind : {"tf", "raw"}
-        ``"tf"``: time-frequency ``features`` (L, C, 29, 129), normalised with
-        ``normalizer``; ``"raw"``: ``signals`` (L, C, 3000) as stored.
-    normalizer : Normalizer, optional
-        Fitted statistics for ``"tf"`` input (required for it).
+    model_input : ModelInput
+        What the model reads: time-frequency ``features`` (L, C, 29, 129),
+        normalised, or ``signals`` (L, C, 3000) as stored.
 
     Notes
     -----
@@ -110,22 +108,16 @@ class SequenceDataset:
         cache: Path,
         entries: Sequence[CacheEntry],
         seq_len: int,
-        input_kind: Literal["tf", "raw"],
-        normalizer: Normalizer | None = None,
+        model_input: ModelInput,
     ) -> None:
         if seq_len < 1:
             raise ConfigError(f"seq_len={seq_len} must be >= 1")
-        if input_kind not in ("tf", "raw"):
-            raise ConfigError(f"input_kind={input_kind!r}; choose 'tf' or 'raw'")
-        if input_kind == "tf" and (normalizer is None or not normalizer.is_fitted):
-            raise ConfigError("time-frequency input needs a fitted normaliser")
         if not entries:
             raise ConfigError(f"no recordings selected from {cache}; check the subject lists")
         self.cache = Path(cache)
         self.entries = list(entries)
         self.seq_len = seq_len
-        self.input_kind = input_kind
-        self.normalizer = normalizer
+        self.model_input = model_input
         self.arrays = [open_arrays(self.cache, e) for e in self.entries]
         rec, start = [], []
         for i, arrays in enumerate(self.arrays):
@@ -145,8 +137,7 @@ class SequenceDataset:
 
     def inputs(self, index: int) -> npt.NDArray[np.float32]:
         """Unnormalised input array of one recording, (E, C, 29, 129) or (E, C, 3000)."""
-        key = "features" if self.input_kind == "tf" else "signals"
-        return self.arrays[index][key]  # type: ignore[return-value]
+        return self.arrays[index][self.model_input.array_name]  # type: ignore[return-value]
 
     def batch(
         self, indices: npt.ArrayLike
@@ -171,8 +162,7 @@ class SequenceDataset:
             r, s = int(self.window_recording[i]), int(self.window_start[i])
             x = np.asarray(self.inputs(r)[s : s + self.seq_len], dtype=np.float32)
             y = np.asarray(self.arrays[r]["labels"][s : s + self.seq_len], dtype=np.int64)
-            if self.normalizer is not None and self.input_kind == "tf":
-                x = self.normalizer.transform(x)
+            x = self.model_input.normalise(x)
             if y.shape[0] < self.seq_len:  # padding: zero input (after normalising), masked
                 pad = self.seq_len - y.shape[0]
                 x = np.concatenate([x, np.zeros((pad, *x.shape[1:]), np.float32)])

@@ -28,17 +28,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from seqsleepnet.data.cache import CacheEntry, load_manifest
-from seqsleepnet.errors import CheckpointError, ConfigError
+from seqsleepnet.data.cache import CacheEntry, load_manifest, manifest_preprocessing
+from seqsleepnet.errors import CheckpointError, ConfigError, check_option
 from seqsleepnet.evaluation.metrics import compute_metrics
-from seqsleepnet.features.config import FeatureConfig
+from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.features.normalize import Normalizer
+from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.inference import predict_logprobs
 from seqsleepnet.models.base import SleepStagingModel
-from seqsleepnet.models.checkpoint import load_checkpoint, save_checkpoint
+from seqsleepnet.models.checkpoint import load_trained, save_trained
 from seqsleepnet.models.loss import l2_penalty, masked_cross_entropy
 from seqsleepnet.models.registry import MODELS, build_model
-from seqsleepnet.stages import STAGE_NAMES
 from seqsleepnet.training.config import TrainConfig
 from seqsleepnet.training.datasets import SequenceDataset, batch_indices, epoch_order, open_arrays
 from seqsleepnet.training.distributed import (
@@ -75,12 +75,11 @@ class TrainResult:
 
 def resolve_device(name: str) -> torch.device:
     """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU raises ConfigError."""
+    check_option("device", name, ("auto", "cpu", "cuda"))
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError("device='cuda' but no CUDA GPU is available; use --device cpu or auto")
-    if name not in ("cpu", "cuda"):
-        raise ConfigError(f"device={name!r}; choose auto, cpu or cuda")
     return torch.device(name)
 
 
@@ -103,14 +102,13 @@ class _Pairs(nn.Module):
         return self.model.training_pairs(x, y)  # (B, L, ..., K), (B, L, ...)
 
 
-def _build(config: TrainConfig, channels: int) -> SleepStagingModel:
-    if config.model not in MODELS:
-        raise ConfigError(f"unknown model {config.model!r}; available models: {sorted(MODELS)}")
-    options: dict[str, Any] = {"channels": channels, **config.model_config}
+def _build(config: TrainConfig, preprocessing: Preprocessing) -> SleepStagingModel:
+    check_option("model", config.model, sorted(MODELS))
+    options: dict[str, Any] = dict(config.model_config)
     fields = MODELS[config.model].config_class.__dataclass_fields__
     if "seq_len" in fields and "seq_len" not in config.model_config:
         options["seq_len"] = config.seq_len
-    return build_model(config.model, seed=config.seed, **options)
+    return build_model(config.model, preprocessing=preprocessing, seed=config.seed, **options)
 
 
 def _step_seed(seed: int, rank: int, step: int) -> int:
@@ -121,17 +119,14 @@ def _validate(
     model: SleepStagingModel,
     data: Path,
     entries: list[CacheEntry],
-    normalizer: Normalizer | None,
+    model_input: ModelInput,
     config: TrainConfig,
     device: torch.device,
 ) -> dict[str, float]:
     true, pred = [], []
     for entry in entries:
         arrays = open_arrays(data, entry)
-        if model.input_kind == "tf" and normalizer is not None:
-            x = normalizer.transform(np.asarray(arrays["features"]))
-        else:
-            x = np.asarray(arrays["signals"], dtype=np.float32)
+        x = model_input.of_cached(arrays)
         lp = predict_logprobs(
             model, x, config.seq_len, batch_size=config.eval_batch_size, device=device
         )
@@ -142,26 +137,26 @@ def _validate(
     return {"val_accuracy": m.accuracy, "val_kappa": m.kappa, "val_macro_f1": m.macro_f1}
 
 
-def _fit_normalizer(data: Path, entries: list[CacheEntry]) -> Normalizer:
-    return Normalizer().fit(np.asarray(open_arrays(data, e)["features"]) for e in entries)
+def _model_input(
+    model: SleepStagingModel, preprocessing: Preprocessing, data: Path, entries: list[CacheEntry]
+) -> ModelInput:
+    """The model's input, its normaliser fitted on the training recordings only."""
+    if model.input_kind != "tf":
+        return ModelInput(preprocessing, model.input_kind)
+    normalizer = Normalizer().fit(np.asarray(open_arrays(data, e)["features"]) for e in entries)
+    return ModelInput(preprocessing, model.input_kind, normalizer)
 
 
-def _common_extra(
-    config: TrainConfig,
-    entries: list[CacheEntry],
-    info: dict[str, Any],
-    normalizer: Normalizer | None,
-    kind: str,
-) -> dict[str, Any]:
-    return {
-        "normalizer": normalizer.to_dict() if normalizer is not None else None,
-        "feature_config": info.get("feature_config", FeatureConfig().to_dict()),
-        "stage_names": list(STAGE_NAMES),
-        "input_kind": kind,
-        "channels": list(entries[0].channels),
-        "roles": list(entries[0].roles),
-        "seq_len": config.seq_len,
-    }
+def _check_settings(data: Path, entries: list[CacheEntry], info: dict[str, Any]) -> None:
+    """Refuse recordings prepared with other settings than the manifest's."""
+    current = info.get("settings")
+    stale = sorted(e.recording for e in entries if e.settings != current)
+    if stale:
+        raise ConfigError(
+            f"{data}: {len(stale)} recording(s) were prepared with other settings than the "
+            f"manifest's (e.g. {stale[:3]}); run 'seqsleepnet prepare' again over the dataset "
+            "so that every recording has the same preprocessing"
+        )
 
 
 @contextlib.contextmanager
@@ -221,29 +216,28 @@ def _train(
 ) -> TrainResult:
     data = Path(config.data)
     entries, info = load_manifest(data)
+    preprocessing = manifest_preprocessing(data, info)
     train_entries, val_entries = select_recordings(entries, config)
-    channel_counts = {len(e.channels) for e in train_entries + val_entries}
-    if len(channel_counts) != 1:
-        raise ConfigError(f"recordings of {data} differ in channel count: {sorted(channel_counts)}")
-    model = _build(config, channel_counts.pop())
+    _check_settings(data, train_entries + val_entries, info)
+    model = _build(config, preprocessing)
     resume_state: dict[str, Any] = {}
-    normalizer: Normalizer | None = None
     if resume:
-        saved, extra = load_checkpoint(run / LAST_NAME)
-        if saved.config != model.config:
-            raise CheckpointError(f"{run / LAST_NAME}: model config differs from config.json")
+        saved, model_input, extra = load_trained(run / LAST_NAME)
+        if saved.config != model.config or model_input.preprocessing != preprocessing:
+            raise CheckpointError(
+                f"{run / LAST_NAME}: the model config or preprocessing differs from the run's "
+                f"config.json and the cache {data}; resume with the same data and settings"
+            )
         model.load_state_dict(saved.state_dict())
         resume_state = extra["resume"]
-        if extra.get("normalizer") is not None:
-            normalizer = Normalizer.from_dict(extra["normalizer"])
-    elif model.input_kind == "tf":
-        normalizer = _fit_normalizer(data, train_entries)
+    else:
+        model_input = _model_input(model, preprocessing, data, train_entries)
     if dist_info.is_main:
         run.mkdir(parents=True, exist_ok=True)
         config.save(run)
         if resume:
             truncate_log(run, int(resume_state["step"]))
-    dataset = SequenceDataset(data, train_entries, config.seq_len, model.input_kind, normalizer)
+    dataset = SequenceDataset(data, train_entries, config.seq_len, model_input)
     model.to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     amp_dtype = _autocast_dtype(config, device)
@@ -268,7 +262,7 @@ def _train(
     limit = config.epochs * per_epoch
     if config.max_steps is not None:
         limit = min(limit, config.max_steps)
-    extra = _common_extra(config, train_entries, info, normalizer, model.input_kind)
+    extra = {"channels": list(train_entries[0].channels), "recordings": len(train_entries)}
     reporter = ProgressReporter(
         run,
         limit,
@@ -303,14 +297,18 @@ def _train(
                     record: dict[str, Any] = {"step": step, "epoch": epoch, **reporter.flush()}
                     if val_entries:
                         record.update(
-                            _validate(model, data, val_entries, normalizer, config, device)
+                            _validate(model, data, val_entries, model_input, config, device)
                         )
                     accuracy = record.get("val_accuracy", 0.0)
                     if not val_entries or accuracy > best_acc:
                         best_step, best_acc = step, accuracy
                         training = {"config": config.to_dict(), "step": step, **record}
-                        save_checkpoint(
-                            run / BEST_NAME, model, extra={**extra, "training": training}
+                        save_trained(
+                            run / BEST_NAME,
+                            model,
+                            model_input,
+                            seq_len=config.seq_len,
+                            extra={**extra, "training": training},
                         )
                     record.update(best_step=best_step, elapsed_s=time.monotonic() - started)
                     done_epoch = position == per_epoch
@@ -323,8 +321,16 @@ def _train(
                         "optimizer": encode_optimizer(optimizer.state_dict()),
                         "scaler": scaler.state_dict() if scaler.is_enabled() else None,
                     }
-                    save_checkpoint(run / LAST_NAME, model, extra={**extra, "resume": state})
+                    # the log first: a run killed between the two resumes from the older
+                    # last.pt and drops the log lines after it, so no line is ever lost
                     append_log(run, record)
+                    save_trained(
+                        run / LAST_NAME,
+                        model,
+                        model_input,
+                        seq_len=config.seq_len,
+                        extra={**extra, "resume": state},
+                    )
                     reporter.log(record)
                 barrier(dist_info)
             if step >= limit:

@@ -1,0 +1,161 @@
+"""Conditioned recordings: the channels of a PSG at the target rate, in microvolts.
+
+:func:`condition_signals` turns what :mod:`seqsleepnet.io.edf` read (a
+:class:`~seqsleepnet.io.edf.SignalSource`) into a :class:`Recording`,
+filtering and resampling one channel at a time. The usual way in is
+:meth:`seqsleepnet.features.preprocessing.Preprocessing.read`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from seqsleepnet.errors import SignalError
+from seqsleepnet.features.conditioning import ConditioningConfig, condition_in_chunks, resample
+from seqsleepnet.io.edf import SignalSource, SignalWarning
+
+__all__ = ["Recording", "condition_signals"]
+
+# Plausible standard deviation (microvolts) of a conditioned signal per role.
+_PLAUSIBLE_STD: dict[str, tuple[float, float]] = {
+    "eeg": (1.0, 500.0),
+    "eog": (1.0, 1000.0),
+    "emg": (0.05, 1000.0),
+}
+
+
+@dataclass
+class Recording:
+    """A PSG recording ready for feature extraction.
+
+    Attributes
+    ----------
+    data : ndarray of float32, shape (C, N)
+        Conditioned signals in microvolts at :attr:`sfreq`.
+    ch_names : list of str
+        Channel names as in the source file, one per row of ``data``.
+    roles : list of str
+        Role of each channel: ``"eeg"``, ``"eog"`` or ``"emg"``.
+    sfreq : float
+        Sampling rate in Hz (the preprocessing's target rate).
+    start_time : datetime or None
+        Wall-clock time of the first sample, when the file says.
+    source : Path or None
+        File the recording was read from.
+    native_sfreq : list of float
+        Sampling rate of each channel in the source file.
+    """
+
+    data: npt.NDArray[np.float32]
+    ch_names: list[str]
+    roles: list[str]
+    sfreq: float
+    start_time: datetime | None = None
+    source: Path | None = None
+    native_sfreq: list[float] = field(default_factory=list)
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples per channel."""
+        return int(self.data.shape[1])
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.n_samples / self.sfreq
+
+    @property
+    def name(self) -> str:
+        """Short name for messages and output files."""
+        return self.source.stem if self.source is not None else "recording"
+
+
+def _warn_if_implausible(
+    x: npt.NDArray[np.floating[Any]], name: str, role: str, source: str
+) -> None:
+    low, high = _PLAUSIBLE_STD[role]
+    std = float(np.std(x))
+    if not low <= std <= high:
+        hint = "volts instead of microvolts?" if std < low else "a scaling or unit error?"
+        warnings.warn(
+            f"{source}: {role.upper()} channel {name!r} has a standard deviation of {std:.3g} uV, "
+            f"outside the usual {low:g}-{high:g} uV ({hint}); check the file's physical "
+            "dimension and scaling",
+            SignalWarning,
+            stacklevel=3,
+        )
+
+
+def _condition_channel(
+    x: npt.NDArray[np.float32], sfreq: float, role: str, cfg: ConditioningConfig, target: float
+) -> npt.NDArray[np.floating[Any]]:
+    """Filter and resample one channel to the target rate (microvolts in and out).
+
+    EMG is filtered at its native rate (the mains notches need it); EEG and
+    EOG are resampled first and band-passed at the target rate, which is the
+    same band on fewer samples.
+    """
+    if role == "emg":
+        return resample(condition_in_chunks(x, sfreq, role, cfg), sfreq, target)
+    return condition_in_chunks(resample(x, sfreq, target), target, role, cfg)
+
+
+def condition_signals(
+    signals: SignalSource, conditioning: ConditioningConfig, sfreq: float, min_samples: int = 1
+) -> Recording:
+    """Condition and resample every channel of a :class:`SignalSource`.
+
+    Parameters
+    ----------
+    signals : SignalSource
+        The channels of each role, as :func:`seqsleepnet.io.edf.open_psg` found them.
+    conditioning : ConditioningConfig
+        Filters.
+    sfreq : float
+        Target rate in Hz.
+    min_samples : int
+        Fewest samples accepted per channel at the target rate (one epoch).
+
+    Returns
+    -------
+    Recording
+        Data of shape (C, N) in microvolts at ``sfreq``.
+
+    Raises
+    ------
+    SignalError
+        A channel that cannot be read as a signal, or less than one epoch of signal.
+
+    Warns
+    -----
+    SignalWarning
+        A partly clipped channel or one with an implausible amplitude.
+    """
+    channels = []
+    for index, pick in enumerate(signals.picks):
+        x = signals.channel(index)
+        y = _condition_channel(x, signals.native_sfreq[index], pick.role, conditioning, sfreq)
+        _warn_if_implausible(y, pick.name, pick.role, signals.label)
+        channels.append(y)
+    n = min(c.size for c in channels)
+    if n < min_samples:
+        raise SignalError(
+            f"{signals.label}: only {n / sfreq:.1f} s of signal; at least one "
+            f"{min_samples / sfreq:g}-s epoch is needed"
+        )
+    return Recording(
+        data=np.stack([c[:n] for c in channels]).astype(np.float32),
+        ch_names=list(signals.ch_names),
+        roles=list(signals.roles),
+        sfreq=sfreq,
+        start_time=signals.start_time,
+        source=signals.source,
+        native_sfreq=list(signals.native_sfreq),
+    )
