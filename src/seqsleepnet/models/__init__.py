@@ -12,7 +12,7 @@ from seqsleepnet.models.base import InputKind, ModelConfig, SleepStagingModel
 from seqsleepnet.models.checkpoint import load_checkpoint, save_checkpoint
 from seqsleepnet.models.deepsleepnet import DeepSleepNet, DeepSleepNetConfig
 from seqsleepnet.models.encoder import EpochEncoder, TFEncoderConfig
-from seqsleepnet.models.loss import l2_parameters, l2_penalty, masked_cross_entropy, sequence_loss
+from seqsleepnet.models.loss import l2_parameters, l2_penalty, masked_cross_entropy
 from seqsleepnet.models.multitask_arnn import MultitaskARNN, MultitaskARNNConfig
 from seqsleepnet.models.registry import MODELS, build_model, count_parameters, list_models
 from seqsleepnet.models.seqsleepnet import SeqSleepNet, SeqSleepNetConfig
@@ -40,5 +40,4 @@ __all__ = [
     "load_checkpoint",
     "masked_cross_entropy",
     "save_checkpoint",
-    "sequence_loss",
 ]
