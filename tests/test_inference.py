@@ -2,8 +2,12 @@ import numpy as np
 import pytest
 import torch
 
-from seqsleepnet.inference import predict_encode_once, predict_naive, torch_parts
+from seqsleepnet.errors import ConfigError
+from seqsleepnet.inference import predict_encode_once, predict_logprobs, predict_naive, torch_parts
 from seqsleepnet.models.registry import build_model
+from seqsleepnet.windows import aggregate_windows, window_starts
+
+SMALL = {"channels": 1, "n_filters": 4, "epoch_hidden": 6, "attention_size": 5}
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +69,29 @@ def test_window_aggregation_averages_overlapping_votes(model: torch.nn.Module) -
     mean = np.mean([w[epoch - s] for s, w in enumerate(windows)], axis=0)
     expected = mean - np.log(np.exp(mean).sum())
     np.testing.assert_allclose(out.log_probs[epoch], expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("stride", [1, 4])
+def test_encode_once_equals_running_every_window(stride: int) -> None:
+    torch.manual_seed(0)
+    model = build_model("seqsleepnet", seed=1, sequence_hidden=5, seq_len=4, **SMALL).eval()
+    x = np.random.default_rng(0).normal(size=(11, 1, 29, 129)).astype(np.float32)
+    fast = predict_logprobs(model, x, 4, stride=stride, batch_size=3)
+    starts = window_starts(11, 4, stride)
+    with torch.no_grad():
+        windows = torch.from_numpy(np.stack([x[s : s + 4] for s in starts]))
+        slow = aggregate_windows(model(windows).numpy(), 11, starts=starts)
+    slow -= np.logaddexp.reduce(slow, axis=1, keepdims=True)
+    np.testing.assert_allclose(fast, slow, atol=1e-5)
+    np.testing.assert_allclose(np.exp(fast).sum(axis=1), 1.0, atol=1e-6)
+
+
+def test_one_to_one_model_and_short_recording() -> None:
+    model = build_model("arnn", seed=0, **SMALL).eval()
+    x = np.random.default_rng(1).normal(size=(3, 1, 29, 129)).astype(np.float32)
+    out = predict_logprobs(model, x, 5)  # E < L: padded window
+    with torch.no_grad():
+        direct = model(torch.from_numpy(x)[None])[0].numpy()  # one-to-one: context-free
+    np.testing.assert_allclose(out, direct, atol=1e-5)
+    with pytest.raises(ConfigError, match="E >= 1"):
+        predict_logprobs(model, x[:0], 5)

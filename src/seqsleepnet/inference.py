@@ -9,6 +9,8 @@ Two paths give the same result (tested to 1e-5):
   code;
 - naive: every window goes through the full model, as the authors' code
   does; it works for any model and serves as the reference in benchmarks.
+
+Windows are cut and aggregated by :mod:`seqsleepnet.windows`.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ import torch
 from scipy.special import log_softmax
 
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.evaluation.aggregate import aggregate_windows, window_starts
 from seqsleepnet.models.base import SleepStagingModel
 from seqsleepnet.models.seqsleepnet import SeqSleepNet
+from seqsleepnet.windows import aggregate_windows, window_starts
 
 __all__ = [
     "Classify",
