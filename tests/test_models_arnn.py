@@ -38,9 +38,26 @@ def test_shapes_and_one_to_one() -> None:
     torch.testing.assert_close(y[:, 2:3], model(x[:, 2:3]))
 
 
+def test_forward_splits_at_the_encoder() -> None:
+    torch.manual_seed(0)
+    model = ARNN(ARNNConfig(channels=1)).eval()
+    x = torch.randn(2, 4, 1, 29, 129)
+    with torch.no_grad():
+        z, alpha = model.encode_epochs(x.flatten(0, 1))  # (8, 128), (8, 29)
+        assert z.shape == (8, model.embedding_size) == (8, 128) and alpha.shape == (8, 29)
+        log_probs = model.classify_sequences(z.reshape(2, 4, -1))
+        torch.testing.assert_close(log_probs, model(x))
+        by_hand = torch.log_softmax(model.head(z), dim=-1).reshape(2, 4, 5)  # one epoch at a time
+        torch.testing.assert_close(log_probs, by_hand)
+
+
 def test_bad_input() -> None:
     with pytest.raises(ConfigError, match=r"expected \(B, L, 3, 29, 129\)"):
         ARNN()(torch.randn(2, 3, 29, 129))
+    with pytest.raises(ConfigError, match=r"expected \(E, 3, 29, 129\)"):
+        ARNN().encode_epochs(torch.randn(1, 2, 3, 29, 129))
+    with pytest.raises(ConfigError, match=r"arnn: epoch vectors have shape \(2, 128\)"):
+        ARNN().classify_sequences(torch.randn(2, 128))
 
 
 def test_overfits_one_small_batch() -> None:

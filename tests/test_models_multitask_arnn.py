@@ -62,6 +62,20 @@ def test_forward_shapes_and_locality() -> None:
     assert not torch.allclose(y[:, 5], y2[:, 5])
 
 
+def test_forward_is_context_heads_then_aggregation_and_splits_at_the_encoder() -> None:
+    torch.manual_seed(0)
+    model = MultitaskARNN(MultitaskARNNConfig(channels=1)).eval()
+    x = torch.randn(2, 6, 1, 29, 129)
+    with torch.no_grad():
+        y = model(x)
+        torch.testing.assert_close(y, aggregate_context(model.context_log_probs(x)))
+        z, alpha = model.encode_epochs(x.flatten(0, 1))  # (12, 128), (12, 29)
+        assert z.shape == (12, model.embedding_size) and alpha.shape == (12, 29)
+        torch.testing.assert_close(model.classify_sequences(z.reshape(2, 6, -1)), y)
+    with pytest.raises(ConfigError, match=r"expected \(B, L, 128\)"):
+        model.classify_sequences(torch.randn(2, 6, 64))
+
+
 def test_bad_context() -> None:
     with pytest.raises(ConfigError, match="context=2 must be a positive odd number"):
         MultitaskARNNConfig(context=2)
