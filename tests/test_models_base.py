@@ -1,12 +1,20 @@
-"""Tests of the model contract: declared capabilities."""
+"""Tests of the model contract: declared capabilities, and code outside models asking for them."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import pytest
 import torch
 
+import seqsleepnet
 from seqsleepnet.errors import ConfigError
+from seqsleepnet.models.base import SleepStagingModel
+from seqsleepnet.models.encoder import EncoderModel
 from seqsleepnet.models.registry import MODELS, build_model
+
+PACKAGE = Path(seqsleepnet.__file__).parent
 
 
 def test_declared_capabilities_of_every_model() -> None:
@@ -47,3 +55,31 @@ def test_models_without_separable_encoder_say_so() -> None:
         model.classify_sequences(torch.randn(1, 2, 128))
     with pytest.raises(ConfigError, match=message.format("embedding_size")):
         _ = model.embedding_size
+
+
+def _model_class_names() -> set[str]:
+    names = {SleepStagingModel.__name__, EncoderModel.__name__}
+    for cls in MODELS.values():
+        names.update(base.__name__ for base in cls.__mro__ if issubclass(base, SleepStagingModel))
+    return names
+
+
+def test_code_outside_models_asks_models_instead_of_checking_their_class() -> None:
+    names = "|".join(sorted(_model_class_names()))
+    by_class = re.compile(rf"isinstance\([^)]*\b({names})\b")
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if (PACKAGE / "models") in path.parents:
+            continue
+        text = path.read_text()
+        if by_class.search(text) or "per_position_heads" in text:
+            offenders.append(str(path.relative_to(PACKAGE)))
+    assert offenders == []
+
+
+def test_the_class_check_finds_what_it_looks_for() -> None:
+    names = "|".join(sorted(_model_class_names()))
+    by_class = re.compile(rf"isinstance\([^)]*\b({names})\b")
+    assert by_class.search("if not isinstance(\n    model, SeqSleepNet\n):")
+    assert by_class.search("isinstance(m, (ARNN, MultitaskARNN))")
+    assert not by_class.search("isinstance(value, np.ndarray) or SeqSleepNet")
