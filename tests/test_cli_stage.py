@@ -7,6 +7,8 @@ from typer.testing import CliRunner
 
 from seqsleepnet.cli import app
 from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, write_hypnogram
+from seqsleepnet.models.checkpoint import save_checkpoint
+from seqsleepnet.models.registry import build_model
 from seqsleepnet.report.outputs import OUTPUT_SUFFIXES
 
 runner = CliRunner()
@@ -102,3 +104,21 @@ def test_export_onnx_writes_two_runnable_graphs(tiny_checkpoint: Path, tmp_path:
     z, alpha = encoder.run(None, {"epochs": np.zeros((3, 3, 29, 129), np.float32)})
     assert z.shape == (3, 128) and alpha.shape == (3, 29)
     assert (tmp_path / "classifier.onnx").is_file()
+
+
+def test_export_onnx_of_a_baseline_uses_the_checkpoint_window(tmp_path: Path) -> None:
+    checkpoint = save_checkpoint(
+        tmp_path / "arnn.pt", build_model("arnn", seed=0, channels=1), extra={"seq_len": 4}
+    )
+    result = runner.invoke(app, ["export-onnx", "-m", str(checkpoint), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    classifier = ort.InferenceSession(str(tmp_path / "classifier.onnx"))
+    (log_probs,) = classifier.run(None, {"embeddings": np.zeros((2, 4, 128), np.float32)})
+    assert log_probs.shape == (2, 4, 5)
+
+
+def test_export_onnx_refuses_models_without_a_separable_encoder(tmp_path: Path) -> None:
+    checkpoint = save_checkpoint(tmp_path / "dsn.pt", build_model("deepsleepnet", seed=0))
+    result = runner.invoke(app, ["export-onnx", "-m", str(checkpoint), "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "deepsleepnet has none" in result.stderr and "Traceback" not in result.output

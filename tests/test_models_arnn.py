@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from conftest import fit_one_batch
+from conftest import data_loss, fit_one_batch
 from seqsleepnet.errors import ConfigError
 from seqsleepnet.models.arnn import ARNN, ARNNConfig
-from seqsleepnet.models.loss import sequence_loss
 from seqsleepnet.models.registry import build_model, count_parameters
 
 
@@ -39,9 +38,26 @@ def test_shapes_and_one_to_one() -> None:
     torch.testing.assert_close(y[:, 2:3], model(x[:, 2:3]))
 
 
+def test_forward_splits_at_the_encoder() -> None:
+    torch.manual_seed(0)
+    model = ARNN(ARNNConfig(channels=1)).eval()
+    x = torch.randn(2, 4, 1, 29, 129)
+    with torch.no_grad():
+        z, alpha = model.encode_epochs(x.flatten(0, 1))  # (8, 128), (8, 29)
+        assert z.shape == (8, model.embedding_size) == (8, 128) and alpha.shape == (8, 29)
+        log_probs = model.classify_sequences(z.reshape(2, 4, -1))
+        torch.testing.assert_close(log_probs, model(x))
+        by_hand = torch.log_softmax(model.head(z), dim=-1).reshape(2, 4, 5)  # one epoch at a time
+        torch.testing.assert_close(log_probs, by_hand)
+
+
 def test_bad_input() -> None:
     with pytest.raises(ConfigError, match=r"expected \(B, L, 3, 29, 129\)"):
         ARNN()(torch.randn(2, 3, 29, 129))
+    with pytest.raises(ConfigError, match=r"expected \(E, 3, 29, 129\)"):
+        ARNN().encode_epochs(torch.randn(1, 2, 3, 29, 129))
+    with pytest.raises(ConfigError, match=r"arnn: epoch vectors have shape \(2, 128\)"):
+        ARNN().classify_sequences(torch.randn(2, 128))
 
 
 def test_overfits_one_small_batch() -> None:
@@ -50,11 +66,11 @@ def test_overfits_one_small_batch() -> None:
     x = torch.randn(2, 5, 1, 29, 129)
     y = torch.arange(10).reshape(2, 5) % 5
     with torch.no_grad():
-        start = sequence_loss(model.eval(), x, y, l2_weight=0.0).item()
+        start = data_loss(model.eval(), x, y).item()
     fit_one_batch(model, x, y, steps=60)
     model.eval()
     with torch.no_grad():
-        assert sequence_loss(model, x, y, l2_weight=0.0).item() < 0.2 * start
+        assert data_loss(model, x, y).item() < 0.2 * start
         assert (model(x).argmax(-1) == y).all()
 
 

@@ -8,12 +8,8 @@ import pytest
 import torch
 
 from seqsleepnet.errors import ConfigError, HypnogramError
-from seqsleepnet.models.loss import (
-    l2_parameters,
-    l2_penalty,
-    masked_cross_entropy,
-    sequence_loss,
-)
+from seqsleepnet.models.loss import l2_parameters, l2_penalty, masked_cross_entropy
+from seqsleepnet.models.multitask_arnn import MultitaskARNN, MultitaskARNNConfig
 from seqsleepnet.models.seqsleepnet import SeqSleepNet, SeqSleepNetConfig
 
 
@@ -75,13 +71,17 @@ def test_l2_skips_only_the_filterbank() -> None:
     assert l2_penalty(model).item() == pytest.approx(float(expected), rel=1e-5)
 
 
-def test_sequence_loss_adds_weighted_l2() -> None:
+def test_cross_entropy_of_extra_outputs_by_hand() -> None:
+    # training pairs with one extra axis (multitask: B=1, L=2, K_ctx=3), as the training loop
+    # passes them; targets -1 mark context outputs outside the sequence
     torch.manual_seed(0)
-    model = SeqSleepNet(SeqSleepNetConfig(channels=1, seq_len=3)).eval()
-    x = torch.randn(2, 3, 1, 29, 129)
-    y = torch.tensor([[0, 1, 2], [3, 4, -1]])
+    model = MultitaskARNN(MultitaskARNNConfig(channels=1)).eval()
+    x = torch.randn(1, 2, 1, 29, 129)
     with torch.no_grad():
-        data = masked_cross_entropy(model(x), y).item()
-        total = sequence_loss(model, x, y, l2_weight=1e-3).item()
-        assert sequence_loss(model, x, y, l2_weight=0.0).item() == pytest.approx(data)
-        assert total == pytest.approx(data + 1e-3 * l2_penalty(model).item(), rel=1e-6)
+        log_probs, targets = model.training_pairs(x, torch.tensor([[3, 1]]))
+        assert targets.tolist() == [[[-1, 3, 1], [3, 1, -1]]]
+        lp = log_probs[0]  # (L, K_ctx, K)
+        scored = -(lp[0, 1, 3] + lp[0, 2, 1] + lp[1, 0, 3] + lp[1, 1, 1])
+        # per-sequence average over L x K_ctx = 6 outputs, summed over the batch of one
+        assert masked_cross_entropy(log_probs, targets).item() == pytest.approx(scored / 6)
+        assert masked_cross_entropy(log_probs, targets, "mean").item() == pytest.approx(scored / 4)

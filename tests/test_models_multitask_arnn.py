@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from conftest import fit_one_batch
+from conftest import data_loss, fit_one_batch
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.models.loss import sequence_loss
 from seqsleepnet.models.multitask_arnn import (
     MultitaskARNN,
     MultitaskARNNConfig,
@@ -63,6 +62,20 @@ def test_forward_shapes_and_locality() -> None:
     assert not torch.allclose(y[:, 5], y2[:, 5])
 
 
+def test_forward_is_context_heads_then_aggregation_and_splits_at_the_encoder() -> None:
+    torch.manual_seed(0)
+    model = MultitaskARNN(MultitaskARNNConfig(channels=1)).eval()
+    x = torch.randn(2, 6, 1, 29, 129)
+    with torch.no_grad():
+        y = model(x)
+        torch.testing.assert_close(y, aggregate_context(model.context_log_probs(x)))
+        z, alpha = model.encode_epochs(x.flatten(0, 1))  # (12, 128), (12, 29)
+        assert z.shape == (12, model.embedding_size) and alpha.shape == (12, 29)
+        torch.testing.assert_close(model.classify_sequences(z.reshape(2, 6, -1)), y)
+    with pytest.raises(ConfigError, match=r"expected \(B, L, 128\)"):
+        model.classify_sequences(torch.randn(2, 6, 64))
+
+
 def test_bad_context() -> None:
     with pytest.raises(ConfigError, match="context=2 must be a positive odd number"):
         MultitaskARNNConfig(context=2)
@@ -74,11 +87,11 @@ def test_overfits_one_small_batch() -> None:
     x = torch.randn(2, 5, 1, 29, 129)
     y = torch.arange(10).reshape(2, 5) % 5
     with torch.no_grad():
-        start = sequence_loss(model.eval(), x, y, l2_weight=0.0).item()
+        start = data_loss(model.eval(), x, y).item()
     fit_one_batch(model, x, y, steps=80)
     model.eval()
     with torch.no_grad():
-        assert sequence_loss(model, x, y, l2_weight=0.0).item() < 0.2 * start
+        assert data_loss(model, x, y).item() < 0.2 * start
         assert (model(x).argmax(-1) == y).all()
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from conftest import fit_one_batch
+from conftest import data_loss, fit_one_batch
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.models.loss import sequence_loss
 from seqsleepnet.models.registry import build_model, count_parameters
 from seqsleepnet.models.seqsleepnet import SeqSleepNet, SeqSleepNetConfig
 
@@ -73,7 +72,7 @@ def test_encode_once_matches_naive_windows(cell: str) -> None:
     model = SeqSleepNet(SeqSleepNetConfig(channels=3, seq_len=seq_len, cell=cell))  # type: ignore[arg-type]
     # a training step so that batch-norm cells have non-trivial running statistics
     x_train = torch.randn(4, seq_len, 3, 29, 129)
-    sequence_loss(model, x_train, torch.randint(0, 5, (4, seq_len))).backward()
+    data_loss(model, x_train, torch.randint(0, 5, (4, seq_len))).backward()
     model.eval()
     night = torch.randn(n_epochs, 3, 29, 129)
     with torch.no_grad():
@@ -120,11 +119,11 @@ def test_overfits_one_small_batch() -> None:
     x = torch.randn(4, 4, 1, 29, 129)
     y = torch.arange(16).reshape(4, 4) % 5
     with torch.no_grad():
-        start = sequence_loss(model.eval(), x, y, l2_weight=0.0).item()
+        start = data_loss(model.eval(), x, y).item()
     fit_one_batch(model, x, y, steps=80)
     model.eval()
     with torch.no_grad():
-        end = sequence_loss(model, x, y, l2_weight=0.0).item()
+        end = data_loss(model, x, y).item()
         accuracy = (model(x).argmax(-1) == y).float().mean().item()
     assert end < 0.2 * start
     assert accuracy == 1.0
@@ -138,10 +137,10 @@ def test_bn_lstm_overfits_one_small_batch_with_batch_statistics() -> None:
     x = torch.randn(4, 4, 1, 29, 129)
     y = torch.arange(16).reshape(4, 4) % 5
     with torch.no_grad():
-        start = sequence_loss(model, x, y, l2_weight=0.0).item()
+        start = data_loss(model, x, y).item()
     fit_one_batch(model, x, y, steps=40)
     with torch.no_grad():
-        end = sequence_loss(model, x, y, l2_weight=0.0).item()
+        end = data_loss(model, x, y).item()
         accuracy = (model(x).argmax(-1) == y).float().mean().item()
     assert end < 0.05 * start
     assert accuracy == 1.0

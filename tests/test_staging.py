@@ -8,6 +8,7 @@ import pytest
 import seqsleepnet.staging as staging
 from conftest import EdfWriter, sleep_like
 from seqsleepnet.errors import ChannelError, CheckpointError, ConfigError
+from seqsleepnet.features.normalize import Normalizer
 from seqsleepnet.models.checkpoint import save_checkpoint
 from seqsleepnet.models.registry import build_model
 from seqsleepnet.staging import SleepStager
@@ -96,3 +97,23 @@ def test_bundled_model_is_chosen_by_the_channels_found(
     no_eeg = edf_writer("ecg.edf", {"ECG": (sleep_like(600, 100), 100.0)})
     with pytest.raises(ChannelError, match="no EEG channel found"):
         SleepStager.for_recording(no_eeg)
+
+
+@pytest.mark.parametrize("name", ["arnn", "multitask-arnn"])
+def test_onnxruntime_backend_runs_every_model_with_a_separable_encoder(name: str) -> None:
+    images = np.random.default_rng(0).normal(size=(30, 1, 29, 129)).astype(np.float32)
+    model = build_model(name, seed=0, channels=1)
+    stagers = [
+        SleepStager(model, Normalizer().fit(images), roles=("eeg",), seq_len=6, backend=backend)
+        for backend in ("torch", "onnxruntime")
+    ]
+    torch_out, onnx_out = (stager.predict_features(images) for stager in stagers)
+    np.testing.assert_allclose(onnx_out.log_probs, torch_out.log_probs, atol=1e-4)
+    assert onnx_out.attention is not None and onnx_out.attention.shape == (30, 29)
+
+
+def test_onnxruntime_backend_refuses_models_without_a_separable_encoder() -> None:
+    images = np.zeros((2, 1, 29, 129), np.float32)
+    model = build_model("deepsleepnet", seed=0, channels=1)
+    with pytest.raises(ConfigError, match="separable epoch encoder; deepsleepnet has none"):
+        SleepStager(model, Normalizer().fit(images), roles=("eeg",), backend="onnxruntime")

@@ -4,11 +4,18 @@ Two paths give the same result (tested to 1e-5):
 
 - encode once: the epoch encoder (filterbank + attention bi-RNN) runs once per
   epoch, then only the sequence-level part runs per window. This needs a
-  model split into ``encode`` and ``classify`` steps (SeqSleepNet), given
-  here as two callables so that PyTorch and onnxruntime backends share the
-  code;
+  model with a separable epoch encoder (``model.separable_encoder``: its
+  ``encode_epochs`` and ``classify_sequences``), given here as two callables
+  so that PyTorch and onnxruntime backends share the code;
 - naive: every window goes through the full model, as the authors' code
   does; it works for any model and serves as the reference in benchmarks.
+
+:func:`predict_night` asks the model which path it can take. A night shorter
+than L is read as one window of its E epochs, except by models that accept
+only windows of exactly L epochs (``model.fixed_length``): there the night is
+padded with all-zero epochs (the training mean after normalisation) and the
+padded positions are left out of the aggregation. Both paths pad alike.
+Windows are cut and aggregated by :mod:`seqsleepnet.windows`.
 """
 
 from __future__ import annotations
@@ -22,9 +29,8 @@ import torch
 from scipy.special import log_softmax
 
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.evaluation.aggregate import aggregate_windows, window_starts
 from seqsleepnet.models.base import SleepStagingModel
-from seqsleepnet.models.seqsleepnet import SeqSleepNet
+from seqsleepnet.windows import aggregate_windows, window_starts
 
 __all__ = [
     "Classify",
@@ -33,6 +39,7 @@ __all__ = [
     "predict_encode_once",
     "predict_logprobs",
     "predict_naive",
+    "predict_night",
     "torch_parts",
 ]
 
@@ -60,16 +67,30 @@ class NightOutput:
     attention: npt.NDArray[np.float32] | None = None
 
 
-def _windows(n_epochs: int, seq_len: int, stride: int) -> tuple[npt.NDArray[np.int64], int]:
-    """Window starts and the window length actually used (shorter nights: one short window)."""
-    length = min(seq_len, n_epochs)
+def _windows(
+    n_epochs: int, seq_len: int, stride: int, fixed_length: bool
+) -> tuple[npt.NDArray[np.int64], int]:
+    """Window starts and the window length actually used.
+
+    A night shorter than ``seq_len`` gets one window: of its E epochs, or of
+    ``seq_len`` epochs (padded) when ``fixed_length``.
+    """
+    length = seq_len if fixed_length else min(seq_len, n_epochs)
     return window_starts(n_epochs, length, stride), length
+
+
+def _pad(x: npt.NDArray[np.float32], length: int) -> npt.NDArray[np.float32]:
+    """x (E, ...) followed by all-zero epochs up to ``length`` epochs if E is shorter."""
+    if x.shape[0] >= length:
+        return x
+    padding = np.zeros((length - x.shape[0], *x.shape[1:]), dtype=x.dtype)
+    return np.concatenate([x, padding])  # (E, ...) -> (L, ...)
 
 
 def _aggregate(
     window_lp: npt.NDArray[np.float32], starts: npt.NDArray[np.int64], n: int
 ) -> npt.NDArray[np.float64]:
-    summed = aggregate_windows(window_lp, n, starts=starts, reduce="mean")
+    summed = aggregate_windows(window_lp, n, starts=starts, reduce="mean")  # (W, L, K) -> (E, K)
     return np.asarray(log_softmax(summed, axis=1), dtype=np.float64)
 
 
@@ -99,21 +120,20 @@ def predict_encode_once(
         Epochs per encoder call and windows per classifier call.
     fixed_length : bool
         The classifier only accepts windows of exactly ``seq_len`` (per-position
-        output layers): nights shorter than that are zero-padded, and padded
-        positions are ignored.
+        output layers, or an ONNX graph): a night shorter than that is padded
+        with all-zero epochs, and padded positions are ignored.
 
     Returns
     -------
     NightOutput
     """
     n = images.shape[0]
-    parts = [encode(images[i : i + 4 * batch_size]) for i in range(0, n, 4 * batch_size)]
-    z = np.concatenate([p[0] for p in parts])  # (E, D)
-    attention = np.concatenate([p[1] for p in parts])  # (E, T)
-    starts, length = _windows(n, seq_len, stride)
-    if fixed_length and length < seq_len:
-        z = np.concatenate([z, np.zeros((seq_len - n, z.shape[1]), z.dtype)])
-        length = seq_len
+    starts, length = _windows(n, seq_len, stride, fixed_length)
+    padded = _pad(images, length)  # (E, C, T, F) -> (max(E, L), C, T, F)
+    chunk = 4 * batch_size
+    parts = [encode(padded[i : i + chunk]) for i in range(0, padded.shape[0], chunk)]
+    z = np.concatenate([p[0] for p in parts])  # (max(E, L), D)
+    attention = np.concatenate([p[1] for p in parts])[:n]  # (E, T)
     offsets = np.arange(length)
     outputs = [
         classify(z[starts[i : i + batch_size, None] + offsets])  # (B, L, D) -> (B, L, K)
@@ -124,7 +144,7 @@ def predict_encode_once(
 
 def predict_naive(
     inputs: npt.NDArray[np.float32],
-    model: torch.nn.Module,
+    model: SleepStagingModel,
     *,
     seq_len: int,
     stride: int = 1,
@@ -137,8 +157,10 @@ def predict_naive(
     ----------
     inputs : ndarray of float32, shape (E, ...)
         Per-epoch model input: (E, C, T, F) images or (E, C, S) raw epochs.
-    model : torch.nn.Module
+    model : SleepStagingModel
         Maps (B, L, ...) to log-probabilities (B, L, K); put in eval mode here.
+        If it is ``fixed_length``, a night shorter than ``seq_len`` is padded
+        as in :func:`predict_encode_once`.
     seq_len, stride, batch_size
         As in :func:`predict_encode_once`.
     device : torch.device or str
@@ -146,7 +168,8 @@ def predict_naive(
     """
     model.eval()
     n = inputs.shape[0]
-    starts, length = _windows(n, seq_len, stride)
+    starts, length = _windows(n, seq_len, stride, model.fixed_length)
+    inputs = _pad(inputs, length)  # (E, ...) -> (max(E, L), ...)
     offsets = np.arange(length)
     outputs = []
     with torch.inference_mode():
@@ -157,8 +180,21 @@ def predict_naive(
     return NightOutput(_aggregate(np.concatenate(outputs), starts, n))
 
 
-def torch_parts(model: SeqSleepNet, device: torch.device | str = "cpu") -> tuple[Encode, Classify]:
-    """Wrap a model's ``encode_epochs`` / ``classify_sequences`` as NumPy callables."""
+def torch_parts(
+    model: SleepStagingModel, device: torch.device | str = "cpu"
+) -> tuple[Encode, Classify]:
+    """Wrap a model's ``encode_epochs`` / ``classify_sequences`` as NumPy callables.
+
+    Raises
+    ------
+    ConfigError
+        If the model has no separable epoch encoder.
+    """
+    if not model.separable_encoder:
+        raise ConfigError(
+            f"{model.name} has no separable epoch encoder, so it cannot encode each epoch "
+            "once; run it window by window with predict_naive"
+        )
     model.eval()
 
     def encode(
@@ -166,14 +202,68 @@ def torch_parts(model: SeqSleepNet, device: torch.device | str = "cpu") -> tuple
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         with torch.inference_mode():
             z, alpha = model.encode_epochs(torch.from_numpy(np.ascontiguousarray(x)).to(device))
-        return z.float().cpu().numpy(), alpha.float().cpu().numpy()
+        return z.float().cpu().numpy(), alpha.float().cpu().numpy()  # (n, D), (n, T)
 
     def classify(z: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         with torch.inference_mode():
             log_probs = model.classify_sequences(torch.from_numpy(z).to(device))
-        return np.asarray(log_probs.float().cpu().numpy())
+        return np.asarray(log_probs.float().cpu().numpy())  # (B, L, D) -> (B, L, K)
 
     return encode, classify
+
+
+def predict_night(
+    model: SleepStagingModel,
+    inputs: npt.NDArray[np.float32],
+    seq_len: int,
+    *,
+    stride: int = 1,
+    batch_size: int = 64,
+    device: torch.device | str = "cpu",
+    encode_once: bool = True,
+) -> NightOutput:
+    """Per-epoch output of one recording with any model.
+
+    A model with a separable epoch encoder encodes each epoch once (unless
+    ``encode_once`` is False); other models run every window.
+
+    Parameters
+    ----------
+    model : SleepStagingModel
+        Put in eval mode here.
+    inputs : ndarray of float32, shape (E, ...)
+        Normalised features (E, C, 29, 129) or raw signals (E, C, 3000).
+    seq_len, stride, batch_size
+        As in :func:`predict_encode_once`.
+    device : torch.device or str
+    encode_once : bool
+        False runs every window through the whole model (the naive reference).
+
+    Returns
+    -------
+    NightOutput
+        Log-probabilities (E, K); frame attention (E, T) on the encode-once path.
+
+    Raises
+    ------
+    ConfigError
+        If ``inputs`` holds no epoch.
+    """
+    x = np.asarray(inputs, dtype=np.float32)
+    if x.ndim < 2 or x.shape[0] == 0:
+        raise ConfigError(f"inputs must have shape (E, ...) with E >= 1, got {x.shape}")
+    if encode_once and model.separable_encoder:
+        return predict_encode_once(
+            x,
+            *torch_parts(model, device),
+            seq_len=seq_len,
+            stride=stride,
+            batch_size=batch_size,
+            fixed_length=model.fixed_length,
+        )
+    return predict_naive(
+        x, model, seq_len=seq_len, stride=stride, batch_size=batch_size, device=device
+    )
 
 
 def predict_logprobs(
@@ -185,41 +275,13 @@ def predict_logprobs(
     batch_size: int = 64,
     device: torch.device | str = "cpu",
 ) -> npt.NDArray[np.float64]:
-    """Per-epoch log-probabilities of one recording with any model.
-
-    SeqSleepNet encodes each epoch once; other models run every window.
-
-    Parameters
-    ----------
-    model : SleepStagingModel
-        Put in eval mode here.
-    inputs : ndarray of float32, shape (E, ...)
-        Normalised features (E, C, 29, 129) or raw signals (E, C, 3000).
-    seq_len, stride, batch_size
-        As in :func:`predict_encode_once`.
-    device : torch.device or str
-
-    Returns
-    -------
-    ndarray of float64, shape (E, K)
+    """Per-epoch log-probabilities (E, K) of one recording: :func:`predict_night`'s.
 
     Raises
     ------
     ConfigError
         If ``inputs`` holds no epoch.
     """
-    x = np.asarray(inputs, dtype=np.float32)
-    if x.ndim < 2 or x.shape[0] == 0:
-        raise ConfigError(f"inputs must have shape (E, ...) with E >= 1, got {x.shape}")
-    if isinstance(model, SeqSleepNet):
-        return predict_encode_once(
-            x,
-            *torch_parts(model, device),
-            seq_len=seq_len,
-            stride=stride,
-            batch_size=batch_size,
-            fixed_length=model.config.per_position_heads,
-        ).log_probs
-    return predict_naive(
-        x, model, seq_len=seq_len, stride=stride, batch_size=batch_size, device=device
+    return predict_night(
+        model, inputs, seq_len, stride=stride, batch_size=batch_size, device=device
     ).log_probs

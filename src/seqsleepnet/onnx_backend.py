@@ -1,4 +1,8 @@
-"""Run SeqSleepNet's two inference parts with onnxruntime."""
+"""Run the two inference parts of a model with a separable epoch encoder in onnxruntime.
+
+The classifier graph is fixed to one window length L (see
+:mod:`seqsleepnet.models.onnx_export`), so its windows always have L epochs.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
+from seqsleepnet.models.base import SleepStagingModel
 from seqsleepnet.models.onnx_export import export_onnx
-from seqsleepnet.models.seqsleepnet import SeqSleepNet
 
 __all__ = ["OnnxParts"]
 
@@ -30,11 +34,29 @@ class OnnxParts:
     classifier: Any
 
     @classmethod
-    def export(cls, model: SeqSleepNet, folder: Path) -> OnnxParts:
-        """Export both parts into ``folder`` and open them."""
+    def export(
+        cls, model: SleepStagingModel, folder: Path, *, seq_len: int | None = None
+    ) -> OnnxParts:
+        """Export both parts into ``folder`` and open them.
+
+        Parameters
+        ----------
+        model : SleepStagingModel
+            A model with a separable epoch encoder.
+        folder : Path
+            Receives ``encoder.onnx`` and ``classifier.onnx``.
+        seq_len : int, optional
+            Window length L of the classifier graph; by default the model's
+            ``window_length``.
+
+        Raises
+        ------
+        ConfigError
+            If the model has no separable epoch encoder or L is not usable.
+        """
         return cls.load(
             export_onnx(model, folder / "encoder.onnx", "encoder"),
-            export_onnx(model, folder / "classifier.onnx", "classifier"),
+            export_onnx(model, folder / "classifier.onnx", "classifier", seq_len=seq_len),
         )
 
     @classmethod

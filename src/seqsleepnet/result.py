@@ -49,7 +49,8 @@ class StagingResult:
     onsets : ndarray of float64, shape (E,)
         Epoch onsets in seconds from the recording start.
     attention : ndarray of float32, shape (E, T), or None
-        Frame attention weights of each epoch (SeqSleepNet only).
+        Frame attention weights of each epoch (models with a separable epoch
+        encoder, staged encode-once).
     name : str
         Recording name, used for output files.
     channels, roles : list of str

@@ -27,18 +27,16 @@ from typing import Literal
 import mne
 import numpy as np
 import numpy.typing as npt
-import torch
 
 from seqsleepnet.errors import ChannelError, ConfigError, check_option
 from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.features.recording import Recording
-from seqsleepnet.inference import NightOutput, predict_encode_once, predict_naive, torch_parts
+from seqsleepnet.inference import NightOutput, predict_encode_once, predict_night
 from seqsleepnet.io.channels import ROLES, match_roles
 from seqsleepnet.io.edf_header import read_edf_header
 from seqsleepnet.models.base import SleepStagingModel
 from seqsleepnet.models.checkpoint import load_trained
-from seqsleepnet.models.seqsleepnet import SeqSleepNet
 from seqsleepnet.onnx_backend import OnnxParts
 from seqsleepnet.result import StagingResult
 
@@ -102,7 +100,8 @@ class SleepStager:
     seq_len : int
         Window length L used at inference.
     backend : {"torch", "onnxruntime"}
-        Runtime of the encode-once path (SeqSleepNet only for onnxruntime).
+        Runtime of the encode-once path (onnxruntime: models with a separable
+        epoch encoder only).
     batch_size : int
         Windows per forward call (64 is fastest on 2 CPU cores).
     description : str
@@ -137,10 +136,13 @@ class SleepStager:
         self.backend = backend
         self._onnx: OnnxParts | None = None
         if backend == "onnxruntime":
-            if not isinstance(model, SeqSleepNet):
-                raise ConfigError("the onnxruntime backend runs SeqSleepNet models only")
+            if not model.separable_encoder:
+                raise ConfigError(
+                    "the onnxruntime backend runs models with a separable epoch encoder; "
+                    f"{model.name} has none, use backend='torch'"
+                )
             with tempfile.TemporaryDirectory() as folder:
-                self._onnx = OnnxParts.export(model, Path(folder))
+                self._onnx = OnnxParts.export(model, Path(folder), seq_len=seq_len)
 
     @classmethod
     def from_checkpoint(
@@ -269,27 +271,18 @@ class SleepStager:
 
         ``x`` is what ``stager.model_input.of_recording(recording)`` returns.
         """
-        fixed = bool(getattr(self.model.config, "per_position_heads", False))
         if self._onnx is not None and encode_once:  # ONNX graphs fix L: pad short nights
-            fixed = True
             return predict_encode_once(
                 x,
                 self._onnx.encode,
                 self._onnx.classify,
                 seq_len=self.seq_len,
                 batch_size=self.batch_size,
-                fixed_length=fixed,
+                fixed_length=True,
             )
-        if isinstance(self.model, SeqSleepNet) and encode_once:
-            return predict_encode_once(
-                x,
-                *torch_parts(self.model),
-                seq_len=self.seq_len,
-                batch_size=self.batch_size,
-                fixed_length=fixed,
-            )
-        with torch.inference_mode():
-            return predict_naive(x, self.model, seq_len=self.seq_len, batch_size=self.batch_size)
+        return predict_night(
+            self.model, x, self.seq_len, batch_size=self.batch_size, encode_once=encode_once
+        )
 
     def _warn_if_demo(self) -> None:
         global _warned

@@ -13,7 +13,6 @@ from seqsleepnet.batch import FileOutcome, StageOptions, agreement_line, find_ps
 from seqsleepnet.cli._app import command
 from seqsleepnet.errors import ConfigError
 from seqsleepnet.models.checkpoint import load_checkpoint
-from seqsleepnet.models.seqsleepnet import SeqSleepNet
 from seqsleepnet.onnx_backend import OnnxParts
 from seqsleepnet.staging import DEMO_WARNING, Backend
 
@@ -98,9 +97,10 @@ def stage(
 @command(
     name="export-onnx",
     help=(
-        "Export a SeqSleepNet checkpoint to ONNX for onnxruntime: the epoch encoder "
-        "(encoder.onnx) and the sequence classifier (classifier.onnx), both with a dynamic "
-        "batch axis, into a folder.\n\n"
+        "Export a checkpoint of a model with a separable epoch encoder (seqsleepnet, arnn, "
+        "multitask-arnn) to ONNX for onnxruntime: the epoch encoder (encoder.onnx) and the "
+        "sequence classifier (classifier.onnx), both with a dynamic batch axis, into a "
+        "folder. The classifier reads windows of the checkpoint's sequence length.\n\n"
         "Example: seqsleepnet export-onnx --model run/best.pt --out onnx/"
     ),
 )
@@ -108,11 +108,13 @@ def export_onnx_command(
     model: Annotated[Path, typer.Option("--model", "-m", help="Checkpoint to export.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created).")],
 ) -> None:
-    network, _ = load_checkpoint(model)
-    if not isinstance(network, SeqSleepNet):
+    network, extra = load_checkpoint(model)
+    if not network.separable_encoder:
         raise ConfigError(
-            f"{model}: ONNX export supports SeqSleepNet checkpoints, not {network.name}"
+            f"{model}: ONNX export needs a model with a separable epoch encoder; "
+            f"{network.name} has none"
         )
+    seq_len = extra.get("seq_len", network.window_length)
     out.mkdir(parents=True, exist_ok=True)
-    OnnxParts.export(network, out)
+    OnnxParts.export(network, out, seq_len=None if seq_len is None else int(seq_len))
     typer.echo(f"wrote {out / 'encoder.onnx'} and {out / 'classifier.onnx'}")

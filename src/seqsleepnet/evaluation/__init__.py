@@ -1,6 +1,5 @@
-"""Evaluation: metrics, aggregation of overlapping windows, confusion-matrix plots."""
+"""Evaluation: metrics and confusion-matrix plots."""
 
-from seqsleepnet.evaluation.aggregate import aggregate_windows, window_starts
 from seqsleepnet.evaluation.metrics import (
     StagingMetrics,
     compute_metrics,
@@ -10,9 +9,7 @@ from seqsleepnet.evaluation.metrics import (
 
 __all__ = [
     "StagingMetrics",
-    "aggregate_windows",
     "compute_metrics",
     "confusion_matrix",
     "markdown_table",
-    "window_starts",
 ]

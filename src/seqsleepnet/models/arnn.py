@@ -14,8 +14,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from seqsleepnet.models.base import InputKind, SleepStagingModel
-from seqsleepnet.models.encoder import TFEncoderConfig
+from seqsleepnet.models.encoder import EncoderModel, TFEncoderConfig
 
 __all__ = ["ARNN", "ARNNConfig"]
 
@@ -28,16 +27,17 @@ class ARNNConfig(TFEncoderConfig):
     attention_size: int = 32
 
 
-class ARNN(SleepStagingModel):
+class ARNN(EncoderModel):
     """E2E-ARNN: classify every epoch on its own.
 
     ``forward`` accepts sequences (B, L, C, T, F) like every model of the
     package and folds L into the batch: each epoch's output depends on that
-    epoch only.
+    epoch only. Capabilities: a separable epoch encoder, whose
+    :meth:`classify_sequences` applies the softmax layer to each epoch
+    vector; any window length, and none of its own.
     """
 
     name: ClassVar[str] = "arnn"
-    input_kind: ClassVar[InputKind] = "tf"
     description: ClassVar[str] = "E2E-ARNN: filterbank + attention bi-RNN on one epoch (one-to-one)"
     config_class = ARNNConfig
     config: ARNNConfig
@@ -49,19 +49,23 @@ class ARNN(SleepStagingModel):
         self.encoder = cfg.build_encoder()
         self.head = nn.Linear(self.encoder.output_size, cfg.n_classes)
 
-    @property
-    def epoch_shape(self) -> tuple[int, ...]:
-        """(C, T, F) of one epoch's time-frequency image."""
-        return (self.config.channels, self.config.n_frames, self.config.n_bins)
+    def classify_sequences(self, z: torch.Tensor) -> torch.Tensor:
+        """Classify each epoch vector alone.
 
-    def forward_with_attention(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Log-probabilities (B, L, K) and frame attention (B, L, T) of x (B, L, C, T, F)."""
-        self.check_input(x)
-        b, n = x.shape[0], x.shape[1]
-        z, alpha = self.encoder(x.flatten(0, 1))  # (B*L, C, T, F) -> (B*L, 2H), (B*L, T)
-        log_probs = torch.log_softmax(self.head(z), dim=-1)  # (B*L, K)
-        return log_probs.reshape(b, n, -1), alpha.reshape(b, n, -1)
+        Parameters
+        ----------
+        z : torch.Tensor, shape (B, L, 2H)
+            Epoch vectors from :meth:`encode_epochs`.
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Map x (B, L, C, T, F) to log-probabilities (B, L, n_classes), epoch by epoch."""
-        return self.forward_with_attention(x)[0]
+        Returns
+        -------
+        torch.Tensor, shape (B, L, n_classes)
+            Log-probabilities of each epoch.
+
+        Raises
+        ------
+        ConfigError
+            If z is not (B, L, 2H).
+        """
+        self.check_embeddings(z)
+        return torch.log_softmax(self.head(z), dim=-1)  # (B, L, 2H) -> (B, L, K)

@@ -14,6 +14,35 @@ Training, evaluation and inference code treat all models alike through
 * ``training_pairs(x, targets)`` returning the log-probabilities and targets
   that the training loss compares (the forward output and the targets
   themselves, except for models trained with extra outputs).
+
+Capabilities
+------------
+Code that runs a model asks it what it can do (like scikit-learn's estimator
+tags) and never checks its class:
+
+``input_kind`` : {"tf", "raw"}, class attribute
+    What one epoch of input is (see above).
+``separable_encoder`` : bool, class attribute
+    True when every epoch is encoded on its own into a vector before any
+    epoch sees another, so that ``forward(x)`` equals
+    ``classify_sequences(encode_epochs(x))`` per window. Such a model offers
+
+    * ``encode_epochs(x (E, *epoch_shape)) -> (z (E, D), alpha (E, T))``:
+      epoch vectors and the frame attention of each epoch;
+    * ``classify_sequences(z (B, L, D)) -> log-probabilities (B, L, n_classes)``:
+      the rest of ``forward`` on windows of L consecutive epoch vectors;
+    * ``embedding_size``: D.
+
+    A night's epochs can then be encoded once and reused by every window that
+    contains them (:func:`seqsleepnet.inference.predict_encode_once`). On a
+    model without a separable encoder the three raise :class:`ConfigError`.
+``fixed_length`` : bool, property
+    True when the model accepts only windows of exactly ``window_length``
+    epochs (SeqSleepNet with per-position output layers); False when any L
+    works.
+``window_length`` : int or None, property
+    The window length L the model was built for (its config's ``seq_len``),
+    None for models whose architecture has none.
 """
 
 from __future__ import annotations
@@ -80,13 +109,60 @@ class ModelConfig:
 
 
 class SleepStagingModel(nn.Module, ABC):
-    """Abstract base of the package's models (see the module docstring)."""
+    """Abstract base of the package's models (see the module docstring).
+
+    The defaults describe the most general model: no separable epoch
+    encoder, any window length, no window length of its own.
+    """
 
     name: ClassVar[str]
     input_kind: ClassVar[InputKind]
     description: ClassVar[str]
     config_class: ClassVar[type[ModelConfig]]
+    separable_encoder: ClassVar[bool] = False
     config: ModelConfig
+
+    @property
+    def fixed_length(self) -> bool:
+        """True if the model accepts only windows of exactly ``window_length`` epochs."""
+        return False
+
+    @property
+    def window_length(self) -> int | None:
+        """The window length L the model was built for, or None if it has none."""
+        return None
+
+    @property
+    def embedding_size(self) -> int:
+        """Size D of one encoded epoch (models with a separable encoder only)."""
+        raise self._no_encoder("embedding_size")
+
+    def encode_epochs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Encode epochs x (E, *epoch_shape) one by one into (z (E, D), alpha (E, T)).
+
+        Raises
+        ------
+        ConfigError
+            If the model has no separable epoch encoder.
+        """
+        raise self._no_encoder("encode_epochs")
+
+    def classify_sequences(self, z: torch.Tensor) -> torch.Tensor:
+        """Map windows of epoch vectors z (B, L, D) to log-probabilities (B, L, n_classes).
+
+        Raises
+        ------
+        ConfigError
+            If the model has no separable epoch encoder.
+        """
+        raise self._no_encoder("classify_sequences")
+
+    def _no_encoder(self, what: str) -> ConfigError:
+        return ConfigError(
+            f"{self.name}: {what} needs a separable epoch encoder and this model has none "
+            "(separable_encoder=False); run it on whole windows with forward "
+            "(seqsleepnet.inference.predict_naive)"
+        )
 
     @property
     @abstractmethod

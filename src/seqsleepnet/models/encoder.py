@@ -3,23 +3,33 @@
 filterbank (per channel) -> bidirectional RNN over the frames of one epoch ->
 attention pooling. It sees one epoch at a time, so a night's epochs can be
 encoded once and reused by every sequence window that contains them.
+:class:`EncoderModel` is the base of the models built on it: they declare a
+separable epoch encoder (``separable_encoder = True``) and differ only in
+``classify_sequences``, the step from epoch vectors to log-probabilities.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from abc import abstractmethod
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
 from seqsleepnet.errors import ConfigError
 from seqsleepnet.features.preprocessing import Preprocessing
-from seqsleepnet.models.base import ModelConfig, check_dropout, check_positive
+from seqsleepnet.models.base import (
+    InputKind,
+    ModelConfig,
+    SleepStagingModel,
+    check_dropout,
+    check_positive,
+)
 from seqsleepnet.models.filterbank import TriangularFilterbank
 from seqsleepnet.models.recurrent import BidirectionalRNN, CellType, check_cell
 
-__all__ = ["EpochEncoder", "FrameAttention", "TFEncoderConfig"]
+__all__ = ["EncoderModel", "EpochEncoder", "FrameAttention", "TFEncoderConfig"]
 
 _PAPER_INPUT = Preprocessing()  # the input defaults below are derived from the paper's
 
@@ -204,3 +214,86 @@ class EpochEncoder(nn.Module):
         frames = self.filterbank(x)  # (E, C, T, F) -> (E, T, C*M)
         h = self.rnn(frames)  # (E, T, C*M) -> (E, T, 2H)
         return self.attention(h)  # -> (E, 2H), (E, T)
+
+
+class EncoderModel(SleepStagingModel):
+    """Base of the models that encode each epoch alone with an :class:`EpochEncoder`.
+
+    Subclasses build ``self.encoder`` from their :class:`TFEncoderConfig` and
+    implement :meth:`classify_sequences`; ``forward`` is the two steps in a
+    row, so encoding a night once and classifying its windows gives exactly
+    what ``forward`` gives on every window.
+    """
+
+    input_kind: ClassVar[InputKind] = "tf"
+    separable_encoder: ClassVar[bool] = True
+    config: TFEncoderConfig
+    encoder: EpochEncoder
+
+    @property
+    def epoch_shape(self) -> tuple[int, ...]:
+        """(C, T, F) of one epoch's time-frequency image."""
+        return (self.config.channels, self.config.n_frames, self.config.n_bins)
+
+    @property
+    def embedding_size(self) -> int:
+        """Size of one encoded epoch (2 x epoch-level units, 128 by default)."""
+        return self.encoder.output_size
+
+    def encode_epochs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Encode epochs independently of each other.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (E, C, T, F)
+            Normalised log-magnitude images of E epochs.
+
+        Returns
+        -------
+        z : torch.Tensor, shape (E, 2H)
+            Epoch vectors (E, 128 by default).
+        alpha : torch.Tensor, shape (E, T)
+            Frame attention weights (rows sum to 1).
+
+        Raises
+        ------
+        ConfigError
+            If x does not have shape (E, C, T, F) of this config.
+        """
+        self.check_input(x, leading=1)
+        return self.encoder(x)  # (E, C, T, F) -> (E, 2H), (E, T)
+
+    @abstractmethod
+    def classify_sequences(self, z: torch.Tensor) -> torch.Tensor:
+        """Map windows of epoch vectors z (B, L, 2H) to log-probabilities (B, L, n_classes)."""
+
+    def check_embeddings(self, z: torch.Tensor) -> None:
+        """Raise :class:`ConfigError` unless z has shape (B, L, ``embedding_size``)."""
+        if z.dim() != 3 or z.shape[2] != self.embedding_size:
+            raise ConfigError(
+                f"{self.name}: epoch vectors have shape {tuple(z.shape)}; "
+                f"expected (B, L, {self.embedding_size})"
+            )
+
+    def forward_with_attention(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Log-probabilities and attention weights of sequences.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (B, L, C, T, F)
+
+        Returns
+        -------
+        log_probs : torch.Tensor, shape (B, L, n_classes)
+        alpha : torch.Tensor, shape (B, L, T)
+            Frame attention weights of each epoch.
+        """
+        self.check_input(x)
+        b, n = x.shape[0], x.shape[1]
+        z, alpha = self.encoder(x.flatten(0, 1))  # (B*L, C, T, F) -> (B*L, 2H), (B*L, T)
+        log_probs = self.classify_sequences(z.reshape(b, n, -1))  # (B, L, 2H) -> (B, L, K)
+        return log_probs, alpha.reshape(b, n, -1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map sequences x (B, L, C, T, F) to log-probabilities (B, L, n_classes)."""
+        return self.forward_with_attention(x)[0]

@@ -6,6 +6,10 @@ the sequences of the batch (``batch_reduction="sum"``); ``"mean"`` averages
 over all scored positions instead. The L2 term is ``l2_weight * sum(w**2) / 2``
 (TensorFlow's ``l2_loss``) over every trainable parameter except the
 filterbank weights. Unscored targets (-1) contribute nothing.
+
+The training loop (:mod:`seqsleepnet.training.loop`) is the one place that
+adds the two terms: ``masked_cross_entropy(*model.training_pairs(x, y)) +
+l2_weight * l2_penalty(model)``, with ``l2_weight`` from the training config.
 """
 
 from __future__ import annotations
@@ -18,13 +22,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqsleepnet.errors import ConfigError, HypnogramError
-from seqsleepnet.models.base import SleepStagingModel
 from seqsleepnet.models.filterbank import TriangularFilterbank
 from seqsleepnet.stages import UNSCORED
 
-__all__ = ["L2_WEIGHT", "l2_parameters", "l2_penalty", "masked_cross_entropy", "sequence_loss"]
-
-L2_WEIGHT = 1e-3
+__all__ = ["l2_parameters", "l2_penalty", "masked_cross_entropy"]
 
 
 def l2_parameters(model: nn.Module) -> Iterator[nn.Parameter]:
@@ -102,36 +103,3 @@ def masked_cross_entropy(
         return total / per_sequence
     scored = int((flat_t != UNSCORED).sum())
     return total / max(scored, 1)
-
-
-def sequence_loss(
-    model: SleepStagingModel,
-    x: torch.Tensor,
-    targets: torch.Tensor,
-    *,
-    l2_weight: float = L2_WEIGHT,
-    batch_reduction: Literal["sum", "mean"] = "sum",
-) -> torch.Tensor:
-    """Training loss of a batch for any model of the package.
-
-    Parameters
-    ----------
-    model : SleepStagingModel
-    x : torch.Tensor, shape (B, L, *epoch_shape)
-    targets : torch.Tensor of int, shape (B, L)
-        Stage per epoch, -1 for unscored.
-    l2_weight : float
-        Weight of the L2 term (1e-3 in the paper).
-    batch_reduction : {"sum", "mean"}
-        See :func:`masked_cross_entropy`.
-
-    Returns
-    -------
-    torch.Tensor
-        Scalar: cross-entropy term + ``l2_weight`` x :func:`l2_penalty`.
-    """
-    log_probs, pair_targets = model.training_pairs(x, targets)
-    data = masked_cross_entropy(log_probs, pair_targets, batch_reduction)
-    if l2_weight == 0:
-        return data
-    return data + l2_weight * l2_penalty(model).to(data.device)

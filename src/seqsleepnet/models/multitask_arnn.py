@@ -5,6 +5,16 @@ neighbours (``context`` = 3: previous, current, next), one softmax layer per
 output. At test time every prediction that concerns the same epoch is
 combined by summing log-probabilities (multiplicative aggregation).
 Defaults follow the authors' code: 20 filters, attention size 32.
+
+Implementation differences: the paper aggregates the predictions over the
+whole night at once. Here, like every model of the package, the network is
+run on windows of L epochs with stride 1 (:mod:`seqsleepnet.inference`):
+inside a window the predictions about each epoch are summed and renormalised
+(:func:`aggregate_context`; an epoch at a window's edge misses the
+prediction of its neighbour outside the window), then the windows that
+contain an epoch are averaged. Interior epochs thus still combine all
+``context`` predictions made about them, and the epoch encoder runs once per
+epoch (:meth:`MultitaskARNN.classify_sequences` is the per-window step).
 """
 
 from __future__ import annotations
@@ -17,8 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.models.base import InputKind, SleepStagingModel
-from seqsleepnet.models.encoder import TFEncoderConfig
+from seqsleepnet.models.encoder import EncoderModel, TFEncoderConfig
 
 __all__ = ["MultitaskARNN", "MultitaskARNNConfig", "aggregate_context", "context_targets"]
 
@@ -101,16 +110,18 @@ def context_targets(targets: torch.Tensor, context: int) -> torch.Tensor:
     )  # K_ctx x (B, L) -> (B, L, K_ctx)
 
 
-class MultitaskARNN(SleepStagingModel):
+class MultitaskARNN(EncoderModel):
     """Multitask E2E-ARNN (one-to-many) with the package's sequence interface.
 
     ``forward`` on (B, L, C, T, F) returns the aggregated log-probabilities
     (B, L, n_classes) of the L epochs; ``training_pairs`` gives the per-output
     predictions and their targets so that each output is trained on its own.
+    Capabilities: a separable epoch encoder, whose :meth:`classify_sequences`
+    runs the context heads and :func:`aggregate_context` inside each window;
+    any window length, and none of its own.
     """
 
     name: ClassVar[str] = "multitask-arnn"
-    input_kind: ClassVar[InputKind] = "tf"
     description: ClassVar[str] = (
         "Multitask E2E-ARNN: one epoch predicts its own and its neighbours' stages (one-to-many)"
     )
@@ -126,10 +137,10 @@ class MultitaskARNN(SleepStagingModel):
             nn.Linear(self.encoder.output_size, cfg.n_classes) for _ in range(cfg.context)
         )
 
-    @property
-    def epoch_shape(self) -> tuple[int, ...]:
-        """(C, T, F) of one epoch's time-frequency image."""
-        return (self.config.channels, self.config.n_frames, self.config.n_bins)
+    def _context_of_embeddings(self, z: torch.Tensor) -> torch.Tensor:
+        """Context log-probabilities (B, L, K_ctx, n_classes) of epoch vectors z (B, L, 2H)."""
+        logits = torch.stack([head(z) for head in self.heads], dim=2)  # (B, L, K_ctx, K)
+        return F.log_softmax(logits, dim=-1)
 
     def context_log_probs(self, x: torch.Tensor) -> torch.Tensor:
         """Every epoch's predictions for itself and its neighbours.
@@ -147,12 +158,32 @@ class MultitaskARNN(SleepStagingModel):
         self.check_input(x)
         b, n = x.shape[0], x.shape[1]
         z, _ = self.encoder(x.flatten(0, 1))  # (B*L, C, T, F) -> (B*L, 2H)
-        logits = torch.stack([head(z) for head in self.heads], dim=1)  # (B*L, K_ctx, K)
-        return F.log_softmax(logits, dim=-1).reshape(b, n, len(self.heads), -1)
+        return self._context_of_embeddings(z.reshape(b, n, -1))  # -> (B, L, K_ctx, K)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Aggregated log-probabilities (B, L, n_classes) of x (B, L, C, T, F)."""
-        return aggregate_context(self.context_log_probs(x))
+    def classify_sequences(self, z: torch.Tensor) -> torch.Tensor:
+        """Aggregated log-probabilities of windows of epoch vectors.
+
+        The same as :meth:`forward` after the encoder: every epoch's context
+        predictions, combined per epoch inside the window by
+        :func:`aggregate_context`.
+
+        Parameters
+        ----------
+        z : torch.Tensor, shape (B, L, 2H)
+            Epoch vectors from :meth:`encode_epochs`, L consecutive per row.
+
+        Returns
+        -------
+        torch.Tensor, shape (B, L, n_classes)
+
+        Raises
+        ------
+        ConfigError
+            If z is not (B, L, 2H).
+        """
+        self.check_embeddings(z)
+        context = self._context_of_embeddings(z)  # (B, L, 2H) -> (B, L, K_ctx, K)
+        return aggregate_context(context)  # (B, L, K_ctx, K) -> (B, L, K)
 
     def training_pairs(
         self, x: torch.Tensor, targets: torch.Tensor

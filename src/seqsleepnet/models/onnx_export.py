@@ -1,6 +1,8 @@
-"""ONNX export of SeqSleepNet for inference without PyTorch.
+"""ONNX export of the models with a separable epoch encoder, for inference without PyTorch.
 
-Three graphs can be exported, each with a dynamic batch axis:
+Every model that declares ``separable_encoder`` (SeqSleepNet, E2E-ARNN,
+multitask E2E-ARNN) can be exported; three graphs, each with a dynamic batch
+axis:
 
 ``"full"``
     sequences (B, L, C, T, F) -> log-probabilities (B, L, K).
@@ -11,8 +13,10 @@ Three graphs can be exported, each with a dynamic batch axis:
 
 The encoder + classifier pair gives the encode-once inference path: encode a
 night's epochs once, then classify the stride-1 windows of vectors. The
-sequence length L is fixed to the config's ``seq_len`` in the graph. The
-export uses the TorchScript-based exporter (``dynamo=False``) and writes one
+sequence length L is fixed in the graph: the model's ``window_length`` unless
+another ``seq_len`` is given (models without a window length of their own
+need one; ``fixed_length`` models accept only their own). The export uses
+the TorchScript-based exporter (``dynamo=False``) and writes one
 self-contained file.
 """
 
@@ -28,16 +32,16 @@ from torch import nn
 
 from seqsleepnet.errors import ConfigError
 from seqsleepnet.io.atomic import atomic_path
-from seqsleepnet.models.seqsleepnet import SeqSleepNet
+from seqsleepnet.models.base import SleepStagingModel
 
-__all__ = ["OnnxPart", "example_input", "export_onnx", "onnx_max_difference"]
+__all__ = ["OnnxPart", "example_input", "export_onnx", "graph_seq_len", "onnx_max_difference"]
 
 OnnxPart = Literal["full", "encoder", "classifier"]
 _PARTS: tuple[str, ...] = ("full", "encoder", "classifier")
 
 
 class _Encoder(nn.Module):
-    def __init__(self, model: SeqSleepNet) -> None:
+    def __init__(self, model: SleepStagingModel) -> None:
         super().__init__()
         self.model = model
 
@@ -46,7 +50,7 @@ class _Encoder(nn.Module):
 
 
 class _Classifier(nn.Module):
-    def __init__(self, model: SeqSleepNet) -> None:
+    def __init__(self, model: SleepStagingModel) -> None:
         super().__init__()
         self.model = model
 
@@ -54,7 +58,7 @@ class _Classifier(nn.Module):
         return self.model.classify_sequences(z)  # (B, L, 2H) -> (B, L, K)
 
 
-def _spec(model: SeqSleepNet, part: str) -> tuple[nn.Module, list[str], list[str]]:
+def _spec(model: SleepStagingModel, part: str) -> tuple[nn.Module, list[str], list[str]]:
     """Module, input names and output names of one part."""
     if part == "full":
         return model, ["features"], ["log_probs"]
@@ -65,44 +69,99 @@ def _spec(model: SeqSleepNet, part: str) -> tuple[nn.Module, list[str], list[str
     raise ConfigError(f"ONNX part {part!r} is unknown; choose one of {_PARTS}")
 
 
-def example_input(model: SeqSleepNet, part: OnnxPart, batch: int = 2) -> torch.Tensor:
+def _check_exportable(model: SleepStagingModel) -> None:
+    if not model.separable_encoder:
+        raise ConfigError(
+            f"ONNX export supports models with a separable epoch encoder "
+            f"(separable_encoder=True); {model.name} has none"
+        )
+
+
+def graph_seq_len(model: SleepStagingModel, seq_len: int | None = None) -> int:
+    """The window length L that exported graphs of ``model`` are fixed to.
+
+    Parameters
+    ----------
+    model : SleepStagingModel
+    seq_len : int, optional
+        Wanted L; by default the model's ``window_length``.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ConfigError
+        If neither gives a positive L, or a ``fixed_length`` model is asked
+        for another L than its own.
+    """
+    own = model.window_length
+    length = own if seq_len is None else seq_len
+    if length is None or length < 1:
+        raise ConfigError(
+            f"{model.name}: seq_len={seq_len!r}; the ONNX graphs need a window length "
+            "L >= 1 and this model has none of its own"
+        )
+    if model.fixed_length and length != own:
+        raise ConfigError(
+            f"{model.name}: seq_len={length} but the model accepts only windows of "
+            f"seq_len={own} epochs (per-position output layers)"
+        )
+    return length
+
+
+def example_input(
+    model: SleepStagingModel, part: OnnxPart, batch: int = 2, *, seq_len: int | None = None
+) -> torch.Tensor:
     """A random input of the right shape for ``part``, with ``batch`` rows.
 
     Returns
     -------
     torch.Tensor
         (batch, L, C, T, F) for ``"full"``, (batch, C, T, F) for ``"encoder"``,
-        (batch, L, 2H) for ``"classifier"``; L = ``config.seq_len``.
+        (batch, L, D) for ``"classifier"``; L = :func:`graph_seq_len`.
+
+    Raises
+    ------
+    ConfigError
+        If ``part`` is unknown, the model has no separable epoch encoder or L
+        is not usable (see :func:`graph_seq_len`).
     """
-    generator = torch.Generator().manual_seed(0)
-    cfg = model.config
-    shapes = {
-        "full": (batch, cfg.seq_len, *model.epoch_shape),
-        "encoder": (batch, *model.epoch_shape),
-        "classifier": (batch, cfg.seq_len, model.embedding_size),
-    }
-    if part not in shapes:
+    if part not in _PARTS:
         raise ConfigError(f"ONNX part {part!r} is unknown; choose one of {_PARTS}")
-    return torch.randn(shapes[part], generator=generator)
+    _check_exportable(model)
+    generator = torch.Generator().manual_seed(0)
+    if part == "encoder":
+        return torch.randn((batch, *model.epoch_shape), generator=generator)
+    length = graph_seq_len(model, seq_len)
+    if part == "full":
+        return torch.randn((batch, length, *model.epoch_shape), generator=generator)
+    return torch.randn((batch, length, model.embedding_size), generator=generator)
 
 
 def export_onnx(
-    model: SeqSleepNet,
+    model: SleepStagingModel,
     path: str | Path,
     part: OnnxPart = "full",
     *,
+    seq_len: int | None = None,
     opset: int = 17,
 ) -> Path:
-    """Export SeqSleepNet (or one of its inference parts) to an ONNX file.
+    """Export a model (or one of its inference parts) to an ONNX file.
 
     Parameters
     ----------
-    model : SeqSleepNet
-        The model; exported in eval mode (its training mode is restored).
+    model : SleepStagingModel
+        A model with a separable epoch encoder; exported in eval mode (its
+        training mode is restored).
     path : str or Path
         Destination ``.onnx`` file, written atomically.
     part : {"full", "encoder", "classifier"}
         Which graph to export (see the module docstring).
+    seq_len : int, optional
+        Window length L of the ``"full"`` and ``"classifier"`` graphs; by
+        default the model's ``window_length`` (see :func:`graph_seq_len`).
     opset : int
         ONNX opset version.
 
@@ -115,10 +174,10 @@ def export_onnx(
     Raises
     ------
     ConfigError
-        If ``part`` is unknown or the model is not a SeqSleepNet.
+        If ``part`` is unknown, the model has no separable epoch encoder or L
+        is not usable.
     """
-    if not isinstance(model, SeqSleepNet):
-        raise ConfigError(f"ONNX export supports SeqSleepNet only, not {type(model).__name__}")
+    example = example_input(model, part, seq_len=seq_len)
     module, inputs, outputs = _spec(model, part)
     target = Path(path)
     dynamic = {name: {0: "batch"} for name in [*inputs, *outputs]}
@@ -129,7 +188,7 @@ def export_onnx(
             warnings.simplefilter("ignore")  # tracer notes about shape checks
             torch.onnx.export(
                 module,
-                (example_input(model, part),),
+                (example,),
                 str(tmp),
                 input_names=inputs,
                 output_names=outputs,
@@ -144,13 +203,13 @@ def export_onnx(
 
 
 def onnx_max_difference(
-    model: SeqSleepNet, path: str | Path, part: OnnxPart, x: torch.Tensor
+    model: SleepStagingModel, path: str | Path, part: OnnxPart, x: torch.Tensor
 ) -> float:
     """Largest absolute difference between onnxruntime and PyTorch outputs on ``x``.
 
     Parameters
     ----------
-    model : SeqSleepNet
+    model : SleepStagingModel
         The exported model (run in eval mode).
     path : str or Path
         The ONNX file of ``part``.

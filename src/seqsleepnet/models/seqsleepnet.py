@@ -21,8 +21,8 @@ import torch
 from torch import nn
 
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.models.base import InputKind, SleepStagingModel, check_positive
-from seqsleepnet.models.encoder import TFEncoderConfig
+from seqsleepnet.models.base import check_positive
+from seqsleepnet.models.encoder import EncoderModel, TFEncoderConfig
 from seqsleepnet.models.recurrent import BidirectionalRNN
 
 __all__ = ["SeqSleepNet", "SeqSleepNetConfig"]
@@ -55,7 +55,7 @@ class SeqSleepNetConfig(TFEncoderConfig):
         )
 
 
-class SeqSleepNet(SleepStagingModel):
+class SeqSleepNet(EncoderModel):
     """SeqSleepNet as a plain :class:`torch.nn.Module`.
 
     Parameters
@@ -69,10 +69,11 @@ class SeqSleepNet(SleepStagingModel):
     For plots, :meth:`forward_with_attention` also returns the frame attention
     weights (B, L, T). For a night, encode every epoch once with
     :meth:`encode_epochs` and run only :meth:`classify_sequences` per window.
+    Capabilities: a separable epoch encoder; ``window_length`` is
+    ``config.seq_len``; ``fixed_length`` is ``config.per_position_heads``.
     """
 
     name: ClassVar[str] = "seqsleepnet"
-    input_kind: ClassVar[InputKind] = "tf"
     description: ClassVar[str] = (
         "SeqSleepNet: filterbank + attention bi-RNN per epoch, bi-RNN over the sequence "
         "(many-to-many)"
@@ -94,32 +95,14 @@ class SeqSleepNet(SleepStagingModel):
         )
 
     @property
-    def epoch_shape(self) -> tuple[int, ...]:
-        """(C, T, F) of one epoch's time-frequency image."""
-        return (self.config.channels, self.config.n_frames, self.config.n_bins)
+    def fixed_length(self) -> bool:
+        """True with per-position output layers: windows must have ``seq_len`` epochs."""
+        return self.config.per_position_heads
 
     @property
-    def embedding_size(self) -> int:
-        """Size of one encoded epoch (2 x epoch-level units, 128 by default)."""
-        return self.encoder.output_size
-
-    def encode_epochs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Encode epochs independently of each other.
-
-        Parameters
-        ----------
-        x : torch.Tensor, shape (E, C, T, F)
-            Normalised log-magnitude images of E epochs.
-
-        Returns
-        -------
-        z : torch.Tensor, shape (E, 2H)
-            Epoch vectors (E, 128 by default).
-        alpha : torch.Tensor, shape (E, T)
-            Frame attention weights (rows sum to 1).
-        """
-        self.check_input(x, leading=1)
-        return self.encoder(x)
+    def window_length(self) -> int:
+        """``config.seq_len``: the L of batch-norm statistics and per-position heads."""
+        return self.config.seq_len
 
     def classify_sequences(self, z: torch.Tensor) -> torch.Tensor:
         """Sequence-level part: epoch vectors of each sequence -> log-probabilities.
@@ -133,12 +116,14 @@ class SeqSleepNet(SleepStagingModel):
         -------
         torch.Tensor, shape (B, L, n_classes)
             Log-probabilities per position.
+
+        Raises
+        ------
+        ConfigError
+            If z is not (B, L, 2H), or L differs from ``seq_len`` with
+            per-position output layers.
         """
-        if z.dim() != 3 or z.shape[2] != self.embedding_size:
-            raise ConfigError(
-                f"seqsleepnet: epoch vectors have shape {tuple(z.shape)}; "
-                f"expected (B, L, {self.embedding_size})"
-            )
+        self.check_embeddings(z)
         h = self.sequence_rnn(z)  # (B, L, 2H) -> (B, L, 2H')
         if len(self.heads) == 1:
             logits = self.heads[0](h)  # (B, L, 2H') -> (B, L, K)
@@ -152,27 +137,4 @@ class SeqSleepNet(SleepStagingModel):
             logits = torch.stack(
                 [head(h[:, i]) for i, head in enumerate(self.heads)], dim=1
             )  # L x (B, K) -> (B, L, K)
-        return torch.log_softmax(logits, dim=-1)
-
-    def forward_with_attention(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Log-probabilities and attention weights of sequences.
-
-        Parameters
-        ----------
-        x : torch.Tensor, shape (B, L, C, T, F)
-
-        Returns
-        -------
-        log_probs : torch.Tensor, shape (B, L, n_classes)
-        alpha : torch.Tensor, shape (B, L, T)
-            Frame attention weights of each epoch.
-        """
-        self.check_input(x)
-        b, n = x.shape[0], x.shape[1]
-        z, alpha = self.encoder(x.flatten(0, 1))  # (B*L, C, T, F) -> (B*L, 2H), (B*L, T)
-        log_probs = self.classify_sequences(z.reshape(b, n, -1))  # (B, L, K)
-        return log_probs, alpha.reshape(b, n, -1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Map sequences x (B, L, C, T, F) to log-probabilities (B, L, n_classes)."""
-        return self.forward_with_attention(x)[0]
+        return torch.log_softmax(logits, dim=-1)  # (B, L, K)

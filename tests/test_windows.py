@@ -1,17 +1,12 @@
-"""Aggregation of overlapping windows and whole-recording prediction."""
+"""Window starts and the aggregation of overlapping windows."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.evaluation.aggregate import aggregate_windows, window_starts
-from seqsleepnet.inference import predict_logprobs
-from seqsleepnet.models.registry import build_model
-
-SMALL = {"channels": 1, "n_filters": 4, "epoch_hidden": 6, "attention_size": 5}
+from seqsleepnet.windows import aggregate_windows, window_starts
 
 
 def test_window_starts() -> None:
@@ -58,29 +53,3 @@ def test_bad_input_raises() -> None:
         aggregate_windows(np.zeros((1, 2, 5)), 4, starts=[0])
     with pytest.raises(ConfigError, match="reduce"):
         aggregate_windows(np.zeros((2, 3, 5)), 4, reduce="max")  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("stride", [1, 4])
-def test_encode_once_equals_running_every_window(stride: int) -> None:
-    torch.manual_seed(0)
-    model = build_model("seqsleepnet", seed=1, sequence_hidden=5, seq_len=4, **SMALL).eval()
-    x = np.random.default_rng(0).normal(size=(11, 1, 29, 129)).astype(np.float32)
-    fast = predict_logprobs(model, x, 4, stride=stride, batch_size=3)
-    starts = window_starts(11, 4, stride)
-    with torch.no_grad():
-        windows = torch.from_numpy(np.stack([x[s : s + 4] for s in starts]))
-        slow = aggregate_windows(model(windows).numpy(), 11, starts=starts)
-    slow -= np.logaddexp.reduce(slow, axis=1, keepdims=True)
-    np.testing.assert_allclose(fast, slow, atol=1e-5)
-    np.testing.assert_allclose(np.exp(fast).sum(axis=1), 1.0, atol=1e-6)
-
-
-def test_one_to_one_model_and_short_recording() -> None:
-    model = build_model("arnn", seed=0, **SMALL).eval()
-    x = np.random.default_rng(1).normal(size=(3, 1, 29, 129)).astype(np.float32)
-    out = predict_logprobs(model, x, 5)  # E < L: padded window
-    with torch.no_grad():
-        direct = model(torch.from_numpy(x)[None])[0].numpy()  # one-to-one: context-free
-    np.testing.assert_allclose(out, direct, atol=1e-5)
-    with pytest.raises(ConfigError, match="E >= 1"):
-        predict_logprobs(model, x[:0], 5)

@@ -1,7 +1,8 @@
-"""Combine the outputs of overlapping sequence windows into one output per epoch.
+"""Cut a night into sequence windows and combine their outputs into one per epoch.
 
-A night of E epochs is read in windows of L consecutive epochs. With stride 1
-(the paper's test protocol) every epoch sits in up to L windows; its
+Part of running a model over a night (:mod:`seqsleepnet.inference`). A night
+of E epochs is read in windows of L consecutive epochs. With stride 1 (the
+paper's test protocol) every epoch sits in up to L windows; its
 log-probabilities from all of them are summed (multiplicative aggregation of
 the probabilities) or averaged, and the stage is the argmax. Epochs near the
 ends of the night get fewer votes. With stride L the windows do not overlap
