@@ -6,10 +6,9 @@
 
 from typing import Any
 
+from seqsleepnet._version import __version__
 from seqsleepnet.errors import SeqSleepNetError
 from seqsleepnet.stages import STAGE_NAMES, UNSCORED, SleepStage
-
-__version__ = "0.1.0"
 
 __all__ = [
     "STAGE_NAMES",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from seqsleepnet import __version__
+from seqsleepnet._version import __version__
 from seqsleepnet.errors import FileFormatError, UnknownStageError
 from seqsleepnet.io.hypnogram_formats import (
     ParsedHypnogram,
