@@ -14,7 +14,7 @@ from pathlib import Path
 
 from seqsleepnet.errors import FileFormatError, SeqSleepNetError
 from seqsleepnet.evaluation.metrics import compute_metrics
-from seqsleepnet.io.hypnogram import align_hypnogram, read_hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram
 from seqsleepnet.report.outputs import write_outputs
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
 
@@ -128,7 +128,7 @@ def stage_file(psg: Path, options: StageOptions) -> FileOutcome:
         true = None
         if options.true is not None:
             expert = read_hypnogram(_expert_file(psg, options.true))
-            true = align_hypnogram(expert, result.n_epochs, recording_start=result.start_time)
+            true = expert.align_to(result.n_epochs, result.start_time).stages
             if (true >= 0).any():
                 metrics = compute_metrics(true, result.stages)
                 outcome.agreement, outcome.kappa = metrics.accuracy, metrics.kappa

@@ -39,7 +39,6 @@ import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +62,10 @@ from seqsleepnet.features.conditioning import ConditioningConfig
 from seqsleepnet.features.config import FeatureConfig
 from seqsleepnet.features.epochs import epoch_signals
 from seqsleepnet.features.extract import recording_features
+from seqsleepnet.hypnogram import TOLERANCE, Hypnogram
 from seqsleepnet.io.channels import ROLES, parse_roles
 from seqsleepnet.io.edf import read_recording
-from seqsleepnet.io.hypnogram import Hypnogram, align_hypnogram, read_hypnogram, trim_to_bed
-from seqsleepnet.io.hypnogram_formats import TOLERANCE
+from seqsleepnet.io.hypnogram import read_hypnogram
 from seqsleepnet.io.recording import Recording
 from seqsleepnet.stages import EPOCH_SECONDS
 
@@ -177,25 +176,15 @@ def parse_shard(text: str) -> tuple[int, int]:
     return k, n
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    """Aware times as naive UTC, so that EDF (naive) and other (aware) times compare."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def _epoch_grid(hypnogram: Hypnogram, recording: Recording) -> tuple[float, Hypnogram]:
     """Seconds to drop at the recording start so epochs fall on the hypnogram's grid.
 
     Returns the shift (0 <= shift < 30 s) and the hypnogram re-expressed
     relative to the shifted start.
     """
-    offset = hypnogram.onset
-    if hypnogram.start_time is not None and recording.start_time is not None:
-        delta = _naive_utc(hypnogram.start_time) - _naive_utc(recording.start_time)
-        offset += delta.total_seconds()
+    offset = hypnogram.offset_from(recording.start_time)
     if offset < -TOLERANCE:
-        return 0.0, hypnogram  # align_hypnogram reports the negative offset
+        return 0.0, hypnogram  # align_to reports the negative offset
     shift = offset % EPOCH_SECONDS
     if min(shift, EPOCH_SECONDS - shift) <= TOLERANCE:
         shift = 0.0
@@ -239,15 +228,16 @@ def prepare_recording(spec: RecordingSpec, settings: PrepareSettings, out_dir: P
     epoch_len = settings.features.epoch_length
     shift = round(shift_s * recording.sfreq)
     n_epochs = max(0, (recording.n_samples - shift) // epoch_len)
-    labels = align_hypnogram(grid, n_epochs, recording_start=recording.start_time)
-    if not np.any(labels >= 0):
+    aligned = grid.align_to(n_epochs, recording.start_time)
+    labels = aligned.stages
+    if not aligned.scored.any():
         raise HypnogramError(
             f"{spec.hypnogram}: no scored epoch overlaps the recording {spec.psg}; "
             "is it the hypnogram of this recording?"
         )
     first, stop = 0, n_epochs
     if settings.in_bed:
-        window = trim_to_bed(Hypnogram(labels, source=str(spec.hypnogram)), settings.in_bed_margin)
+        window = aligned.in_bed(settings.in_bed_margin)
         first = round(window.onset / EPOCH_SECONDS)
         stop = first + window.n_epochs
     data = recording.data[:, shift + first * epoch_len : shift + stop * epoch_len]
