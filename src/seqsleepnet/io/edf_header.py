@@ -17,7 +17,10 @@ from pathlib import Path
 
 from seqsleepnet.errors import FileFormatError
 
-__all__ = ["MAX_SIGNALS", "EdfHeader", "SignalHeader", "read_edf_header"]
+__all__ = ["MAX_SIGNALS", "PSG_SUFFIXES", "EdfHeader", "SignalHeader", "read_edf_header"]
+
+PSG_SUFFIXES: tuple[str, ...] = (".edf", ".bdf")
+"""Lower-case endings of PSG files: EDF/EDF+ and BDF (the header, not the name, tells which)."""
 
 MAX_SIGNALS = 1024  # far above any PSG montage; bounds the header allocation
 MAX_SAMPLES_PER_RECORD = 10_000_000
