@@ -1,8 +1,8 @@
 """Any folder of PSG files and hypnograms, paired by name or listed in a CSV manifest.
 
-Pairing by name (the default): every PSG file ``<stem>.edf`` / ``.bdf``
-(:data:`~seqsleepnet.io.edf_header.PSG_SUFFIXES`) below the folder is paired
-with the first existing file, in the PSG's folder, of
+Pairing by name (the default): every PSG file ``<stem>.edf`` / ``.bdf`` /
+``.rec`` (:data:`~seqsleepnet.io.edf_header.PSG_SUFFIXES`) below the folder
+is paired with the first existing file, in the PSG's folder, of
 
     <stem>.tsv  <stem>.csv  <stem>.txt  <stem>.xml
     <stem>-hypnogram.{tsv,csv,txt,xml,edf}
