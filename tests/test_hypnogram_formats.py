@@ -1,6 +1,7 @@
 """Tests for seqsleepnet.io.hypnogram: the registry of formats, readers and writers.
 
-EDF+, CSV/TSV, NSRR XML and YASA text.
+EDF+, CSV/TSV, NSRR XML and YASA text; ISRUC-Sleep has tests of its own
+(test_hypnogram_isruc.py).
 """
 
 from __future__ import annotations
@@ -137,6 +138,7 @@ def test_registry_suffixes_are_unique_and_lower_case() -> None:
     assert all(s.startswith(".") and s == s.lower() for s in HYPNOGRAM_SUFFIXES)
     listed = [s for spec in HYPNOGRAM_FORMATS.values() for s in spec.suffixes]
     assert tuple(listed) == HYPNOGRAM_SUFFIXES
+    assert HYPNOGRAM_FORMATS["isruc"].suffixes == ()  # chosen by name only
 
 
 @pytest.mark.parametrize("name", list(HYPNOGRAM_FORMATS))
@@ -153,6 +155,12 @@ def test_every_registered_suffix_round_trips(tmp_path: Path, name: str) -> None:
         np.testing.assert_array_equal(back.stages, hyp.stages, err_msg=suffix)
     by_name = write_hypnogram(hyp, tmp_path / "h.out", format=name)
     np.testing.assert_array_equal(read_hypnogram(by_name, format=name).stages, hyp.stages)
+
+
+def test_bare_txt_is_yasa_text_not_isruc(tmp_path: Path) -> None:
+    path = tmp_path / "1_1.txt"
+    path.write_text("0\n4\n")
+    assert read_hypnogram(path).stages.tolist() == [0, 4]  # YASA: 4 = REM
 
 
 def test_format_argument_overrides_extension(tmp_path: Path) -> None:
@@ -484,7 +492,7 @@ def test_unknown_extension(tmp_path: Path) -> None:
 
 
 def test_unknown_format_argument(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"format must be one of \['tsv', 'csv', 'txt', 'xml'"):
+    with pytest.raises(ConfigError, match=r"format must be one of \['tsv', 'csv', .*'isruc'\]"):
         read_hypnogram(tmp_path / "h.tsv", format="hdf5")
 
 

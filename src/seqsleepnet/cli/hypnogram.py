@@ -20,7 +20,8 @@ from seqsleepnet.io.hypnogram import (
 
 __all__ = ["hypnogram"]
 
-_HELP = """Read a hypnogram (EDF+, TSV, CSV, NSRR XML or YASA text) and print a summary,
+_HELP = """Read a hypnogram (EDF+, TSV, CSV, NSRR XML, YASA text; ISRUC-Sleep with
+--format isruc) and print a summary,
 or convert it with --out to the format of the output's extension (TSV if it has none).
 
 Example:

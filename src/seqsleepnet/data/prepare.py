@@ -223,7 +223,7 @@ def prepare_recording(spec: RecordingSpec, settings: PrepareSettings, out_dir: P
         emg=named.get("emg"),
         conditioning=settings.conditioning,
     )
-    hypnogram = read_hypnogram(spec.hypnogram)
+    hypnogram = read_hypnogram(spec.hypnogram, format=spec.hypnogram_format)
     shift_s, grid = _epoch_grid(hypnogram, recording)
     epoch_len = settings.features.epoch_length
     shift = round(shift_s * recording.sfreq)

@@ -20,6 +20,7 @@ from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.atomic import atomic_write
 from seqsleepnet.io.hypnogram_edf import encode_edf, read_edf_hypnogram
 from seqsleepnet.io.hypnogram_formats import encode_table, encode_yasa, read_table, read_yasa
+from seqsleepnet.io.hypnogram_isruc import read_isruc
 from seqsleepnet.io.hypnogram_xml import encode_nsrr_xml, read_nsrr_xml
 
 __all__ = [
@@ -61,6 +62,7 @@ HYPNOGRAM_FORMATS: dict[str, HypnogramFormat] = {
     "txt": HypnogramFormat(read_yasa, encode_yasa, (".txt",)),
     "xml": HypnogramFormat(read_nsrr_xml, encode_nsrr_xml, (".xml",)),
     "edf": HypnogramFormat(read_edf_hypnogram, encode_edf, (".edf",)),
+    "isruc": HypnogramFormat(read_isruc, None, ()),
 }
 """Formats by name. Their order is the order in which a hypnogram is looked for
 beside a PSG file of the same name."""
@@ -100,7 +102,7 @@ def read_hypnogram(
         Hypnogram file.
     format : str, optional
         A name of :data:`HYPNOGRAM_FORMATS` (``"tsv"``, ``"csv"``, ``"txt"``,
-        ``"xml"``, ``"edf"``); by default taken from the extension.
+        ``"xml"``, ``"edf"``, ``"isruc"``); by default taken from the extension.
     epoch_length : float, optional
         Seconds per epoch. By default 30 s; for event formats (EDF+, XML,
         timed CSV/TSV) the file may say otherwise: an NSRR ``EpochLength``

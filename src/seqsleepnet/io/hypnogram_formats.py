@@ -9,9 +9,10 @@ readers and writers of the plain-text formats:
 * YASA integer text, one integer per line.
 
 Every reader returns a :class:`~seqsleepnet.hypnogram.Hypnogram` whose
-``source`` is the file. EDF+ lives in :mod:`seqsleepnet.io.hypnogram_edf`
-and NSRR XML in :mod:`seqsleepnet.io.hypnogram_xml`. The public entry points
-and the registry of formats are in :mod:`seqsleepnet.io.hypnogram`.
+``source`` is the file. EDF+ lives in :mod:`seqsleepnet.io.hypnogram_edf`,
+NSRR XML in :mod:`seqsleepnet.io.hypnogram_xml` and ISRUC-Sleep scorer files in
+:mod:`seqsleepnet.io.hypnogram_isruc`. The public entry points and the
+registry of formats are in :mod:`seqsleepnet.io.hypnogram`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ __all__ = [
     "encode_table",
     "encode_yasa",
     "events_to_stages",
+    "integer_code",
     "labels_to_stages",
     "per_epoch",
     "read_file_bytes",
@@ -94,7 +96,7 @@ def read_file_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     return data
 
 
-def _integer_code(label: str) -> int | None:
+def integer_code(label: str) -> int | None:
     """The integer a label spells (``"2"``, ``"2.0"``, ``"-1"``), or None."""
     try:
         value = float(label)
@@ -120,7 +122,7 @@ def labels_to_stages(labels: Sequence[str], source: str) -> npt.NDArray[np.int8]
     UnknownStageError
         Listing every label that is not a stage.
     """
-    codes = [_integer_code(label) for label in labels]
+    codes = [integer_code(label) for label in labels]
     if labels and all(code is not None for code in codes):
         unknown = sorted({lab for lab, c in zip(labels, codes, strict=True) if not -2 <= c <= 4})  # type: ignore[operator]
         if unknown:
