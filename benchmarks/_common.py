@@ -143,7 +143,7 @@ def night_stages(hours: float) -> np.ndarray:
         Stages per 30-s epoch (0..4, -1 unscored).
     """
     from seqsleepnet.data.synthetic.cohort import packaged_hypnograms
-    from seqsleepnet.io.hypnogram import read_hypnogram, trim_to_bed
+    from seqsleepnet.io.hypnogram import read_hypnogram
 
     n = round(hours * 120)
     parts: list[np.ndarray] = []
@@ -151,7 +151,7 @@ def night_stages(hours: float) -> np.ndarray:
     files = sorted(packaged_hypnograms().glob("SC4*-Hypnogram.edf"))
     while total < n:
         for path in files:
-            stages = trim_to_bed(read_hypnogram(path)).stages
+            stages = read_hypnogram(path).in_bed().stages
             parts.append(stages)
             total += stages.size
             if total >= n:

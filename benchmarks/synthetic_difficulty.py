@@ -40,7 +40,7 @@ from sklearn.model_selection import GroupKFold
 
 from seqsleepnet.data.synthetic import SyntheticNight, generate_night
 from seqsleepnet.data.synthetic.profile import SubjectProfile, subject_rng
-from seqsleepnet.io.hypnogram import read_hypnogram, trim_to_bed
+from seqsleepnet.io.hypnogram import read_hypnogram
 from seqsleepnet.stages import STAGE_NAMES
 
 BANDS = {
@@ -104,7 +104,7 @@ def build(subjects: int, seed: int, fs: float, context: int) -> dict[str, Any]:
         if subject >= subjects:
             continue
         night_index = int(path.name[5])
-        hyp = trim_to_bed(read_hypnogram(path), 30.0)
+        hyp = read_hypnogram(path).in_bed(30.0)
         profile = profiles.setdefault(subject, SubjectProfile.draw(subject_rng(seed, subject)))
         night = generate_night(
             hyp.stages, profile=profile, seed=seed, subject=subject, night=night_index, fs=fs

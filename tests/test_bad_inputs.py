@@ -34,7 +34,7 @@ from seqsleepnet.cli import app
 from seqsleepnet.errors import SeqSleepNetError
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.io.edf import CLIP_ERROR_FRACTION, SignalWarning
-from seqsleepnet.io.hypnogram import align_hypnogram, read_hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram
 from seqsleepnet.staging import SleepStager
 
 runner = CliRunner()
@@ -74,7 +74,7 @@ def _run_library(case: Case, inputs: Inputs, good: Good) -> None:
     elif case.kind in ("hypnogram", "alignment"):
         assert inputs.hypnogram is not None
         hypnogram = read_hypnogram(inputs.hypnogram)
-        align_hypnogram(hypnogram, GOOD_EPOCHS, recording_start=GOOD_START)
+        hypnogram.align_to(GOOD_EPOCHS, GOOD_START)
     else:
         assert inputs.checkpoint is not None
         SleepStager.from_checkpoint(inputs.checkpoint).predict(psg)

@@ -19,7 +19,7 @@ def test_missing_input_and_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(FileFormatError, match="file not found"):
         find_psg_files([tmp_path / "absent.edf"])
     (tmp_path / "empty").mkdir()
-    with pytest.raises(FileFormatError, match=r"folder holds no \.edf or \.bdf file"):
+    with pytest.raises(FileFormatError, match=r"folder holds no PSG file \(\.edf, \.bdf, \.rec\)"):
         find_psg_files([tmp_path / "empty"])
 
 

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 import seqsleepnet
 import seqsleepnet.cli.hypnogram  # registers the command
 from seqsleepnet.cli._app import app
-from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, trim_to_bed, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 
 runner = CliRunner()
 
@@ -48,7 +49,7 @@ def test_summary_lists_counts_per_stage() -> None:
 def test_summary_in_bed_is_shorter() -> None:
     result = runner.invoke(app, ["hypnogram", str(SLEEP_EDF), "--in-bed"])
     assert result.exit_code == 0, result.output
-    trimmed = trim_to_bed(read_hypnogram(SLEEP_EDF))
+    trimmed = read_hypnogram(SLEEP_EDF).in_bed()
     assert f"{trimmed.n_epochs} epochs of 30 s" in result.stdout
 
 
@@ -56,7 +57,7 @@ def test_out_writes_per_epoch_tsv(tmp_path: Path) -> None:
     out = tmp_path / "night.hypnogram.tsv"
     result = runner.invoke(app, ["hypnogram", str(SLEEP_EDF), "--in-bed", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    expected = trim_to_bed(read_hypnogram(SLEEP_EDF))
+    expected = read_hypnogram(SLEEP_EDF).in_bed()
     back = read_hypnogram(out)
     np.testing.assert_array_equal(back.stages, expected.stages)
     assert back.onset == expected.onset

@@ -6,7 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from seqsleepnet.cli import app
-from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 from seqsleepnet.models.checkpoint import save_checkpoint
 from seqsleepnet.models.registry import build_model
 from seqsleepnet.report.outputs import OUTPUT_SUFFIXES

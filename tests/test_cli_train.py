@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 import seqsleepnet.cli.train  # noqa: F401  (registers the commands)
 from seqsleepnet.cli import app
-from seqsleepnet.io.hypnogram import Hypnogram, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import write_hypnogram
 from test_training_datasets import make_toy_cache
 
 runner = CliRunner()

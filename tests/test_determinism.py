@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from bad_inputs.cases import GOOD_START, write_good_checkpoint, write_good_psg
 from seqsleepnet.cli import app
-from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 from seqsleepnet.report.outputs import OUTPUT_SUFFIXES
 
 runner = CliRunner()

@@ -113,3 +113,12 @@ def test_conditioning_can_be_switched_off(aasm_edf: Path) -> None:
     on = Preprocessing().read(aasm_edf)
     off = Preprocessing(conditioning=ConditioningConfig(enabled=False)).read(aasm_edf)
     assert not np.allclose(on.data, off.data)
+
+
+def test_edf_named_rec_as_in_isruc(aasm_edf: Path) -> None:
+    """MNE reads EDF only by an .edf name; a .rec copy (ISRUC-Sleep) gives the same recording."""
+    rec = aasm_edf.with_suffix(".rec")
+    rec.write_bytes(aasm_edf.read_bytes())
+    from_rec, from_edf = Preprocessing().read(rec), Preprocessing().read(aasm_edf)
+    assert from_rec.ch_names == from_edf.ch_names
+    np.testing.assert_array_equal(from_rec.data, from_edf.data)

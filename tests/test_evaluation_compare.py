@@ -9,7 +9,8 @@ import pytest
 
 from seqsleepnet.errors import AlignmentError, FileFormatError
 from seqsleepnet.evaluation.compare import align_hypnograms, compare_files, pair_files
-from seqsleepnet.io.hypnogram import Hypnogram, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import write_hypnogram
 
 
 def test_align_by_onset_both_directions() -> None:

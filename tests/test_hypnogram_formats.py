@@ -1,4 +1,8 @@
-"""Tests for the hypnogram readers and writers (EDF+, CSV/TSV, NSRR XML, YASA text)."""
+"""Tests for seqsleepnet.io.hypnogram: the registry of formats, readers and writers.
+
+EDF+, CSV/TSV, NSRR XML and YASA text; ISRUC-Sleep has tests of its own
+(test_hypnogram_isruc.py).
+"""
 
 from __future__ import annotations
 
@@ -15,9 +19,10 @@ from hypothesis import strategies as st
 
 import seqsleepnet
 from seqsleepnet.errors import ConfigError, FileFormatError, HypnogramError, UnknownStageError
+from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.hypnogram import (
     HYPNOGRAM_FORMATS,
-    Hypnogram,
+    HYPNOGRAM_SUFFIXES,
     read_hypnogram,
     write_hypnogram,
 )
@@ -75,9 +80,9 @@ def test_sleep_edf_start_time_from_header() -> None:
 
 def test_sleep_edf_round_trips_through_every_format(tmp_path: Path) -> None:
     original = read_hypnogram(hypnogram_folder() / "SC4092EC-Hypnogram.edf")
-    for fmt in HYPNOGRAM_FORMATS:
-        back = read_hypnogram(write_hypnogram(original, tmp_path / f"h.{fmt}"))
-        np.testing.assert_array_equal(back.stages, original.stages, err_msg=fmt)
+    for suffix in HYPNOGRAM_SUFFIXES:
+        back = read_hypnogram(write_hypnogram(original, tmp_path / f"h{suffix}"))
+        np.testing.assert_array_equal(back.stages, original.stages, err_msg=suffix)
 
 
 def test_edf_writer_merges_runs_with_sleep_edf_labels(tmp_path: Path) -> None:
@@ -100,13 +105,13 @@ def test_edf_writer_merges_runs_with_sleep_edf_labels(tmp_path: Path) -> None:
 @given(
     stages=st.lists(st.integers(min_value=-1, max_value=4), min_size=1, max_size=200),
     first_epoch=st.integers(min_value=0, max_value=100),
-    fmt=st.sampled_from(HYPNOGRAM_FORMATS),
+    suffix=st.sampled_from(HYPNOGRAM_SUFFIXES),
 )
-def test_round_trip_property(stages: list[int], first_epoch: int, fmt: str) -> None:
-    keeps_onset = fmt != "txt"
+def test_round_trip_property(stages: list[int], first_epoch: int, suffix: str) -> None:
+    keeps_onset = suffix != ".txt"
     hyp = Hypnogram(stages, onset=30.0 * first_epoch if keeps_onset else 0.0)
     with tempfile.TemporaryDirectory() as folder:
-        back = read_hypnogram(write_hypnogram(hyp, Path(folder) / f"h.{fmt}"))
+        back = read_hypnogram(write_hypnogram(hyp, Path(folder) / f"h{suffix}"))
     np.testing.assert_array_equal(back.stages, hyp.stages)
     assert back.onset == hyp.onset
     assert back.epoch_length == 30.0
@@ -123,6 +128,39 @@ def test_twenty_second_epochs_round_trip(tmp_path: Path, fmt: str) -> None:
     hyp = Hypnogram([0, 2, 2, 3, U], epoch_length=20.0, onset=40.0)
     back = read_hypnogram(write_hypnogram(hyp, tmp_path / f"h.{fmt}"))
     assert back == hyp
+
+
+# ------------------------------------------------------------------ the registry
+
+
+def test_registry_suffixes_are_unique_and_lower_case() -> None:
+    assert len(set(HYPNOGRAM_SUFFIXES)) == len(HYPNOGRAM_SUFFIXES)
+    assert all(s.startswith(".") and s == s.lower() for s in HYPNOGRAM_SUFFIXES)
+    listed = [s for spec in HYPNOGRAM_FORMATS.values() for s in spec.suffixes]
+    assert tuple(listed) == HYPNOGRAM_SUFFIXES
+    assert HYPNOGRAM_FORMATS["isruc"].suffixes == ()  # chosen by name only
+
+
+@pytest.mark.parametrize("name", list(HYPNOGRAM_FORMATS))
+def test_every_registered_suffix_round_trips(tmp_path: Path, name: str) -> None:
+    spec = HYPNOGRAM_FORMATS[name]
+    hyp = Hypnogram([0, 1, 2, 3, 4, U, 2, 2])
+    if spec.write is None:
+        with pytest.raises(ConfigError, match=f"format '{name}' can be read but not written"):
+            write_hypnogram(hyp, tmp_path / "h.out", format=name)
+        assert not (tmp_path / "h.out").exists()
+        return
+    for suffix in spec.suffixes:
+        back = read_hypnogram(write_hypnogram(hyp, tmp_path / f"h{suffix.upper()}"))
+        np.testing.assert_array_equal(back.stages, hyp.stages, err_msg=suffix)
+    by_name = write_hypnogram(hyp, tmp_path / "h.out", format=name)
+    np.testing.assert_array_equal(read_hypnogram(by_name, format=name).stages, hyp.stages)
+
+
+def test_bare_txt_is_yasa_text_not_isruc(tmp_path: Path) -> None:
+    path = tmp_path / "1_1.txt"
+    path.write_text("0\n4\n")
+    assert read_hypnogram(path).stages.tolist() == [0, 4]  # YASA: 4 = REM
 
 
 def test_format_argument_overrides_extension(tmp_path: Path) -> None:
@@ -418,9 +456,9 @@ def test_unsafe_xml_is_refused(tmp_path: Path, document: str) -> None:
         read_hypnogram(path)
 
 
-@pytest.mark.parametrize("fmt", HYPNOGRAM_FORMATS)
-def test_empty_file(tmp_path: Path, fmt: str) -> None:
-    path = tmp_path / f"h.{fmt}"
+@pytest.mark.parametrize("suffix", HYPNOGRAM_SUFFIXES)
+def test_empty_file(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"h{suffix}"
     path.write_bytes(b"")
     with pytest.raises(FileFormatError, match="file is empty"):
         read_hypnogram(path)
@@ -454,7 +492,7 @@ def test_unknown_extension(tmp_path: Path) -> None:
 
 
 def test_unknown_format_argument(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"format must be one of \['edf'"):
+    with pytest.raises(ConfigError, match=r"format must be one of \['tsv', 'csv', .*'isruc'\]"):
         read_hypnogram(tmp_path / "h.tsv", format="hdf5")
 
 

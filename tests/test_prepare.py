@@ -19,7 +19,8 @@ from seqsleepnet.data.prepare import (
     prepare_dataset,
 )
 from seqsleepnet.errors import ConfigError, FileFormatError
-from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 
 STAGES_PER_NIGHT = 10  # five minutes per recording
 

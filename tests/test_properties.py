@@ -22,14 +22,9 @@ from seqsleepnet.features.config import FeatureConfig
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.features.recording import Recording
 from seqsleepnet.features.stft import stft_log_magnitude
+from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.edf_header import read_edf_header
-from seqsleepnet.io.hypnogram import (
-    HYPNOGRAM_FORMATS,
-    Hypnogram,
-    align_hypnogram,
-    read_hypnogram,
-    write_hypnogram,
-)
+from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES, read_hypnogram, write_hypnogram
 from seqsleepnet.models.checkpoint import load_checkpoint, save_checkpoint
 from seqsleepnet.models.registry import build_model
 
@@ -38,6 +33,7 @@ FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 EVENT_FORMATS = ("edf", "xml", "tsv", "csv")  # formats that keep onset and epoch length
+FILE_FORMATS = tuple(suffix.lstrip(".") for suffix in HYPNOGRAM_SUFFIXES)  # chosen by extension
 FLOOR_DB = 20 * np.log10(FeatureConfig().floor)  # -120 dB
 
 stage_lists = st.lists(st.integers(min_value=-1, max_value=4), min_size=1, max_size=120)
@@ -60,8 +56,8 @@ def _round_trip(
 @given(
     stages=stage_lists,
     first_epoch=st.integers(min_value=0, max_value=50),
-    first=st.sampled_from(HYPNOGRAM_FORMATS),
-    second=st.sampled_from(HYPNOGRAM_FORMATS),
+    first=st.sampled_from(FILE_FORMATS),
+    second=st.sampled_from(FILE_FORMATS),
 )
 def test_conversion_between_any_two_formats_keeps_the_stages(
     stages: list[int], first_epoch: int, first: str, second: str
@@ -130,9 +126,9 @@ def test_alignment_places_every_epoch_or_refuses(
     scored_beyond = int(np.count_nonzero(values[inside:] >= 0))
     if scored_beyond > 1:
         with pytest.raises(AlignmentError, match=f"scores {scored_beyond} epochs past the end"):
-            align_hypnogram(hyp, n_epochs)
+            hyp.align_to(n_epochs)
         return
-    labels = align_hypnogram(hyp, n_epochs)
+    labels = hyp.align_to(n_epochs).stages
     assert labels.shape == (n_epochs,) and labels.dtype == np.int8
     np.testing.assert_array_equal(labels[first_epoch : first_epoch + inside], values[:inside])
     outside = np.ones(n_epochs, dtype=bool)
@@ -242,7 +238,7 @@ def valid_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     edfio.Edf(signals, data_record_duration=30.0).write(folder / "psg.edf")
     files = {"psg": (folder / "psg.edf").read_bytes()}
     hyp = Hypnogram([0, 0, 1, 2, 2, 3, 4, -1, 2], onset=30.0, start_time=datetime(2020, 1, 2))
-    for fmt in HYPNOGRAM_FORMATS:
+    for fmt in FILE_FORMATS:
         files[fmt] = write_hypnogram(hyp, folder / f"h.{fmt}").read_bytes()
     model = build_model("arnn", seed=0, channels=1)
     files["checkpoint"] = save_checkpoint(folder / "m.pt", model, extra={"a": [1, 2]}).read_bytes()
@@ -267,7 +263,7 @@ def test_damaged_edf_header_fails_only_with_file_format_error(
 
 
 @FUZZ
-@given(edits=edit_lists, fmt=st.sampled_from(HYPNOGRAM_FORMATS))
+@given(edits=edit_lists, fmt=st.sampled_from(FILE_FORMATS))
 def test_damaged_hypnogram_fails_only_with_package_errors(
     valid_files: dict[str, bytes], edits: list[tuple[int, int]], fmt: str
 ) -> None:

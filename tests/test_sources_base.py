@@ -10,6 +10,7 @@ import pytest
 from seqsleepnet.data.sources import (
     SOURCES,
     FolderSource,
+    IsrucSource,
     MassSource,
     RecordingSpec,
     ShhsSource,
@@ -26,7 +27,8 @@ def test_get_source_by_name() -> None:
     assert isinstance(get_source("sleep_edf"), SleepEdfSource)
     assert isinstance(get_source("mass"), MassSource)
     assert isinstance(get_source("shhs"), ShhsSource)
-    assert sorted(SOURCES) == ["folder", "mass", "shhs", "sleep-edf"]
+    assert isinstance(get_source("ISRUC"), IsrucSource)
+    assert sorted(SOURCES) == ["folder", "isruc", "mass", "shhs", "sleep-edf"]
 
 
 def test_unknown_source_name() -> None:

@@ -12,7 +12,8 @@ from seqsleepnet.data.cache import read_cached
 from seqsleepnet.data.prepare import prepare_dataset
 from seqsleepnet.data.sources import MassSource
 from seqsleepnet.errors import FileFormatError
-from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 
 
 def _write_psg(edf_writer: EdfWriter, name: str, seconds: float) -> Path:

@@ -12,7 +12,8 @@ from seqsleepnet.data.cache import load_manifest, read_cached
 from seqsleepnet.data.prepare import prepare_dataset
 from seqsleepnet.data.sources import ShhsSource
 from seqsleepnet.errors import FileFormatError
-from seqsleepnet.io.hypnogram import Hypnogram, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import write_hypnogram
 
 EDFS = Path("polysomnography/edfs")
 XMLS = Path("polysomnography/annotations-events-nsrr")

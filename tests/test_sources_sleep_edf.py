@@ -13,7 +13,8 @@ from seqsleepnet.data.prepare import prepare_dataset
 from seqsleepnet.data.sources import SleepEdfSource, download_sleep_edf
 from seqsleepnet.data.sources import sleep_edf as sleep_edf_module
 from seqsleepnet.errors import ConfigError, FileFormatError
-from seqsleepnet.io.hypnogram import Hypnogram, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import write_hypnogram
 
 
 def _write_psg(edf_writer: EdfWriter, name: str, seconds: float, seed: int = 0) -> Path:

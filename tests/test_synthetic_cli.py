@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 import seqsleepnet.cli.synth  # noqa: F401  (registers the commands)
 from seqsleepnet.cli._app import app
-from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 
 runner = CliRunner()
 STAGES = np.array([0, 0, 1, 2, 2, 3, 2, 4, 4, 0], dtype=np.int8)

@@ -11,7 +11,8 @@ import pytest
 from seqsleepnet.data.synthetic import build_cohort, packaged_hypnograms
 from seqsleepnet.data.synthetic.cohort import sleep_edf_identity
 from seqsleepnet.errors import FileFormatError
-from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 
 
 def _stages(sleep_epochs: int) -> np.ndarray:

@@ -13,7 +13,8 @@ import pytest
 from seqsleepnet.data.synthetic import LAYOUTS, SubjectProfile, write_synthetic_night
 from seqsleepnet.data.synthetic.layouts import file_stem
 from seqsleepnet.errors import ConfigError, FileFormatError, HypnogramError
-from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 
 STAGES = np.array([0, 0, 1, 2, 2, 3, 3, 2, 4, 4, -1, 0], dtype=np.int8)
 

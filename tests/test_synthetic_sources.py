@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 from seqsleepnet.cli import app
 from seqsleepnet.data.cache import load_manifest, read_cached
 from seqsleepnet.data.prepare import prepare_dataset
-from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 from seqsleepnet.io.info import describe_recording
 
 SOURCE_OF_LAYOUT = {"sleep-edf": "sleep-edf", "mass": "mass", "shhs": "shhs", "aasm": "folder"}

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from seqsleepnet.errors import FileFormatError, SeqSleepNetError
 from seqsleepnet.evaluation.metrics import compute_metrics
-from seqsleepnet.io.hypnogram import align_hypnogram, read_hypnogram
+from seqsleepnet.io.edf_header import PSG_SUFFIXES
+from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES, read_hypnogram
 from seqsleepnet.report.outputs import write_outputs
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
 
@@ -28,9 +29,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-PSG_SUFFIXES = (".edf", ".bdf")
-HYPNOGRAM_SUFFIXES = (".tsv", ".csv", ".txt", ".xml", ".edf")
 
 
 @dataclass(frozen=True)
@@ -62,12 +60,12 @@ class FileOutcome:
 
 
 def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
-    """Expand folders into their EDF/BDF files (sorted); keep files as given.
+    """Expand folders into their PSG files (sorted); keep files as given.
 
     Raises
     ------
     FileFormatError
-        If an input does not exist, or a folder holds no EDF/BDF file.
+        If an input does not exist, or a folder holds no PSG file (``PSG_SUFFIXES``).
     """
     files: list[Path] = []
     for item in inputs:
@@ -79,7 +77,7 @@ def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
                 and not p.name.endswith((".annotations.edf", "Hypnogram.edf"))
             )
             if not found:
-                raise FileFormatError(item, "folder holds no .edf or .bdf file")
+                raise FileFormatError(item, f"folder holds no PSG file ({', '.join(PSG_SUFFIXES)})")
             files.extend(found)
         elif item.exists():
             files.append(item)
@@ -100,7 +98,7 @@ def _expert_file(psg: Path, true: Path) -> Path:
             if (true / name).is_file() and (true / name) != psg:
                 return true / name
     raise FileFormatError(
-        true, f"no hypnogram named {psg.stem}.tsv/.csv/.txt/.xml/.edf for {psg.name}"
+        true, f"no hypnogram named {psg.stem}{'/'.join(HYPNOGRAM_SUFFIXES)} for {psg.name}"
     )
 
 
@@ -128,7 +126,7 @@ def stage_file(psg: Path, options: StageOptions) -> FileOutcome:
         true = None
         if options.true is not None:
             expert = read_hypnogram(_expert_file(psg, options.true))
-            true = align_hypnogram(expert, result.n_epochs, recording_start=result.start_time)
+            true = expert.align_to(result.n_epochs, result.start_time).stages
             if (true >= 0).any():
                 metrics = compute_metrics(true, result.stages)
                 outcome.agreement, outcome.kappa = metrics.accuracy, metrics.kappa

@@ -21,7 +21,7 @@ from seqsleepnet.data.synthetic.files import SyntheticFiles, write_synthetic_nig
 from seqsleepnet.errors import SeqSleepNetError
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.io.atomic import atomic_path
-from seqsleepnet.io.hypnogram import read_hypnogram, trim_to_bed
+from seqsleepnet.io.hypnogram import read_hypnogram
 from seqsleepnet.io.info import RecordingInfo, describe_recording
 
 __all__ = ["DEMO_HYPNOGRAM", "DEMO_LAYOUT", "DemoOutcome", "run_demo"]
@@ -53,7 +53,7 @@ def run_demo(out: Path, *, say: Callable[[str], None] = lambda _: None) -> DemoO
         Receives one line per step, for a terminal.
     """
     source = packaged_hypnograms() / DEMO_HYPNOGRAM
-    hypnogram = trim_to_bed(read_hypnogram(source))
+    hypnogram = read_hypnogram(source).in_bed()
     say(
         f"1/4 synthesising a {hypnogram.duration / 3600:.1f}-h night driven by the real expert "
         f"hypnogram {DEMO_HYPNOGRAM} (Sleep-EDF, in-bed part)"

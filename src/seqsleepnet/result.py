@@ -12,11 +12,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from seqsleepnet.errors import ConfigError
+from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.atomic import atomic_write
-from seqsleepnet.io.hypnogram import Hypnogram, write_hypnogram
+from seqsleepnet.io.hypnogram import write_hypnogram
 from seqsleepnet.report.plots import plot_night
 from seqsleepnet.stages import STAGE_NAMES, stage_names
-from seqsleepnet.statistics import SleepStatistics, sleep_statistics
+from seqsleepnet.statistics import SleepStatistics
 
 if TYPE_CHECKING:
     import mne
@@ -83,7 +84,7 @@ class StagingResult:
         return np.asarray(self.probabilities.max(axis=1), dtype=np.float32)
 
     def to_hypnogram(self) -> Hypnogram:
-        """The predicted stages as a :class:`~seqsleepnet.io.hypnogram.Hypnogram`."""
+        """The predicted stages as a :class:`~seqsleepnet.hypnogram.Hypnogram`."""
         onset = float(self.onsets[0]) if self.n_epochs else 0.0
         return Hypnogram(self.stages, self.epoch_length, onset, self.start_time, self.name)
 
@@ -117,7 +118,7 @@ class StagingResult:
 
     def statistics(self) -> SleepStatistics:
         """AASM sleep statistics of the predicted hypnogram."""
-        return sleep_statistics(self.stages, self.epoch_length)
+        return self.to_hypnogram().statistics()
 
     def low_confidence_periods(
         self, threshold: float = 0.6, min_epochs: int = 4

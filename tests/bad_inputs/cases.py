@@ -9,7 +9,7 @@ A case belongs to one entry point (``kind``):
 * ``hypnogram``: a hypnogram file, read with ``read_hypnogram`` and by the CLI
   commands ``hypnogram`` and ``stage --true``;
 * ``alignment``: a readable hypnogram that does not fit the recording, through
-  ``read_hypnogram`` + ``align_hypnogram`` and ``stage --true``;
+  ``read_hypnogram`` + ``Hypnogram.align_to`` and ``stage --true``;
 * ``checkpoint``: a model file, through ``SleepStager.from_checkpoint`` and
   ``stage --model``.
 
@@ -795,7 +795,7 @@ _ALIGNMENT_CASES: list[tuple[str, Builder, type[SeqSleepNetError], str]] = [
         "align-wrong-epoch-length",
         _edf_hypnogram("night.edf", [(20.0 * i, 20.0, "Sleep stage 2") for i in range(30)]),
         AlignmentError,
-        "hypnogram epochs are 20 s, the model needs 30-s epochs",
+        "hypnogram epochs are 20 s, the recording is cut into 30-s epochs",
     ),
     (
         "align-longer-than-recording",

@@ -10,11 +10,18 @@ from rich.console import Console
 from rich.table import Table
 
 from seqsleepnet.cli._app import command
-from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, trim_to_bed, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import (
+    HYPNOGRAM_FORMATS,
+    HYPNOGRAM_SUFFIXES,
+    read_hypnogram,
+    write_hypnogram,
+)
 
 __all__ = ["hypnogram"]
 
-_HELP = """Read a hypnogram (EDF+, TSV, CSV, NSRR XML or YASA text) and print a summary,
+_HELP = """Read a hypnogram (EDF+, TSV, CSV, NSRR XML, YASA text; ISRUC-Sleep with
+--format isruc) and print a summary,
 or convert it with --out to the format of the output's extension (TSV if it has none).
 
 Example:
@@ -60,12 +67,18 @@ def hypnogram(
     file: Annotated[Path, typer.Argument(help="Hypnogram file to read.")],
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write per-epoch stages here (.tsv .csv .edf .xml .txt)."),
+        typer.Option(
+            "--out",
+            "-o",
+            help=f"Write per-epoch stages here ({' '.join(HYPNOGRAM_SUFFIXES)}).",
+        ),
     ] = None,
     format: Annotated[
         str | None,
         typer.Option(
-            "--format", "-f", help="Input format (edf, tsv, csv, xml, txt); default: extension."
+            "--format",
+            "-f",
+            help=f"Input format ({', '.join(HYPNOGRAM_FORMATS)}); default: extension.",
         ),
     ] = None,
     in_bed: Annotated[
@@ -78,7 +91,7 @@ def hypnogram(
     """Summarise or convert a hypnogram."""
     hyp = read_hypnogram(file, format=format)
     if in_bed:
-        hyp = trim_to_bed(hyp)
+        hyp = hyp.in_bed()
     if out is None:
         console = Console(highlight=False, markup=False)
         console.print(f"{file}", soft_wrap=True)

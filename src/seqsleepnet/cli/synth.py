@@ -11,7 +11,7 @@ from seqsleepnet.cli._app import command
 from seqsleepnet.data.synthetic import build_cohort, packaged_hypnograms, write_synthetic_night
 from seqsleepnet.data.synthetic.layouts import LAYOUTS
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.io.hypnogram import read_hypnogram, trim_to_bed
+from seqsleepnet.io.hypnogram import read_hypnogram
 
 __all__ = ["cohort", "synth"]
 
@@ -56,7 +56,7 @@ def synth(
     _check_layout(layout)
     hyp = read_hypnogram(hypnogram)
     if in_bed:
-        hyp = trim_to_bed(hyp, 30.0)
+        hyp = hyp.in_bed(30.0)
     files = write_synthetic_night(hyp, out, layout=layout, seed=seed, subject=subject, night=night)
     typer.echo(str(files.psg))
     typer.echo(str(files.hypnogram))

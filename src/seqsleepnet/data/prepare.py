@@ -39,11 +39,9 @@ import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from rich.console import Console
 from rich.progress import Progress
 
@@ -61,9 +59,9 @@ from seqsleepnet.data.sources import DatasetSource, RecordingSpec, get_source
 from seqsleepnet.errors import ConfigError, FileFormatError, HypnogramError, SeqSleepNetError
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.features.recording import Recording
+from seqsleepnet.hypnogram import TOLERANCE, Hypnogram
 from seqsleepnet.io.channels import parse_roles
-from seqsleepnet.io.hypnogram import Hypnogram, align_hypnogram, read_hypnogram, trim_to_bed
-from seqsleepnet.io.hypnogram_formats import TOLERANCE
+from seqsleepnet.io.hypnogram import read_hypnogram
 
 __all__ = [
     "SHARDS_DIR",
@@ -166,13 +164,6 @@ def parse_shard(text: str) -> tuple[int, int]:
     return k, n
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    """Aware times as naive UTC, so that EDF (naive) and other (aware) times compare."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def _epoch_grid(
     hypnogram: Hypnogram, recording: Recording, epoch_seconds: float
 ) -> tuple[float, Hypnogram]:
@@ -181,12 +172,9 @@ def _epoch_grid(
     Returns the shift (0 <= shift < one epoch) and the hypnogram re-expressed
     relative to the shifted start.
     """
-    offset = hypnogram.onset
-    if hypnogram.start_time is not None and recording.start_time is not None:
-        delta = _naive_utc(hypnogram.start_time) - _naive_utc(recording.start_time)
-        offset += delta.total_seconds()
+    offset = hypnogram.offset_from(recording.start_time)
     if offset < -TOLERANCE:
-        return 0.0, hypnogram  # align_hypnogram reports the negative offset
+        return 0.0, hypnogram  # align_to reports the negative offset
     shift = offset % epoch_seconds
     if min(shift, epoch_seconds - shift) <= TOLERANCE:
         shift = 0.0
@@ -222,20 +210,21 @@ def prepare_recording(spec: RecordingSpec, settings: PrepareSettings, out_dir: P
     recording = prep.read(
         spec.psg, eeg=named.get("eeg"), eog=named.get("eog"), emg=named.get("emg")
     )
-    hypnogram = read_hypnogram(spec.hypnogram)
+    hypnogram = read_hypnogram(spec.hypnogram, format=spec.hypnogram_format)
     shift_s, grid = _epoch_grid(hypnogram, recording, prep.epoch_seconds)
     epoch_len = prep.samples_per_epoch
     shift = round(shift_s * recording.sfreq)
     n_epochs = max(0, (recording.n_samples - shift) // epoch_len)
-    labels = align_hypnogram(grid, n_epochs, recording_start=recording.start_time)
-    if not np.any(labels >= 0):
+    aligned = grid.align_to(n_epochs, recording.start_time, epoch_length=prep.epoch_seconds)
+    labels = aligned.stages
+    if not aligned.scored.any():
         raise HypnogramError(
             f"{spec.hypnogram}: no scored epoch overlaps the recording {spec.psg}; "
             "is it the hypnogram of this recording?"
         )
     first, stop = 0, n_epochs
     if settings.in_bed:
-        window = trim_to_bed(Hypnogram(labels, source=str(spec.hypnogram)), settings.in_bed_margin)
+        window = aligned.in_bed(settings.in_bed_margin)
         first = round(window.onset / prep.epoch_seconds)
         stop = first + window.n_epochs
     data = recording.data[:, shift + first * epoch_len : shift + stop * epoch_len]

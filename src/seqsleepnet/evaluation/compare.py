@@ -12,7 +12,8 @@ import numpy.typing as npt
 
 from seqsleepnet.errors import AlignmentError, FileFormatError
 from seqsleepnet.evaluation.metrics import StagingMetrics, compute_metrics
-from seqsleepnet.io.hypnogram import HYPNOGRAM_FORMATS, Hypnogram, read_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES, read_hypnogram
 
 __all__ = ["NightComparison", "align_hypnograms", "compare_files", "pair_files"]
 
@@ -94,7 +95,7 @@ def pair_files(true: Path, pred: Path) -> list[tuple[Path, Path]]:
         return {
             _key(p): p
             for p in sorted(folder.iterdir())
-            if p.is_file() and p.suffix.lower().lstrip(".") in HYPNOGRAM_FORMATS
+            if p.is_file() and p.suffix.lower() in HYPNOGRAM_SUFFIXES
         }
 
     left, right = listing(true), listing(pred)

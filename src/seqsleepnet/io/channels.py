@@ -19,7 +19,7 @@ ROLES: tuple[str, ...] = ("eeg", "eog", "emg")
 
 # Preferred channel names per role, best first. Sources: Sleep-EDF Expanded
 # (sleep-cassette / telemetry), MASS (Montreal Archive of Sleep Studies, CLE and
-# LER references), SHHS / NSRR EDFs, AASM-recommended derivations.
+# LER references), SHHS / NSRR EDFs, ISRUC-Sleep, AASM-recommended derivations.
 ALIASES: dict[str, tuple[str, ...]] = {
     "eeg": (
         "EEG Fpz-Cz",  # Sleep-EDF
@@ -78,6 +78,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "Chin EMG",
         "EMG chin",
         "Submental",
+        "X1",  # ISRUC-Sleep (chin EMG)
     ),
 }
 

@@ -100,11 +100,18 @@ def _read_channel(
     """Read one channel at its native rate with MNE, in microvolts (float32).
 
     The file is read in pieces of :data:`READ_SECONDS` straight into a float32
-    array, so that a long recording never exists as a float64 copy.
+    array, so that a long recording never exists as a float64 copy. MNE reads
+    a file only by a name ending in ``.edf``/``.bdf``; any other (ISRUC's
+    ``.rec``) is handed to it as an open file, which MNE reads preloaded: the
+    channel then passes through one float64 copy.
     """
     reader = mne.io.read_raw_bdf if header.kind == "BDF" else mne.io.read_raw_edf
     try:
-        raw = reader(path, include=[name], preload=False, verbose="error")
+        if path.suffix.lower() == f".{header.kind.lower()}":
+            raw = reader(path, include=[name], preload=False, verbose="error")
+        else:  # MNE refuses other names (ISRUC's .rec) unless given the open file, preloaded
+            with open(path, "rb") as handle:
+                raw = reader(handle, include=[name], preload=True, verbose="error")
         sfreq = float(raw.info["sfreq"])
         n = raw.n_times
         x = np.empty(n, dtype=np.float32)

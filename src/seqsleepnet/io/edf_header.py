@@ -17,7 +17,11 @@ from pathlib import Path
 
 from seqsleepnet.errors import FileFormatError
 
-__all__ = ["MAX_SIGNALS", "EdfHeader", "SignalHeader", "read_edf_header"]
+__all__ = ["MAX_SIGNALS", "PSG_SUFFIXES", "EdfHeader", "SignalHeader", "read_edf_header"]
+
+PSG_SUFFIXES: tuple[str, ...] = (".edf", ".bdf", ".rec")
+"""Lower-case endings of PSG files: EDF/EDF+, BDF, and EDF named ``.rec`` (ISRUC-Sleep).
+The header, not the name, tells EDF from BDF."""
 
 MAX_SIGNALS = 1024  # far above any PSG montage; bounds the header allocation
 MAX_SAMPLES_PER_RECORD = 10_000_000

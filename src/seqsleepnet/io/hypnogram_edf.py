@@ -12,16 +12,13 @@ import datetime as dt
 import io
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import edfio
 
 from seqsleepnet.errors import FileFormatError, HypnogramError, UnknownStageError
-from seqsleepnet.io.hypnogram_formats import ParsedHypnogram, events_to_stages, run_lengths
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram_formats import events_to_stages, run_lengths
 from seqsleepnet.stages import EPOCH_SECONDS, UNSCORED, parse_stages
-
-if TYPE_CHECKING:
-    from seqsleepnet.io.hypnogram import Hypnogram
 
 __all__ = ["EDF_LABELS", "encode_edf", "read_edf_hypnogram"]
 
@@ -61,7 +58,7 @@ def _start_time(edf: edfio.Edf) -> dt.datetime | None:
         return None
 
 
-def read_edf_hypnogram(path: Path, epoch_length: float | None) -> ParsedHypnogram:
+def read_edf_hypnogram(path: Path, epoch_length: float | None) -> Hypnogram:
     """Read stage annotations from an EDF+ file.
 
     Parameters
@@ -74,7 +71,7 @@ def read_edf_hypnogram(path: Path, epoch_length: float | None) -> ParsedHypnogra
 
     Returns
     -------
-    ParsedHypnogram
+    Hypnogram
         Labels (E,), the first annotation's onset and the header's start time.
 
     Raises
@@ -133,14 +130,14 @@ def read_edf_hypnogram(path: Path, epoch_length: float | None) -> ParsedHypnogra
             f"{source}: annotation at onset {missing[0]:g} s has no duration; "
             "stage annotations must give their duration"
         )
-    parsed = events_to_stages(
+    return events_to_stages(
         [a.onset for a in annotations],
         [float(a.duration or 0.0) for a in annotations],
         stages,
         epoch_length,
         source,
+        _start_time(edf),
     )
-    return ParsedHypnogram(parsed.stages, parsed.epoch_length, parsed.onset, _start_time(edf))
 
 
 def encode_edf(hypnogram: Hypnogram) -> bytes:

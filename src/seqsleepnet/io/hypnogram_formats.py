@@ -8,40 +8,46 @@ readers and writers of the plain-text formats:
   ``duration``, ``stage``), written per epoch as the package's TSV contract;
 * YASA integer text, one integer per line.
 
-EDF+ lives in :mod:`seqsleepnet.io.hypnogram_edf` and NSRR XML in
-:mod:`seqsleepnet.io.hypnogram_xml`. The public entry points are
-:func:`seqsleepnet.io.hypnogram.read_hypnogram` and ``write_hypnogram``.
+Every reader returns a :class:`~seqsleepnet.hypnogram.Hypnogram` whose
+``source`` is the file. EDF+ lives in :mod:`seqsleepnet.io.hypnogram_edf`,
+NSRR XML in :mod:`seqsleepnet.io.hypnogram_xml` and ISRUC-Sleep scorer files in
+:mod:`seqsleepnet.io.hypnogram_isruc`. The public entry points and the
+registry of formats are in :mod:`seqsleepnet.io.hypnogram`.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from seqsleepnet.errors import ConfigError, FileFormatError, HypnogramError, UnknownStageError
+from seqsleepnet.errors import FileFormatError, HypnogramError, UnknownStageError
+from seqsleepnet.hypnogram import (
+    MAX_EPOCH_LENGTH,
+    MIN_EPOCH_LENGTH,
+    TOLERANCE,
+    Hypnogram,
+    check_epoch_length,
+)
 from seqsleepnet.stages import EPOCH_SECONDS, UNSCORED, parse_stages
-
-if TYPE_CHECKING:
-    from seqsleepnet.io.hypnogram import Hypnogram
 
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_SECONDS",
-    "ParsedHypnogram",
-    "check_epoch_length",
+    "check_epoch_count",
     "encode_table",
     "encode_yasa",
     "events_to_stages",
+    "integer_code",
     "labels_to_stages",
+    "per_epoch",
     "read_file_bytes",
+    "read_lines",
     "read_table",
     "read_yasa",
     "run_lengths",
@@ -53,42 +59,11 @@ MAX_SECONDS = 7 * 86400.0
 MAX_FILE_BYTES = 256 * 2**20
 """Largest text or XML hypnogram file read (256 MiB)."""
 
-TOLERANCE = 1e-3
-"""Seconds by which onsets and durations may miss the epoch grid (float rounding)."""
-
 STAGE_COLUMNS = ("stage", "sleep_stage", "label", "description")
 """Column names (case-insensitive) that hold stage labels, by priority."""
 
 YASA_UNSCORED = -2
 """Code the YASA text writer uses for unscored epochs."""
-
-
-@dataclass(frozen=True)
-class ParsedHypnogram:
-    """What a reader found in a file, before it becomes a ``Hypnogram``."""
-
-    stages: npt.NDArray[np.int8]
-    epoch_length: float
-    onset: float = 0.0
-    start_time: datetime | None = None
-
-
-MIN_EPOCH_LENGTH = 1.0
-MAX_EPOCH_LENGTH = 3600.0
-
-
-def check_epoch_length(epoch_length: float) -> float:
-    """Return ``epoch_length`` as float; :class:`ConfigError` unless 1 s <= it <= 1 h.
-
-    The lower bound also bounds the number of epochs a file can ask for.
-    """
-    value = float(epoch_length)
-    if not MIN_EPOCH_LENGTH <= value <= MAX_EPOCH_LENGTH:  # also refuses NaN
-        raise ConfigError(
-            f"epoch_length must be a positive number of seconds from {MIN_EPOCH_LENGTH:g} to "
-            f"{MAX_EPOCH_LENGTH:g} (usually 30), got {epoch_length!r}"
-        )
-    return value
 
 
 def max_epochs(epoch_length: float) -> int:
@@ -121,7 +96,7 @@ def read_file_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     return data
 
 
-def _integer_code(label: str) -> int | None:
+def integer_code(label: str) -> int | None:
     """The integer a label spells (``"2"``, ``"2.0"``, ``"-1"``), or None."""
     try:
         value = float(label)
@@ -147,7 +122,7 @@ def labels_to_stages(labels: Sequence[str], source: str) -> npt.NDArray[np.int8]
     UnknownStageError
         Listing every label that is not a stage.
     """
-    codes = [_integer_code(label) for label in labels]
+    codes = [integer_code(label) for label in labels]
     if labels and all(code is not None for code in codes):
         unknown = sorted({lab for lab, c in zip(labels, codes, strict=True) if not -2 <= c <= 4})  # type: ignore[operator]
         if unknown:
@@ -182,7 +157,8 @@ def events_to_stages(
     stages: npt.ArrayLike,
     epoch_length: float | None,
     source: str,
-) -> ParsedHypnogram:
+    start_time: datetime | None = None,
+) -> Hypnogram:
     """Expand timed stage events into one label per epoch.
 
     Parameters
@@ -196,11 +172,13 @@ def events_to_stages(
         duration that is not a multiple of 30 s (for example MASS's 20-s
         epochs); then that duration.
     source : str
-        File name used in error messages.
+        File the events come from (the hypnogram's ``source``, named in errors).
+    start_time : datetime, optional
+        Wall clock of the recording start, if the file gives it.
 
     Returns
     -------
-    ParsedHypnogram
+    Hypnogram
         Labels of shape (E,), with ``onset`` the first event's onset.
 
     Raises
@@ -252,7 +230,7 @@ def events_to_stages(
                 )
     repeats = np.rint(counts).astype(np.int64)
     check_epoch_count(int(repeats.sum()), length, source)
-    return ParsedHypnogram(np.repeat(labels, repeats), length, float(max(on[0], 0.0)))
+    return Hypnogram(np.repeat(labels, repeats), length, float(max(on[0], 0.0)), start_time, source)
 
 
 def run_lengths(stages: npt.ArrayLike) -> list[tuple[int, int, int]]:
@@ -281,7 +259,7 @@ def _numbers(values: pd.Series, column: str, source: str) -> npt.NDArray[np.floa
     return numeric.to_numpy(dtype=np.float64)
 
 
-def read_table(path: Path, sep: str, epoch_length: float | None) -> ParsedHypnogram:
+def read_table(path: Path, epoch_length: float | None, *, sep: str) -> Hypnogram:
     """Read a CSV (``sep=","``) or TSV (``sep="\\t"``) hypnogram.
 
     Two layouts are accepted:
@@ -322,7 +300,8 @@ def read_table(path: Path, sep: str, epoch_length: float | None) -> ParsedHypnog
                 f"no stage column among {header}",
                 f"name the stage column one of {list(STAGE_COLUMNS)}, or give one label per line",
             )
-        return _per_epoch([str(v).strip() for v in frame.iloc[:, 0]], epoch_length, source)
+        labels = [str(v).strip() for v in frame.iloc[:, 0]]
+        return per_epoch(labels_to_stages(labels, source), epoch_length, source)
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
         raise FileFormatError(path, f"duplicate column(s) {duplicates}", "name columns uniquely")
@@ -332,7 +311,7 @@ def read_table(path: Path, sep: str, epoch_length: float | None) -> ParsedHypnog
         raise HypnogramError(f"{source}: the table has a header but no epochs")
     labels = [str(v).strip() for v in body[stage_column]]
     if "onset" not in header:
-        return _per_epoch(labels, epoch_length, source)
+        return per_epoch(labels_to_stages(labels, source), epoch_length, source)
     onsets = _numbers(body["onset"], "onset", source)
     if "duration" in header:
         durations = _numbers(body["duration"], "duration", source)
@@ -343,13 +322,14 @@ def read_table(path: Path, sep: str, epoch_length: float | None) -> ParsedHypnog
     return events_to_stages(onsets, durations, stages, epoch_length, source)
 
 
-def _per_epoch(labels: list[str], epoch_length: float | None, source: str) -> ParsedHypnogram:
+def per_epoch(stages: npt.NDArray[np.int8], epoch_length: float | None, source: str) -> Hypnogram:
+    """A hypnogram of one stage per epoch from ``source``: 30-s epochs unless given."""
     length = EPOCH_SECONDS if epoch_length is None else check_epoch_length(epoch_length)
-    check_epoch_count(len(labels), length, source)
-    return ParsedHypnogram(labels_to_stages(labels, source), length)
+    check_epoch_count(stages.size, length, source)
+    return Hypnogram(stages, length, source=source)
 
 
-def encode_table(hypnogram: Hypnogram, sep: str) -> bytes:
+def encode_table(hypnogram: Hypnogram, *, sep: str) -> bytes:
     """Per-epoch table ``onset, duration, stage`` (W, N1, N2, N3, REM, UNS) as bytes."""
     text = hypnogram.to_frame().to_csv(sep=sep, index=False, lineterminator="\n")
     return text.encode("utf-8")
@@ -358,31 +338,46 @@ def encode_table(hypnogram: Hypnogram, sep: str) -> bytes:
 # ---------------------------------------------------------------------- YASA text
 
 
-def read_yasa(path: Path, epoch_length: float | None) -> ParsedHypnogram:
-    """Read a YASA-style text hypnogram: one integer (or stage name) per line.
+def read_lines(path: Path, expected: str) -> list[str]:
+    """The one value on each line of a text file (blank lines at the ends skipped).
 
-    Codes: 0..4 = W, N1, N2, N3, REM; -1 (artefact) and -2 (unscored) become
-    unscored. The file carries no epoch length: 30 s unless given.
+    Parameters
+    ----------
+    path : Path
+        Text file.
+    expected : str
+        What a line should hold, for the fix in error messages.
+
+    Raises
+    ------
+    FileFormatError
+        If the file is empty, not UTF-8 text, or a line holds no or several values.
     """
-    source = str(path)
     try:
         text = read_file_bytes(path).decode("utf-8")
     except UnicodeDecodeError:
-        raise FileFormatError(
-            path, "not a text file", "give one stage code per line (0..4, -1, -2)"
-        ) from None
-    lines = text.strip().splitlines()
-    labels: list[str] = []
-    for number, line in enumerate(lines, start=1):
+        raise FileFormatError(path, "not a text file", f"give {expected}") from None
+    values: list[str] = []
+    for number, line in enumerate(text.strip().splitlines(), start=1):
         tokens = line.split()
         if len(tokens) != 1:
             raise FileFormatError(
                 path,
                 f"line {number} holds {len(tokens)} values ({line.strip()!r})",
-                "write exactly one stage code per line",
+                f"write exactly {expected}",
             )
-        labels.append(tokens[0])
-    return _per_epoch(labels, epoch_length, source)
+        values.append(tokens[0])
+    return values
+
+
+def read_yasa(path: Path, epoch_length: float | None) -> Hypnogram:
+    """Read a YASA-style text hypnogram: one integer (or stage name) per line.
+
+    Codes: 0..4 = W, N1, N2, N3, REM; -1 (artefact) and -2 (unscored) become
+    unscored. The file carries no epoch length: 30 s unless given.
+    """
+    labels = read_lines(path, "one stage code per line (0..4, -1, -2)")
+    return per_epoch(labels_to_stages(labels, str(path)), epoch_length, str(path))
 
 
 def encode_yasa(hypnogram: Hypnogram) -> bytes:

@@ -12,24 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from seqsleepnet._version import __version__
 from seqsleepnet.errors import FileFormatError, UnknownStageError
-from seqsleepnet.io.hypnogram_formats import (
-    ParsedHypnogram,
-    check_epoch_length,
-    events_to_stages,
-    read_file_bytes,
-    run_lengths,
-)
+from seqsleepnet.hypnogram import Hypnogram, check_epoch_length
+from seqsleepnet.io.hypnogram_formats import events_to_stages, read_file_bytes, run_lengths
 from seqsleepnet.stages import UNSCORED, parse_stages
-
-if TYPE_CHECKING:
-    from seqsleepnet.io.hypnogram import Hypnogram
 
 __all__ = ["NSRR_CONCEPTS", "encode_nsrr_xml", "read_nsrr_xml"]
 
@@ -67,7 +58,7 @@ def _clock_time(event: ET.Element) -> dt.datetime | None:
         return None
 
 
-def read_nsrr_xml(path: Path, epoch_length: float | None) -> ParsedHypnogram:
+def read_nsrr_xml(path: Path, epoch_length: float | None) -> Hypnogram:
     """Read the sleep stages of an NSRR XML annotation file.
 
     Parameters
@@ -80,7 +71,7 @@ def read_nsrr_xml(path: Path, epoch_length: float | None) -> ParsedHypnogram:
 
     Returns
     -------
-    ParsedHypnogram
+    Hypnogram
         Labels (E,), onset of the first stage event; the start time when a
         "Recording Start Time" event gives a full date and clock time.
 
@@ -141,8 +132,7 @@ def read_nsrr_xml(path: Path, epoch_length: float | None) -> ParsedHypnogram:
         stages = parse_stages(concepts)
     except UnknownStageError as error:
         raise UnknownStageError(error.labels, source=str(path)) from None
-    parsed = events_to_stages(onsets, durations, stages, length, str(path))
-    return ParsedHypnogram(parsed.stages, parsed.epoch_length, parsed.onset, start_time)
+    return events_to_stages(onsets, durations, stages, length, str(path), start_time)
 
 
 def _element(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:

@@ -2,7 +2,7 @@
 
 Each source knows one dataset's file naming and lists
 :class:`RecordingSpec` objects; :func:`get_source` picks one by name
-(``folder``, ``sleep-edf``, ``mass``, ``shhs``).
+(``folder``, ``sleep-edf``, ``mass``, ``shhs``, ``isruc``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 from seqsleepnet.data.sources.base import DatasetSource, RecordingSpec, SourceListing
 from seqsleepnet.data.sources.folder import FolderSource
+from seqsleepnet.data.sources.isruc import IsrucSource
 from seqsleepnet.data.sources.mass import MassSource
 from seqsleepnet.data.sources.shhs import ShhsSource
 from seqsleepnet.data.sources.sleep_edf import SleepEdfSource, download_sleep_edf
@@ -20,6 +21,7 @@ __all__ = [
     "SOURCES",
     "DatasetSource",
     "FolderSource",
+    "IsrucSource",
     "MassSource",
     "RecordingSpec",
     "ShhsSource",
@@ -30,7 +32,7 @@ __all__ = [
 ]
 
 SOURCES: dict[str, type[DatasetSource]] = {
-    cls.name: cls for cls in (FolderSource, SleepEdfSource, MassSource, ShhsSource)
+    cls.name: cls for cls in (FolderSource, SleepEdfSource, MassSource, ShhsSource, IsrucSource)
 }
 """Source classes by name."""
 
@@ -40,10 +42,10 @@ def get_source(name: str, **options: Any) -> DatasetSource:
 
     Parameters
     ----------
-    name : {"folder", "sleep-edf", "mass", "shhs"}
+    name : {"folder", "sleep-edf", "mass", "shhs", "isruc"}
         Dataset naming (case-insensitive; ``sleep_edf`` is accepted).
     **options
-        Source options, e.g. ``pattern=`` for ``folder``.
+        Source options, e.g. ``pattern=`` for ``folder``, ``scorer=`` for ``isruc``.
 
     Raises
     ------

@@ -47,6 +47,10 @@ class RecordingSpec:
         PSG file (EDF, EDF+ or BDF).
     hypnogram : Path
         Hypnogram file in any format :func:`~seqsleepnet.io.hypnogram.read_hypnogram` reads.
+    hypnogram_format : str or None
+        Name of its format in :data:`~seqsleepnet.io.hypnogram.HYPNOGRAM_FORMATS`,
+        for files whose extension does not tell (ISRUC-Sleep's ``.txt``);
+        None: from the extension.
     """
 
     recording: str
@@ -54,6 +58,7 @@ class RecordingSpec:
     night: int
     psg: Path
     hypnogram: Path
+    hypnogram_format: str | None = None
 
 
 @dataclass

@@ -1,15 +1,18 @@
 """Any folder of PSG files and hypnograms, paired by name or listed in a CSV manifest.
 
-Pairing by name (the default): every ``<stem>.edf`` / ``<stem>.bdf`` below
-the folder is paired with the first existing file, in the PSG's folder, of
+Pairing by name (the default): every PSG file ``<stem>.edf`` / ``.bdf`` /
+``.rec`` (:data:`~seqsleepnet.io.edf_header.PSG_SUFFIXES`) below the folder
+is paired with the first existing file, in the PSG's folder, of
 
     <stem>.tsv  <stem>.csv  <stem>.txt  <stem>.xml
-    <stem>-hypnogram.{edf,tsv,csv,txt,xml}
+    <stem>-hypnogram.{tsv,csv,txt,xml,edf}
 
-(case-insensitive). A custom ``pattern`` replaces that list: a glob relative
-to the PSG's folder in which ``{stem}`` stands for the PSG's stem, e.g.
-``"{stem}.scores.csv"`` or ``"../hypnograms/{stem}*.xml"``; it must match
-exactly one file. Recording id and subject are the PSG stem, night 1.
+(case-insensitive; the endings are those of
+:data:`~seqsleepnet.io.hypnogram.HYPNOGRAM_SUFFIXES`, in their order). A
+custom ``pattern`` replaces that list: a glob relative to the PSG's folder
+in which ``{stem}`` stands for the PSG's stem, e.g. ``"{stem}.scores.csv"``
+or ``"../hypnograms/{stem}*.xml"``; it must match exactly one file.
+Recording id and subject are the PSG stem, night 1.
 
 CSV manifest: when the input is a ``.csv`` file, it lists the recordings in
 columns ``psg,hypnogram,subject`` and optionally ``night`` (default 1) and
@@ -26,18 +29,16 @@ from typing import ClassVar
 
 from seqsleepnet.data.sources.base import DatasetSource, RecordingSpec, SourceListing, files_under
 from seqsleepnet.errors import ConfigError, FileFormatError
+from seqsleepnet.io.edf_header import PSG_SUFFIXES
+from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES
 
 __all__ = ["DEFAULT_PATTERNS", "FolderSource"]
 
-PSG_SUFFIXES = (".edf", ".bdf")
 DEFAULT_PATTERNS: tuple[str, ...] = (
-    "{stem}.tsv",
-    "{stem}.csv",
-    "{stem}.txt",
-    "{stem}.xml",
-    *(f"{{stem}}-hypnogram.{ext}" for ext in ("edf", "tsv", "csv", "txt", "xml")),
+    *(f"{{stem}}{suffix}" for suffix in HYPNOGRAM_SUFFIXES if suffix not in PSG_SUFFIXES),
+    *(f"{{stem}}-hypnogram{suffix}" for suffix in HYPNOGRAM_SUFFIXES),
 )
-"""Hypnogram names tried for a PSG ``<stem>.edf``, in order."""
+"""Hypnogram names tried for a PSG ``<stem>.edf``, in the order of the hypnogram formats."""
 
 _HYPNOGRAM_SUFFIX = "-hypnogram"
 _REQUIRED_COLUMNS = ("psg", "hypnogram", "subject")

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from seqsleepnet.data.synthetic.files import SyntheticFiles, write_synthetic_night
 from seqsleepnet.data.synthetic.profile import SubjectProfile, subject_rng
 from seqsleepnet.errors import FileFormatError
-from seqsleepnet.io.hypnogram import read_hypnogram, trim_to_bed
+from seqsleepnet.io.hypnogram import read_hypnogram
 
 __all__ = ["build_cohort", "packaged_hypnograms", "sleep_edf_identity"]
 
@@ -115,7 +115,7 @@ def build_cohort(
             profile = profiles.setdefault(subject, SubjectProfile.draw(subject_rng(seed, subject)))
             hypnogram = read_hypnogram(path)
             if in_bed:
-                hypnogram = trim_to_bed(hypnogram, 30.0)
+                hypnogram = hypnogram.in_bed(30.0)
             files = write_synthetic_night(
                 hypnogram,
                 out_dir,

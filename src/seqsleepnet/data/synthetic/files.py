@@ -14,7 +14,8 @@ from seqsleepnet.data.synthetic.layouts import LAYOUTS, night_to_edf, write_psg
 from seqsleepnet.data.synthetic.night import generate_night
 from seqsleepnet.data.synthetic.profile import SubjectProfile
 from seqsleepnet.errors import ConfigError, FileFormatError, HypnogramError
-from seqsleepnet.io.hypnogram import Hypnogram, read_hypnogram, write_hypnogram
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 from seqsleepnet.stages import EPOCH_SECONDS
 
 __all__ = ["SyntheticFiles", "write_synthetic_night"]
@@ -65,7 +66,7 @@ def write_synthetic_night(
     ----------
     stages_or_hypnogram : array-like of int (E,), Hypnogram, str or Path
         Stages per 30-s epoch (0..4 = W..REM, -1 = unscored), a
-        :class:`~seqsleepnet.io.hypnogram.Hypnogram`, or a hypnogram file.
+        :class:`~seqsleepnet.hypnogram.Hypnogram`, or a hypnogram file.
     out_dir : str or Path
         Folder for the two files (created if missing).
     layout : {"sleep-edf", "mass", "shhs", "aasm"}

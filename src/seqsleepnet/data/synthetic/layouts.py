@@ -78,7 +78,6 @@ class Layout:
     name: str
     channels: tuple[ChannelSpec, ...]
     record_duration: float
-    hypnogram_suffix: str
     equipment: str
 
     def names(self, subject: int, night: int, name: str | None = None) -> tuple[str, str]:
@@ -117,7 +116,6 @@ LAYOUTS: dict[str, Layout] = {
             _spec("Event marker", "marker", 1.0, (-1.0, 1.0), "", "Marker button"),
         ),
         30.0,
-        ".edf",
         "seqsleepnet-synth_sleep-edf",
     ),
     "mass": Layout(
@@ -132,7 +130,6 @@ LAYOUTS: dict[str, Layout] = {
             _spec("EMG Chin2", "chin2", 256.0, _WIDE_RANGE),
         ),
         1.0,
-        ".edf",
         "seqsleepnet-synth_mass",
     ),
     "shhs": Layout(
@@ -145,7 +142,6 @@ LAYOUTS: dict[str, Layout] = {
             _spec("EMG", "emg", 125.0, _WIDE_RANGE),
         ),
         1.0,
-        ".xml",
         "seqsleepnet-synth_shhs",
     ),
     "aasm": Layout(
@@ -159,7 +155,6 @@ LAYOUTS: dict[str, Layout] = {
             _spec("Chin1-Chin2", "emg", None, _WIDE_RANGE),
         ),
         1.0,
-        ".tsv",
         "seqsleepnet-synth_aasm",
     ),
 }
