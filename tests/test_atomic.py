@@ -82,7 +82,7 @@ def test_target_is_folder(tmp_path: Path) -> None:
 
 
 def test_bad_mode(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="mode must be"):
+    with pytest.raises(ConfigError, match="mode='a' is not allowed; choose one of 'w', 'wb'"):
         atomic_write(tmp_path / "x", "a")  # type: ignore[call-overload]
 
 

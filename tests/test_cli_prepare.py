@@ -91,7 +91,10 @@ def test_shards_then_merge(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--source", "edfx", "--input", "."], "error: source must be one of"),
+        (
+            ["--source", "edfx", "--input", "."],
+            "error: source='edfx' is not allowed",
+        ),
         (["--input", "."], "error: prepare needs --source and --input"),
         (["--source", "folder", "--input", ".", "--shard", "3/2"], "error: shard must be 'k/N'"),
         (["--source", "mass", "--input", ".", "--pattern", "{stem}.x"], "does not take options"),

@@ -84,7 +84,10 @@ def test_bad_arguments_are_one_line_errors(
 ) -> None:
     cases = [
         (["stage", str(tmp_path / "absent.edf"), "-o", str(tmp_path)], "file not found"),
-        (["stage", str(batch), "-o", str(tmp_path), "--backend", "tf"], "--backend must be"),
+        (
+            ["stage", str(batch), "-o", str(tmp_path), "--backend", "tf"],
+            "--backend='tf' is not allowed",
+        ),
         (
             ["stage", str(batch / "good.edf"), "-o", str(tmp_path), "-m", str(batch / "good.tsv")],
             "not a readable checkpoint",

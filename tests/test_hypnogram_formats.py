@@ -492,7 +492,9 @@ def test_unknown_extension(tmp_path: Path) -> None:
 
 
 def test_unknown_format_argument(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"format must be one of \['tsv', 'csv', .*'isruc'\]"):
+    with pytest.raises(
+        ConfigError, match=r"format='hdf5' is not allowed; choose one of 'tsv', .*'isruc'"
+    ):
         read_hypnogram(tmp_path / "h.tsv", format="hdf5")
 
 

@@ -71,7 +71,7 @@ def test_graph_window_length() -> None:
 
 def test_bad_part_and_model(tmp_path: Path) -> None:
     model = SeqSleepNet(SeqSleepNetConfig(channels=1, seq_len=3))
-    with pytest.raises(ConfigError, match="ONNX part 'decoder' is unknown"):
+    with pytest.raises(ConfigError, match="ONNX part='decoder' is not allowed"):
         export_onnx(model, tmp_path / "m.onnx", "decoder")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"separable epoch encoder.*; deepsleepnet has none"):
         export_onnx(DeepSleepNet(), tmp_path / "m.onnx", seq_len=3)

@@ -36,7 +36,7 @@ def test_parameter_counts_per_cell() -> None:
 
 
 def test_unknown_cell() -> None:
-    with pytest.raises(ConfigError, match="cell='lstm' is not a known cell type"):
+    with pytest.raises(ConfigError, match="cell='lstm' is not allowed; choose one of 'gru'"):
         BidirectionalRNN(4, 4, "lstm", 5, 0.0)
 
 

@@ -107,7 +107,7 @@ def test_bad_inputs_and_config() -> None:
         SeqSleepNetConfig(seq_len=0)
     with pytest.raises(ConfigError, match=r"dropout=1.0 must be in \[0, 1\)"):
         SeqSleepNetConfig(dropout=1.0)
-    with pytest.raises(ConfigError, match="cell='rnn' is not a known cell type"):
+    with pytest.raises(ConfigError, match="cell='rnn' is not allowed; choose one of 'gru'"):
         SeqSleepNetConfig(cell="rnn")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"high_freq=80\.0 Hz must satisfy"):
         SeqSleepNetConfig(high_freq=80.0)

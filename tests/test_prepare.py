@@ -289,7 +289,7 @@ def test_bad_arguments(dataset: Path, tmp_path: Path) -> None:
         prepare_dataset("folder", dataset, out, shard=(3, 2))
     with pytest.raises(ConfigError, match="roles must be distinct values"):
         prepare_dataset("folder", dataset, out, roles="eeg,ecg")
-    with pytest.raises(ConfigError, match="source must be one of"):
+    with pytest.raises(ConfigError, match=r"source=.* is not allowed; choose one of"):
         prepare_dataset("edf-folder", dataset, out)
     with pytest.raises(FileFormatError, match="no recording found for source 'folder'"):
         prepare_dataset("folder", empty, out)

@@ -32,7 +32,9 @@ def test_get_source_by_name() -> None:
 
 
 def test_unknown_source_name() -> None:
-    with pytest.raises(ConfigError, match=r"source must be one of .*'sleep-edf'.*got 'physionet'"):
+    with pytest.raises(
+        ConfigError, match=r"source='physionet' is not allowed; choose .*'sleep-edf'"
+    ):
         get_source("physionet")
 
 

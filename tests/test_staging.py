@@ -8,7 +8,9 @@ import pytest
 import seqsleepnet.staging as staging
 from conftest import EdfWriter, sleep_like
 from seqsleepnet.errors import ChannelError, CheckpointError, ConfigError
+from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.features.normalize import Normalizer
+from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.models.checkpoint import save_checkpoint
 from seqsleepnet.models.registry import build_model
 from seqsleepnet.staging import SleepStager
@@ -99,21 +101,35 @@ def test_bundled_model_is_chosen_by_the_channels_found(
         SleepStager.for_recording(no_eeg)
 
 
+EEG_ONLY = Preprocessing(roles=("eeg",))
+
+
 @pytest.mark.parametrize("name", ["arnn", "multitask-arnn"])
 def test_onnxruntime_backend_runs_every_model_with_a_separable_encoder(name: str) -> None:
     images = np.random.default_rng(0).normal(size=(30, 1, 29, 129)).astype(np.float32)
-    model = build_model(name, seed=0, channels=1)
+    model = build_model(name, preprocessing=EEG_ONLY, seed=0)
+    model_input = ModelInput(EEG_ONLY, "tf", Normalizer().fit(images))
     stagers = [
-        SleepStager(model, Normalizer().fit(images), roles=("eeg",), seq_len=6, backend=backend)
+        SleepStager(model, model_input, seq_len=6, backend=backend)
         for backend in ("torch", "onnxruntime")
     ]
-    torch_out, onnx_out = (stager.predict_features(images) for stager in stagers)
+    x = model_input.normalise(images)
+    torch_out, onnx_out = (stager.predict_inputs(x) for stager in stagers)
     np.testing.assert_allclose(onnx_out.log_probs, torch_out.log_probs, atol=1e-4)
     assert onnx_out.attention is not None and onnx_out.attention.shape == (30, 29)
 
 
 def test_onnxruntime_backend_refuses_models_without_a_separable_encoder() -> None:
-    images = np.zeros((2, 1, 29, 129), np.float32)
-    model = build_model("deepsleepnet", seed=0, channels=1)
+    model = build_model("deepsleepnet", preprocessing=EEG_ONLY, seed=0)
     with pytest.raises(ConfigError, match="separable epoch encoder; deepsleepnet has none"):
-        SleepStager(model, Normalizer().fit(images), roles=("eeg",), backend="onnxruntime")
+        SleepStager(model, ModelInput(EEG_ONLY, "raw"), backend="onnxruntime")
+
+
+def test_a_model_on_raw_signals_stages_a_file_through_the_same_path(night_edf: Path) -> None:
+    small = {"first_filters": 4, "filters": 4, "lstm_hidden": 4, "lstm_layers": 1}
+    model = build_model("deepsleepnet", preprocessing=Preprocessing(), seed=0, **small)
+    stager = SleepStager(model, ModelInput(Preprocessing(), "raw"), seq_len=5)
+    result = stager.predict(night_edf)
+    assert result.stages.shape == (50,) and result.attention is None
+    x, _ = stager.model_input.of_recording(stager.read(night_edf))
+    assert x.shape == (50, 3, 3000)

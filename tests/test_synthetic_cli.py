@@ -59,7 +59,7 @@ def test_synth_unknown_layout_is_one_error_line(hypnogram: Path, tmp_path: Path)
         app, ["synth", "--hypnogram", str(hypnogram), "--out", str(tmp_path), "--layout", "edf-x"]
     )
     assert result.exit_code == 1
-    assert result.stderr.strip().startswith("error: --layout 'edf-x' is not known")
+    assert result.stderr.strip().startswith("error: --layout='edf-x' is not allowed")
     assert "Traceback" not in result.output
 
 

@@ -127,7 +127,7 @@ def test_values_beyond_physical_range_are_clipped(tmp_path: Path) -> None:
 
 
 def test_unknown_layout_raises(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="layout 'edf-x' is not known"):
+    with pytest.raises(ConfigError, match="layout='edf-x' is not allowed"):
         write_synthetic_night(STAGES, tmp_path, layout="edf-x")
 
 

@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from seqsleepnet.errors import ConfigError
+from seqsleepnet.errors import ConfigError, check_option
 
 __all__ = ["aggregate_windows", "window_starts"]
 
@@ -109,8 +109,7 @@ def aggregate_windows(
             f"{n_windows} windows given but {first.size} start positions; pass the "
             "starts of the windows or the stride they were cut with"
         )
-    if reduce not in ("sum", "mean"):
-        raise ConfigError(f"reduce={reduce!r}; choose 'sum' or 'mean'")
+    check_option("reduce", reduce, ("sum", "mean"))
     epoch = first[:, None] + np.arange(seq_len)[None, :]  # (W, L) epoch of each position
     inside = (epoch >= 0) & (epoch < n_epochs)
     total = np.zeros((n_epochs, n_classes))

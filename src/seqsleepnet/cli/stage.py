@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from seqsleepnet.batch import FileOutcome, StageOptions, agreement_line, find_psg_files, stage_files
 from seqsleepnet.cli._app import command
-from seqsleepnet.errors import ConfigError
+from seqsleepnet.errors import ConfigError, check_option
 from seqsleepnet.models.checkpoint import load_checkpoint
 from seqsleepnet.onnx_backend import OnnxParts
 from seqsleepnet.staging import DEMO_WARNING, Backend
@@ -51,8 +51,7 @@ def stage(
         str, typer.Option("--backend", help="Runtime: 'torch' or 'onnxruntime'.")
     ] = "torch",
 ) -> None:
-    if backend not in ("torch", "onnxruntime"):
-        raise ConfigError(f"--backend must be 'torch' or 'onnxruntime'; got {backend!r}")
+    check_option("--backend", backend, ("torch", "onnxruntime"))
     files = find_psg_files(inputs)
     if true is not None and true.is_file() and len(files) > 1:
         raise ConfigError(

@@ -10,7 +10,7 @@ import typer
 from seqsleepnet.cli._app import command
 from seqsleepnet.data.synthetic import build_cohort, packaged_hypnograms, write_synthetic_night
 from seqsleepnet.data.synthetic.layouts import LAYOUTS
-from seqsleepnet.errors import ConfigError
+from seqsleepnet.errors import check_option
 from seqsleepnet.io.hypnogram import read_hypnogram
 
 __all__ = ["cohort", "synth"]
@@ -36,8 +36,7 @@ Example:
 
 
 def _check_layout(layout: str) -> None:
-    if layout not in LAYOUTS:
-        raise ConfigError(f"--layout {layout!r} is not known; choose one of {list(LAYOUTS)}")
+    check_option("--layout", layout, LAYOUTS)
 
 
 @command(name="synth", help=_SYNTH_HELP)

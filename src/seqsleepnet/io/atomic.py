@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal, overload
 
-from seqsleepnet.errors import ConfigError, FileFormatError
+from seqsleepnet.errors import FileFormatError, check_option
 
 __all__ = ["atomic_path", "atomic_write"]
 
@@ -148,8 +148,7 @@ def atomic_write(
     >>> with atomic_write("night.tsv") as handle:  # doctest: +SKIP
     ...     handle.write("onset\\tduration\\tstage\\n")
     """
-    if mode not in ("w", "wb"):
-        raise ConfigError(f"atomic_write: mode must be 'w' or 'wb', got {mode!r}")
+    check_option("atomic_write mode", mode, ("w", "wb"))
     return _atomic_file(Path(path), mode, encoding, newline)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from seqsleepnet.errors import ConfigError, FileFormatError
+from seqsleepnet.errors import ConfigError, FileFormatError, check_option
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.atomic import atomic_write
 from seqsleepnet.io.hypnogram_edf import encode_edf, read_edf_hypnogram
@@ -78,9 +78,7 @@ _BY_SUFFIX = {suffix: name for name, spec in HYPNOGRAM_FORMATS.items() for suffi
 def _resolve_format(path: Path, format: str | None) -> str:
     if format is not None:
         name = format.strip().lower().lstrip(".")
-        if name not in HYPNOGRAM_FORMATS:
-            raise ConfigError(f"format must be one of {list(HYPNOGRAM_FORMATS)}, got {format!r}")
-        return name
+        return str(check_option("format", name, HYPNOGRAM_FORMATS))
     found = _BY_SUFFIX.get(path.suffix.lower())
     if found is None:
         raise FileFormatError(

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seqsleepnet.errors import ConfigError, HypnogramError
+from seqsleepnet.errors import HypnogramError, check_option
 from seqsleepnet.models.filterbank import TriangularFilterbank
 from seqsleepnet.stages import UNSCORED
 
@@ -92,8 +92,7 @@ def masked_cross_entropy(
         raise HypnogramError(
             f"targets contain {values}; allowed are 0..{n_classes - 1} and {UNSCORED} (unscored)"
         )
-    if batch_reduction not in ("sum", "mean"):
-        raise ConfigError(f"batch_reduction={batch_reduction!r}; choose 'sum' or 'mean'")
+    check_option("batch_reduction", batch_reduction, ("sum", "mean"))
     flat_lp = log_probs.reshape(-1, n_classes)
     flat_t = targets.reshape(-1).long()
     losses = F.nll_loss(flat_lp, flat_t, ignore_index=UNSCORED, reduction="none")  # (N,)

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from seqsleepnet.errors import ConfigError
+from seqsleepnet.errors import ConfigError, check_option
 from seqsleepnet.io.atomic import atomic_path
 from seqsleepnet.models.base import SleepStagingModel
 
@@ -128,8 +128,7 @@ def example_input(
         If ``part`` is unknown, the model has no separable epoch encoder or L
         is not usable (see :func:`graph_seq_len`).
     """
-    if part not in _PARTS:
-        raise ConfigError(f"ONNX part {part!r} is unknown; choose one of {_PARTS}")
+    check_option("ONNX part", part, _PARTS)
     _check_exportable(model)
     generator = torch.Generator().manual_seed(0)
     if part == "encoder":

@@ -26,7 +26,7 @@ from typing import Literal, get_args
 import torch
 from torch import nn
 
-from seqsleepnet.errors import ConfigError
+from seqsleepnet.errors import check_option
 
 __all__ = [
     "CELL_TYPES",
@@ -44,8 +44,7 @@ CELL_TYPES: tuple[str, ...] = get_args(CellType)
 
 def check_cell(cell: str) -> None:
     """Raise :class:`ConfigError` unless ``cell`` is one of :data:`CELL_TYPES`."""
-    if cell not in CELL_TYPES:
-        raise ConfigError(f"cell={cell!r} is not a known cell type; choose one of {CELL_TYPES}")
+    check_option("cell", cell, CELL_TYPES)
 
 
 class StepwiseBatchNorm(nn.Module):

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from seqsleepnet.errors import ConfigError, FileFormatError
+from seqsleepnet.errors import ConfigError, FileFormatError, check_option
 from seqsleepnet.io.atomic import atomic_write
 
 __all__ = ["CONFIG_NAME", "TrainConfig"]
@@ -97,10 +97,8 @@ class TrainConfig:
             raise ConfigError(f"lr={self.lr!r} must be positive")
         if self.l2_weight < 0:
             raise ConfigError(f"l2_weight={self.l2_weight!r} must be >= 0")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise ConfigError(f"device={self.device!r}; choose auto, cpu or cuda")
-        if self.precision not in ("auto", "fp32", "bf16", "fp16"):
-            raise ConfigError(f"precision={self.precision!r}; choose auto, fp32, bf16 or fp16")
+        check_option("device", self.device, ("auto", "cpu", "cuda"))
+        check_option("precision", self.precision, ("auto", "fp32", "bf16", "fp16"))
         if self.threads is not None and self.threads < 1:
             raise ConfigError(f"threads={self.threads!r} must be >= 1")
         overlap = set(self.val_subjects) & set(self.train_subjects or [])

@@ -15,7 +15,7 @@ from seqsleepnet.data.sources.isruc import IsrucSource
 from seqsleepnet.data.sources.mass import MassSource
 from seqsleepnet.data.sources.shhs import ShhsSource
 from seqsleepnet.data.sources.sleep_edf import SleepEdfSource, download_sleep_edf
-from seqsleepnet.errors import ConfigError
+from seqsleepnet.errors import ConfigError, check_option
 
 __all__ = [
     "SOURCES",
@@ -53,8 +53,7 @@ def get_source(name: str, **options: Any) -> DatasetSource:
         If the name is unknown or the source takes no such option.
     """
     key = name.strip().lower().replace("_", "-")
-    if key not in SOURCES:
-        raise ConfigError(f"source must be one of {sorted(SOURCES)}, got {name!r}")
+    check_option("source", key, sorted(SOURCES))
     try:
         return SOURCES[key](**options)
     except TypeError as error:

@@ -13,7 +13,7 @@ import numpy.typing as npt
 from seqsleepnet.data.synthetic.layouts import LAYOUTS, night_to_edf, write_psg
 from seqsleepnet.data.synthetic.night import generate_night
 from seqsleepnet.data.synthetic.profile import SubjectProfile
-from seqsleepnet.errors import ConfigError, FileFormatError, HypnogramError
+from seqsleepnet.errors import FileFormatError, HypnogramError, check_option
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 from seqsleepnet.stages import EPOCH_SECONDS
@@ -94,8 +94,7 @@ def write_synthetic_night(
     HypnogramError, FileFormatError
         Unusable stages or hypnogram file.
     """
-    if layout not in LAYOUTS:
-        raise ConfigError(f"layout {layout!r} is not known; choose one of {sorted(LAYOUTS)}")
+    check_option("layout", layout, sorted(LAYOUTS))
     spec = LAYOUTS[layout]
     psg_name, hyp_name = spec.names(subject, night, name)
     hypnogram = _as_hypnogram(stages_or_hypnogram)

@@ -32,7 +32,7 @@ import numpy.typing as npt
 import scipy.signal
 
 from seqsleepnet.data.synthetic.night import SyntheticNight
-from seqsleepnet.errors import ConfigError
+from seqsleepnet.errors import ConfigError, check_option
 from seqsleepnet.io.atomic import atomic_path
 
 __all__ = ["LAYOUTS", "ChannelSpec", "Layout", "file_stem", "night_to_edf", "write_psg"]
@@ -161,8 +161,7 @@ LAYOUTS: dict[str, Layout] = {
 
 
 def _layout(name: str) -> Layout:
-    if name not in LAYOUTS:
-        raise ConfigError(f"layout {name!r} is not known; choose one of {sorted(LAYOUTS)}")
+    check_option("layout", name, sorted(LAYOUTS))
     return LAYOUTS[name]
 
 
