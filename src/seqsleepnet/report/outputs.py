@@ -3,7 +3,9 @@
 ``<name>.hypnogram.tsv`` (onset, duration, stage), ``<name>.csv`` (per-epoch
 probabilities), ``<name>.annotations.edf`` (EDF+ "Sleep stage X"),
 ``<name>.stats.json``, ``<name>.png`` (hypnogram with probability band) and
-``<name>.html`` (the self-contained report).
+``<name>.html`` (the self-contained report). :data:`OUTPUTS` is the one list
+of them: a new output file is one entry there (a suffix and a function that
+writes it).
 
 A run killed while writing (power cut, SIGKILL) leaves only complete files
 under these names, plus hidden temporary files; the next run of the same
@@ -16,6 +18,9 @@ import glob
 import json
 import logging
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +31,53 @@ from seqsleepnet.io.atomic import atomic_write
 from seqsleepnet.report.html import figure_png, render_report
 from seqsleepnet.result import StagingResult
 
-__all__ = ["OUTPUT_SUFFIXES", "write_outputs"]
+__all__ = ["OUTPUTS", "OUTPUT_SUFFIXES", "write_outputs"]
 
-OUTPUT_SUFFIXES = (".hypnogram.tsv", ".csv", ".annotations.edf", ".stats.json", ".png", ".html")
+
+@dataclass
+class _Night:
+    """What the writers of one night share; the picture is rendered once, for PNG and HTML."""
+
+    result: StagingResult
+    true: npt.NDArray[np.int8] | None
+    demo_model: bool
+
+    @cached_property
+    def png(self) -> bytes:
+        return figure_png(self.result.plot(true=self.true), dpi=100)
+
+
+def _write_stats(night: _Night, path: Path) -> None:
+    result = night.result
+    statistics = {"recording": result.name, "model": result.model, **result.statistics().to_dict()}
+    with atomic_write(path) as handle:
+        json.dump(statistics, handle, indent=1)
+
+
+def _write_png(night: _Night, path: Path) -> None:
+    with atomic_write(path, "wb") as handle:
+        handle.write(night.png)
+
+
+def _write_html(night: _Night, path: Path) -> None:
+    page = render_report(
+        night.result, true=night.true, demo_model=night.demo_model, night_png=night.png
+    )
+    with atomic_write(path) as handle:
+        handle.write(page)
+
+
+OUTPUTS: dict[str, Callable[[_Night, Path], object]] = {
+    ".hypnogram.tsv": lambda night, path: night.result.to_tsv(path),
+    ".csv": lambda night, path: night.result.to_csv(path),
+    ".annotations.edf": lambda night, path: night.result.to_edf_annotations(path),
+    ".stats.json": _write_stats,
+    ".png": _write_png,
+    ".html": _write_html,
+}
+"""Every output of a staged night: file suffix -> the function that writes it."""
+
+OUTPUT_SUFFIXES = tuple(OUTPUTS)
 
 log = logging.getLogger(__name__)
 
@@ -79,17 +128,9 @@ def write_outputs(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise FileFormatError(out, f"cannot create the output folder ({error.strerror})") from None
-    paths = {suffix: out / f"{result.name}{suffix}" for suffix in OUTPUT_SUFFIXES}
+    paths = {suffix: out / f"{result.name}{suffix}" for suffix in OUTPUTS}
     _remove_stale_temporaries(list(paths.values()))
-    result.to_tsv(paths[".hypnogram.tsv"])
-    result.to_csv(paths[".csv"])
-    result.to_edf_annotations(paths[".annotations.edf"])
-    statistics = {"recording": result.name, "model": result.model, **result.statistics().to_dict()}
-    with atomic_write(paths[".stats.json"]) as handle:
-        json.dump(statistics, handle, indent=1)
-    night_png = figure_png(result.plot(true=true), dpi=100)  # rendered once, used twice
-    with atomic_write(paths[".png"], "wb") as binary:
-        binary.write(night_png)
-    with atomic_write(paths[".html"]) as handle:
-        handle.write(render_report(result, true=true, demo_model=demo_model, night_png=night_png))
+    night = _Night(result, true, demo_model)
+    for suffix, write in OUTPUTS.items():
+        write(night, paths[suffix])
     return paths
