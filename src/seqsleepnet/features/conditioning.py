@@ -51,6 +51,13 @@ class ConditioningConfig:
             raise ConfigError(f"band must satisfy 0 < low < high Hz; got {self.band}")
         if self.fir_order < 2 or self.fir_order % 2:
             raise ConfigError(f"fir_order must be an even number >= 2; got {self.fir_order}")
+        if not all(f > 0 for f in self.emg_notch) or not self.emg_notch_q > 0:
+            raise ConfigError(
+                f"emg_notch frequencies and emg_notch_q must be positive; got "
+                f"{self.emg_notch}, {self.emg_notch_q}"
+            )
+        if not self.emg_highpass > 0:
+            raise ConfigError(f"emg_highpass must be positive; got {self.emg_highpass}")
 
 
 def fir_filtfilt(

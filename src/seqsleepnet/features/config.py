@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+import math
+from dataclasses import dataclass
 
 from seqsleepnet.errors import ConfigError
+from seqsleepnet.stages import EPOCH_SECONDS
 
 __all__ = ["FeatureConfig"]
 
@@ -19,20 +20,32 @@ class FeatureConfig:
     """
 
     sfreq: float = 100.0
-    epoch_seconds: float = 30.0
+    epoch_seconds: float = EPOCH_SECONDS  # the AASM and R&K scoring epoch
     window_seconds: float = 2.0
     overlap: float = 0.5
     n_fft: int = 256
     floor: float = 1e-6  # magnitude floor before the log (uV), avoids log(0)
 
     def __post_init__(self) -> None:
+        for name in ("sfreq", "epoch_seconds", "window_seconds", "floor"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ConfigError(f"features.{name} must be a positive number; got {value!r}")
+        if self.window_length < 2 or self.n_fft < 2:
+            raise ConfigError(
+                f"the STFT needs a window and an FFT of at least 2 samples; got "
+                f"{self.window_length} and {self.n_fft}"
+            )
         if self.window_length > self.epoch_length or self.window_length > self.n_fft:
             raise ConfigError(
                 f"window of {self.window_length} samples must fit in the epoch "
                 f"({self.epoch_length}) and the FFT ({self.n_fft})"
             )
-        if not 0 <= self.overlap < 1:
-            raise ConfigError(f"overlap must be in [0, 1); got {self.overlap}")
+        if not 0 <= self.overlap < 1 or self.hop < 1:
+            raise ConfigError(
+                f"overlap must be in [0, 1) and leave a hop of at least one sample; "
+                f"got {self.overlap}"
+            )
 
     @property
     def epoch_length(self) -> int:
@@ -58,12 +71,3 @@ class FeatureConfig:
     def n_bins(self) -> int:
         """Frequency bins (129)."""
         return self.n_fft // 2 + 1
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain values for a checkpoint or JSON file."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> FeatureConfig:
-        """Inverse of :meth:`to_dict`."""
-        return cls(**values)
