@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import numpy as np
@@ -6,9 +7,12 @@ import pytest
 from typer.testing import CliRunner
 
 from seqsleepnet.cli import app
+from seqsleepnet.features.model_input import ModelInput
+from seqsleepnet.features.normalize import Normalizer
+from seqsleepnet.features.preprocessing import InputKind, Preprocessing
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
-from seqsleepnet.models.checkpoint import save_checkpoint
+from seqsleepnet.models.checkpoint import save_trained
 from seqsleepnet.models.registry import build_model
 from seqsleepnet.report.outputs import OUTPUT_SUFFIXES
 
@@ -104,16 +108,25 @@ def test_export_onnx_writes_two_runnable_graphs(tiny_checkpoint: Path, tmp_path:
         app, ["export-onnx", "--model", str(tiny_checkpoint), "--out", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
+    assert "largest difference from PyTorch's encoder output" in result.stdout
+    differences = [float(d) for d in re.findall(r"output (\S+?)(?:,|$)", result.stdout.strip())]
+    assert len(differences) == 2 and max(differences) < 1e-4
     encoder = ort.InferenceSession(str(tmp_path / "encoder.onnx"))
     z, alpha = encoder.run(None, {"epochs": np.zeros((3, 3, 29, 129), np.float32)})
     assert z.shape == (3, 128) and alpha.shape == (3, 29)
     assert (tmp_path / "classifier.onnx").is_file()
 
 
+def _trained(path: Path, name: str, kind: InputKind, *, seq_len: int) -> Path:
+    prep = Preprocessing(roles=("eeg",))
+    stats = Normalizer(np.zeros((1, 129), np.float32), np.ones((1, 129), np.float32))
+    model_input = ModelInput(prep, kind, stats if kind == "tf" else None)
+    model = build_model(name, preprocessing=prep, seed=0)
+    return save_trained(path, model, model_input, seq_len=seq_len)
+
+
 def test_export_onnx_of_a_baseline_uses_the_checkpoint_window(tmp_path: Path) -> None:
-    checkpoint = save_checkpoint(
-        tmp_path / "arnn.pt", build_model("arnn", seed=0, channels=1), extra={"seq_len": 4}
-    )
+    checkpoint = _trained(tmp_path / "arnn.pt", "arnn", "tf", seq_len=4)
     result = runner.invoke(app, ["export-onnx", "-m", str(checkpoint), "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     classifier = ort.InferenceSession(str(tmp_path / "classifier.onnx"))
@@ -122,7 +135,7 @@ def test_export_onnx_of_a_baseline_uses_the_checkpoint_window(tmp_path: Path) ->
 
 
 def test_export_onnx_refuses_models_without_a_separable_encoder(tmp_path: Path) -> None:
-    checkpoint = save_checkpoint(tmp_path / "dsn.pt", build_model("deepsleepnet", seed=0))
+    checkpoint = _trained(tmp_path / "dsn.pt", "deepsleepnet", "raw", seq_len=20)
     result = runner.invoke(app, ["export-onnx", "-m", str(checkpoint), "-o", str(tmp_path)])
     assert result.exit_code == 1
     assert "deepsleepnet has none" in result.stderr and "Traceback" not in result.output

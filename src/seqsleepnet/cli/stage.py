@@ -12,7 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from seqsleepnet.batch import FileOutcome, StageOptions, agreement_line, find_psg_files, stage_files
 from seqsleepnet.cli._app import command
 from seqsleepnet.errors import ConfigError, check_option
-from seqsleepnet.models.checkpoint import load_checkpoint
+from seqsleepnet.models.checkpoint import load_trained
+from seqsleepnet.models.onnx_export import example_input, onnx_max_difference
 from seqsleepnet.onnx_backend import OnnxParts
 from seqsleepnet.staging import DEMO_WARNING, Backend
 
@@ -107,13 +108,22 @@ def export_onnx_command(
     model: Annotated[Path, typer.Option("--model", "-m", help="Checkpoint to export.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created).")],
 ) -> None:
-    network, extra = load_checkpoint(model)
+    network, _, extra = load_trained(model)
     if not network.separable_encoder:
         raise ConfigError(
             f"{model}: ONNX export needs a model with a separable epoch encoder; "
             f"{network.name} has none"
         )
-    seq_len = extra.get("seq_len", network.window_length)
+    seq_len = int(extra["seq_len"])
     out.mkdir(parents=True, exist_ok=True)
-    OnnxParts.export(network, out, seq_len=None if seq_len is None else int(seq_len))
-    typer.echo(f"wrote {out / 'encoder.onnx'} and {out / 'classifier.onnx'}")
+    OnnxParts.export(network, out, seq_len=seq_len)
+    checks = {
+        part: onnx_max_difference(
+            network, out / f"{part}.onnx", part, example_input(network, part, seq_len=seq_len)
+        )
+        for part in ("encoder", "classifier")
+    }
+    typer.echo(
+        f"wrote {out / 'encoder.onnx'} and {out / 'classifier.onnx'}; largest difference from "
+        + ", ".join(f"PyTorch's {part} output {diff:.1e}" for part, diff in checks.items())
+    )
