@@ -56,5 +56,5 @@ def test_check_option_names_the_parameter_the_value_and_every_choice() -> None:
     assert check_option("backend", "torch", ("torch", "onnxruntime")) == "torch"
     with pytest.raises(ConfigError, match=r"^backend='tf' is not allowed; choose one of "):
         check_option("backend", "tf", ("torch", "onnxruntime"))
-    with pytest.raises(ConfigError, match="'torch', 'onnxruntime'$"):
+    with pytest.raises(ConfigError, match=r"'torch', 'onnxruntime'$"):
         check_option("backend", ["torch"], ("torch", "onnxruntime"))  # unhashable: refused
