@@ -8,10 +8,8 @@ from typing import Annotated
 import typer
 
 from seqsleepnet.cli._app import PreprocessingOption, command
-from seqsleepnet.data.prepare import merge_shards, parse_shard, prepare_dataset
 from seqsleepnet.data.sources import SOURCES, get_source
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.features.preprocessing import Preprocessing
 
 _HELP = (
     "Prepare a dataset for training: pair each PSG with its hypnogram, compute the "
@@ -80,6 +78,9 @@ def prepare(
         bool, typer.Option("--no-progress", help="Hide the progress bar.")
     ] = False,
 ) -> None:
+    from seqsleepnet.data.prepare import merge_shards, parse_shard, prepare_dataset
+    from seqsleepnet.features.preprocessing import Preprocessing
+
     if merge:
         path = merge_shards(out)
         typer.echo(f"merged shard manifests into {path}")

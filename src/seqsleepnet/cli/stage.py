@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from seqsleepnet.batch import FileOutcome, StageOptions, agreement_line, find_psg_files, stage_files
 from seqsleepnet.cli._app import command
 from seqsleepnet.errors import ConfigError, check_option
-from seqsleepnet.models.checkpoint import load_trained
-from seqsleepnet.models.onnx_export import example_input, onnx_max_difference
-from seqsleepnet.onnx_backend import OnnxParts
-from seqsleepnet.staging import DEMO_WARNING, Backend
+
+if TYPE_CHECKING:
+    from seqsleepnet.batch import FileOutcome
+    from seqsleepnet.staging import Backend
 
 
 @command(
@@ -52,6 +50,17 @@ def stage(
         str, typer.Option("--backend", help="Runtime: 'torch' or 'onnxruntime'.")
     ] = "torch",
 ) -> None:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from seqsleepnet.batch import StageOptions, agreement_line, find_psg_files, stage_files
+    from seqsleepnet.staging import DEMO_WARNING
+
     check_option("--backend", backend, ("torch", "onnxruntime"))
     files = find_psg_files(inputs)
     if true is not None and true.is_file() and len(files) > 1:
@@ -108,6 +117,10 @@ def export_onnx_command(
     model: Annotated[Path, typer.Option("--model", "-m", help="Checkpoint to export.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created).")],
 ) -> None:
+    from seqsleepnet.models.checkpoint import load_trained
+    from seqsleepnet.models.onnx_export import example_input, onnx_max_difference
+    from seqsleepnet.onnx_backend import OnnxParts
+
     network, _, extra = load_trained(model)
     if not network.separable_encoder:
         raise ConfigError(

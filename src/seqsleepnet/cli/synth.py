@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from seqsleepnet.cli._app import command
-from seqsleepnet.data.synthetic import build_cohort, packaged_hypnograms, write_synthetic_night
 from seqsleepnet.data.synthetic.layouts import LAYOUTS
 from seqsleepnet.errors import check_option
 from seqsleepnet.io.hypnogram import read_hypnogram
@@ -52,6 +51,8 @@ def synth(
     ] = False,
 ) -> None:
     """Write one synthetic night."""
+    from seqsleepnet.data.synthetic.files import write_synthetic_night
+
     _check_layout(layout)
     hyp = read_hypnogram(hypnogram)
     if in_bed:
@@ -75,6 +76,8 @@ def cohort(
     ] = None,
 ) -> None:
     """Write the synthetic cohort."""
+    from seqsleepnet.data.synthetic.cohort import build_cohort, packaged_hypnograms
+
     _check_layout(layout)
     written = build_cohort(hypnograms or packaged_hypnograms(), out, layout=layout, seed=seed)
     for files in written:

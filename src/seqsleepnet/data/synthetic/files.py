@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from seqsleepnet.data.synthetic.layouts import LAYOUTS, night_to_edf, write_psg
+from seqsleepnet.data.synthetic.edf_writer import night_to_edf, write_psg
+from seqsleepnet.data.synthetic.layouts import LAYOUTS
 from seqsleepnet.data.synthetic.night import generate_night
 from seqsleepnet.data.synthetic.profile import SubjectProfile
 from seqsleepnet.errors import FileFormatError, HypnogramError, check_option
