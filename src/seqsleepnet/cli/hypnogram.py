@@ -22,14 +22,12 @@ if TYPE_CHECKING:
 
 __all__ = ["hypnogram"]
 
-_HELP = """Read a hypnogram (EDF+, TSV, CSV, NSRR XML, YASA text; ISRUC-Sleep with
---format isruc) and print a summary,
-or convert it with --out to the format of the output's extension (TSV if it has none).
-
-Example:
-
-    seqsleepnet hypnogram SC4001EC-Hypnogram.edf --in-bed --out SC4001.hypnogram.tsv
-"""
+_HELP = (
+    "Read a hypnogram (EDF+, TSV, CSV, NSRR XML, YASA text; ISRUC-Sleep with --format isruc) "
+    "and print a summary, or convert it with --out to the format of the output's extension "
+    "(TSV if it has none).\n\n"
+    "Example: seqsleepnet hypnogram SC4001EC-Hypnogram.edf --in-bed --out SC4001.hypnogram.tsv"
+)
 
 
 def _clock(seconds: float) -> str:

@@ -16,22 +16,20 @@ __all__ = ["cohort", "synth"]
 
 _LAYOUT_HELP = f"Dataset layout: {', '.join(LAYOUTS)}."
 
-_SYNTH_HELP = """Generate a synthetic night (EEG, EOG, chin EMG) that follows a hypnogram, and
-write it as a PSG EDF plus a hypnogram file in a dataset's layout (channel names, rates,
-file names). Prints the two paths.
+_SYNTH_HELP = (
+    "Generate a synthetic night (EEG, EOG, chin EMG) that follows a hypnogram, and write it "
+    "as a PSG EDF plus a hypnogram file in a dataset's layout (channel names, rates, file "
+    "names). Prints the two paths.\n\n"
+    "Example: seqsleepnet synth --hypnogram SC4001EC-Hypnogram.edf --out synth/ --layout mass "
+    "--seed 3"
+)
 
-Example:
-
-    seqsleepnet synth --hypnogram SC4001EC-Hypnogram.edf --out synth/ --layout mass --seed 3
-"""
-
-_COHORT_HELP = """Write a synthetic cohort: one night per packaged Sleep-EDF hypnogram (39 nights,
-20 subjects; a subject's nights share one synthetic sleeper), trimmed to the in-bed period.
-
-Example:
-
-    seqsleepnet cohort --out cohort/ --layout sleep-edf --seed 0
-"""
+_COHORT_HELP = (
+    "Write a synthetic cohort: one night per packaged Sleep-EDF hypnogram (39 nights, 20 "
+    "subjects; a subject's nights share one synthetic sleeper), trimmed to the in-bed period. "
+    "Prints the two paths of each night.\n\n"
+    "Example: seqsleepnet cohort --out cohort/ --layout sleep-edf --seed 0"
+)
 
 
 def _check_layout(layout: str) -> None:

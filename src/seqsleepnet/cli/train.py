@@ -36,7 +36,7 @@ ModelSet = Annotated[
 ]
 Threads = Annotated[int | None, typer.Option("--threads", help="Torch CPU threads per process.")]
 ModelName = Annotated[
-    str, typer.Option("--model", "-m", help="seqsleepnet, arnn, multitask-arnn or deepsleepnet.")
+    str, typer.Option("--model", "-m", help="Model to train; 'seqsleepnet models' lists them.")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
@@ -60,16 +60,13 @@ def _json_metrics(metrics: Any) -> str:
     return json.dumps(metrics.to_dict())
 
 
-_TRAIN_HELP = """Train a model on a prepared dataset with the paper's protocol (Adam 1e-4,
-batch 32, L=20, 10 epochs, validation every 100 steps, best step kept as RUN/best.pt).
-Under 'torchrun --nproc_per_node N' the same command trains with DistributedDataParallel.
-
-Example:
-
-    seqsleepnet train --data cache/ --model seqsleepnet --out runs/ssn --val-subjects 2
-
-    seqsleepnet train --resume runs/ssn
-"""
+_TRAIN_HELP = (
+    "Train a model on a prepared dataset with the paper's protocol (Adam 1e-4, batch 32, "
+    "L=20, 10 epochs, validation every 100 steps, best step kept as RUN/best.pt). Under "
+    "'torchrun --nproc_per_node N' the same command trains with DistributedDataParallel.\n\n"
+    "Examples: seqsleepnet train --data cache/ --model seqsleepnet --out runs/ssn "
+    "--val-subjects 2; seqsleepnet train --resume runs/ssn"
+)
 
 
 @command(name="train", help=_TRAIN_HELP)
@@ -150,15 +147,13 @@ def train(
     )
 
 
-_CV_HELP = """Subject-wise cross-validation: K folds of test, validation and training subjects
-(both nights of a subject together), written to CV/folds.json. Without --fold all folds run
-one after another; --fold k runs one (folds can run on different machines). Each fold writes
-CV/fold-k/run/ and CV/fold-k/predictions.npz; pool them with 'seqsleepnet cv-summary CV'.
-
-Example:
-
-    seqsleepnet cv --data cache/ --folds 20 --out cv/ --fold 3
-"""
+_CV_HELP = (
+    "Subject-wise cross-validation: K folds of test, validation and training subjects (both "
+    "nights of a subject together), written to CV/folds.json. Without --fold all folds run one "
+    "after another; --fold k runs one (folds can run on different machines). Each fold writes "
+    "CV/fold-k/run/ and CV/fold-k/predictions.npz; pool them with 'seqsleepnet cv-summary CV'."
+    "\n\nExample: seqsleepnet cv --data cache/ --folds 20 --out cv/ --fold 3"
+)
 
 
 @command(name="cv", help=_CV_HELP)
