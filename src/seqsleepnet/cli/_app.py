@@ -28,6 +28,13 @@ PreprocessingOption = Annotated[
     ),
 ]
 
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="No progress (a bar on a terminal, else one line per step on stderr)."
+    ),
+]
+
 _METAVARS = {"Path": "PATH", "int": "INTEGER", "float": "FLOAT", "str": "TEXT"}
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from seqsleepnet.cli._app import command
+from seqsleepnet.cli._app import QuietOption, command
 from seqsleepnet.data.synthetic.layouts import LAYOUTS
 from seqsleepnet.errors import check_option
 from seqsleepnet.io.hypnogram import read_hypnogram
@@ -47,6 +47,7 @@ def synth(
     in_bed: Annotated[
         bool, typer.Option("--in-bed", help="Keep 30 min before/after the sleep period only.")
     ] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Write one synthetic night."""
     from seqsleepnet.data.synthetic.files import write_synthetic_night
@@ -55,7 +56,9 @@ def synth(
     hyp = read_hypnogram(hypnogram)
     if in_bed:
         hyp = hyp.in_bed(30.0)
-    files = write_synthetic_night(hyp, out, layout=layout, seed=seed, subject=subject, night=night)
+    files = write_synthetic_night(
+        hyp, out, layout=layout, seed=seed, subject=subject, night=night, progress=not quiet
+    )
     typer.echo(str(files.psg))
     typer.echo(str(files.hypnogram))
 
@@ -72,11 +75,14 @@ def cohort(
             help="Folder of SC4ssNEx-Hypnogram.edf files (default: the packaged ones).",
         ),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Write the synthetic cohort."""
     from seqsleepnet.data.synthetic.cohort import build_cohort, packaged_hypnograms
 
     _check_layout(layout)
-    written = build_cohort(hypnograms or packaged_hypnograms(), out, layout=layout, seed=seed)
+    written = build_cohort(
+        hypnograms or packaged_hypnograms(), out, layout=layout, seed=seed, progress=not quiet
+    )
     for files in written:
         typer.echo(f"{files.psg}\t{files.hypnogram}")

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from seqsleepnet.cli._app import command
+from seqsleepnet.cli._app import QuietOption, command
 from seqsleepnet.errors import ConfigError
 
 __all__ = ["cv", "cv_summary", "evaluate", "train"]
@@ -38,7 +38,6 @@ Threads = Annotated[int | None, typer.Option("--threads", help="Torch CPU thread
 ModelName = Annotated[
     str, typer.Option("--model", "-m", help="Model to train; 'seqsleepnet models' lists them.")
 ]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
 def _model_config(cell: str | None, settings: list[str] | None) -> dict[str, Any]:
@@ -100,7 +99,7 @@ def train(
     cell: Cell = None,
     settings: ModelSet = None,
     threads: Threads = None,
-    quiet: Quiet = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Train one model."""
     from seqsleepnet.data.cache import load_manifest
@@ -179,7 +178,7 @@ def cv(
     cell: Cell = None,
     settings: ModelSet = None,
     threads: Threads = None,
-    quiet: Quiet = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run cross-validation folds."""
     from seqsleepnet.training.config import TrainConfig
@@ -241,12 +240,13 @@ def evaluate(
     true: Annotated[Path, typer.Option("--true", "-t", help="True hypnogram file or folder.")],
     pred: Annotated[Path, typer.Option("--pred", "-p", help="Predicted hypnogram file or folder.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Score predicted hypnograms against true ones."""
     from seqsleepnet.evaluation.compare import compare_files
     from seqsleepnet.evaluation.metrics import markdown_table
 
-    pooled, nights = compare_files(true, pred)
+    pooled, nights = compare_files(true, pred, progress=not quiet)
     if as_json:
         typer.echo(_json_metrics(pooled))
         return
