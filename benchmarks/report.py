@@ -212,7 +212,34 @@ def synthetic_difficulty(r: dict[str, Any]) -> list[str]:
     return out
 
 
+def startup(r: dict[str, Any]) -> list[str]:
+    out = [
+        "Whole-process wall-clock time of a command (interpreter start, imports, work, exit), "
+        'median of fresh processes run alternately with `python -c "import yasa"` in the '
+        "same run; the ratio compares the two medians (lower = seqsleepnet starts faster).",
+        "",
+        "| command | seqsleepnet (s) | `import yasa` (s) | ratio | target | |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for row in r["commands"].values():
+        out.append(
+            f"| `{row['command']}` | {row['seqsleepnet_s']:.3f} | {row['yasa_import_s']:.3f} | "
+            f"{row['ratio']:.2f}x | <= {row['target_ratio']:g}x | {_mark(row['met'])} |"
+        )
+    stage = r["stage"]
+    phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in stage["phases_s"].items())
+    out += [
+        "",
+        f"`seqsleepnet stage` of a {stage['hours']:g}-h synthetic night ({stage['file_mib']} MiB "
+        f"EDF, untrained SeqSleepNet checkpoint; report only): {stage['process_s']:.1f} s for "
+        f"the whole process; phases from its progress lines: {phases}; the rest (interpreter, "
+        f"imports, exit) {stage['start_up_s']:.1f} s.",
+    ]
+    return out
+
+
 SECTIONS = (
+    ("startup", "Command-line start-up", startup),
     ("staging_speed", "Staging speed", staging_speed),
     ("scaling", "Scaling with night length", scaling),
     ("training_throughput", "Training throughput", training_throughput),

@@ -157,7 +157,7 @@ def test_one_night_without_a_terminal_prints_one_line_per_phase(
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
-    phases = [re.fullmatch(r"stage night\.edf: (\d)/4 (\w+) \(\d+\.\d s\)", line) for line in lines]
+    phases = [re.fullmatch(r"stage night\.edf: (\d)/5 (\w+) \(\d+\.\d s\)", line) for line in lines]
     assert all(phases), result.stderr
     assert [(int(m.group(1)), m.group(2)) for m in phases if m] == list(
         enumerate(STAGE_PHASES, start=1)

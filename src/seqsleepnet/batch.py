@@ -114,7 +114,7 @@ def _stager(checkpoint: Path, backend: Backend) -> SleepStager:
     return _stagers[key]
 
 
-STAGE_PHASES = ("read", "features", "model", "outputs")
+STAGE_PHASES = ("checkpoint", "read", "features", "model", "outputs")
 """The phases of staging one file, in order, as ``on_phase`` names them."""
 
 
@@ -142,7 +142,10 @@ def stage_file(
             psg, eeg=options.eeg, eog=options.eog, emg=options.emg
         )
         outcome.bundled = options.model is None
-        result = _stager(checkpoint, options.backend).predict(
+        stager = _stager(checkpoint, options.backend)
+        if on_phase is not None:
+            on_phase("checkpoint")
+        result = stager.predict(
             psg, eeg=options.eeg, eog=options.eog, emg=options.emg, on_phase=on_phase
         )
         true = None

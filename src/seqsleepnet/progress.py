@@ -8,7 +8,7 @@ at the end; in a log file or a pipe each finished step is one line on stderr
 with its own duration::
 
     cohort: 1/39 SC4001E0-PSG.edf (4.2 s)
-    stage night.edf: 2/4 features (0.8 s)
+    stage night.edf: 3/5 features (0.8 s)
 
 The module imports only the standard library until a bar is drawn, so light
 commands (``evaluate``) may use it.
