@@ -212,6 +212,11 @@ def synthetic_difficulty(r: dict[str, Any]) -> list[str]:
     return out
 
 
+def _short(command: str) -> str:
+    """A command line with each path cut to its file name."""
+    return " ".join(Path(word).name if "/" in word else word for word in command.split())
+
+
 def startup(r: dict[str, Any]) -> list[str]:
     out = [
         "Whole-process wall-clock time of a command (interpreter start, imports, work, exit), "
@@ -223,17 +228,19 @@ def startup(r: dict[str, Any]) -> list[str]:
     ]
     for row in r["commands"].values():
         out.append(
-            f"| `{row['command']}` | {row['seqsleepnet_s']:.3f} | {row['yasa_import_s']:.3f} | "
-            f"{row['ratio']:.2f}x | <= {row['target_ratio']:g}x | {_mark(row['met'])} |"
+            f"| `{_short(row['command'])}` | {row['seqsleepnet_s']:.3f} | "
+            f"{row['yasa_import_s']:.3f} | {row['ratio']:.3f}x | <= {row['target_ratio']:g}x | "
+            f"{_mark(row['met'])} |"
         )
     stage = r["stage"]
     phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in stage["phases_s"].items())
+    night = f"a synthetic night of {stage['hours']:g} h ({stage['file_mib']} MiB EDF"
     out += [
         "",
-        f"`seqsleepnet stage` of a {stage['hours']:g}-h synthetic night ({stage['file_mib']} MiB "
-        f"EDF, untrained SeqSleepNet checkpoint; report only): {stage['process_s']:.1f} s for "
-        f"the whole process; phases from its progress lines: {phases}; the rest (interpreter, "
-        f"imports, exit) {stage['start_up_s']:.1f} s.",
+        f"`seqsleepnet stage` of {night}, untrained SeqSleepNet checkpoint; report only): "
+        f"{stage['process_s']:.1f} s for the whole process.",
+        f"Phases from its progress lines: {phases}.",
+        f"The rest (interpreter, imports, exit): {stage['start_up_s']:.1f} s.",
     ]
     return out
 
