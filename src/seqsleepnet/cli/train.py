@@ -239,14 +239,16 @@ def cv_summary(
 def evaluate(
     true: Annotated[Path, typer.Option("--true", "-t", help="True hypnogram file or folder.")],
     pred: Annotated[Path, typer.Option("--pred", "-p", help="Predicted hypnogram file or folder.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the metrics as JSON only (no progress).")
+    ] = False,
     quiet: QuietOption = False,
 ) -> None:
     """Score predicted hypnograms against true ones."""
     from seqsleepnet.evaluation.compare import compare_files
     from seqsleepnet.evaluation.metrics import markdown_table
 
-    pooled, nights = compare_files(true, pred, progress=not quiet)
+    pooled, nights = compare_files(true, pred, progress=not (quiet or as_json))
     if as_json:
         typer.echo(_json_metrics(pooled))
         return
