@@ -212,7 +212,41 @@ def synthetic_difficulty(r: dict[str, Any]) -> list[str]:
     return out
 
 
+def _short(command: str) -> str:
+    """A command line with each path cut to its file name."""
+    return " ".join(Path(word).name if "/" in word else word for word in command.split())
+
+
+def startup(r: dict[str, Any]) -> list[str]:
+    out = [
+        "Whole-process wall-clock time of a command (interpreter start, imports, work, exit), "
+        'median of fresh processes run alternately with `python -c "import yasa"` in the '
+        "same run; the ratio compares the two medians (lower = seqsleepnet starts faster).",
+        "",
+        "| command | seqsleepnet (s) | `import yasa` (s) | ratio | target | |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for row in r["commands"].values():
+        out.append(
+            f"| `{_short(row['command'])}` | {row['seqsleepnet_s']:.3f} | "
+            f"{row['yasa_import_s']:.3f} | {row['ratio']:.3f}x | <= {row['target_ratio']:g}x | "
+            f"{_mark(row['met'])} |"
+        )
+    stage = r["stage"]
+    phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in stage["phases_s"].items())
+    night = f"a synthetic night of {stage['hours']:g} h ({stage['file_mib']} MiB EDF"
+    out += [
+        "",
+        f"`seqsleepnet stage` of {night}, untrained SeqSleepNet checkpoint; report only): "
+        f"{stage['process_s']:.1f} s for the whole process.",
+        f"Phases from its progress lines: {phases}.",
+        f"The rest (interpreter, imports, exit): {stage['start_up_s']:.1f} s.",
+    ]
+    return out
+
+
 SECTIONS = (
+    ("startup", "Command-line start-up", startup),
     ("staging_speed", "Staging speed", staging_speed),
     ("scaling", "Scaling with night length", scaling),
     ("training_throughput", "Training throughput", training_throughput),

@@ -50,6 +50,15 @@ def studies(quick: bool) -> dict[str, list[str]]:
             str(RESULTS / "synthetic_difficulty.json"),
             *(["--subjects", "6", "--folds", "3"] if quick else []),
         ],
+        "startup": [
+            "startup.py",
+            "--repeats",
+            "3" if quick else "7",
+            "--hours",
+            "1" if quick else "8",
+            "--json",
+            str(RESULTS / "startup.json"),
+        ],
         "accuracy": [
             "accuracy.py",
             "--json",

@@ -84,7 +84,7 @@ def _commands(case: Case, inputs: Inputs, good: Good, out: Path) -> list[list[st
     """CLI invocations that must fail for this case (none for an in-memory Raw)."""
     psg = str(inputs.psg or good.psg)
     model = str(inputs.checkpoint or good.checkpoint)
-    stage = ["stage", psg, "--out", str(out), "--model", model]
+    stage = ["stage", psg, "--out", str(out), "--model", model, "--quiet"]  # no progress lines
     if case.kind == "psg":
         commands = [["features", psg, "--out", str(out / "features.npz")], stage]
         return ([["info", psg]] if case.header_level else []) + commands

@@ -6,6 +6,7 @@ import onnxruntime as ort
 import pytest
 from typer.testing import CliRunner
 
+from seqsleepnet.batch import STAGE_PHASES
 from seqsleepnet.cli import app
 from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.features.normalize import Normalizer
@@ -46,6 +47,7 @@ def test_a_corrupt_file_is_reported_and_the_batch_goes_on(
             str(tiny_checkpoint),
             "--true",
             str(batch),
+            "--quiet",
         ],
     )
     assert result.exit_code == 1
@@ -139,3 +141,41 @@ def test_export_onnx_refuses_models_without_a_separable_encoder(tmp_path: Path) 
     result = runner.invoke(app, ["export-onnx", "-m", str(checkpoint), "-o", str(tmp_path)])
     assert result.exit_code == 1
     assert "deepsleepnet has none" in result.stderr and "Traceback" not in result.output
+
+
+def test_one_night_without_a_terminal_prints_one_line_per_phase(
+    night_edf: Path, tmp_path: Path, tiny_checkpoint: Path
+) -> None:
+    args = [
+        "stage",
+        str(night_edf),
+        "--out",
+        str(tmp_path / "out"),
+        "--model",
+        str(tiny_checkpoint),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    phases = [re.fullmatch(r"stage night\.edf: (\d)/5 (\w+) \(\d+\.\d s\)", line) for line in lines]
+    assert all(phases), result.stderr
+    assert [(int(m.group(1)), m.group(2)) for m in phases if m] == list(
+        enumerate(STAGE_PHASES, start=1)
+    )
+    assert "night.edf: 50 epochs" in result.stdout
+    quiet = runner.invoke(app, [*args, "--quiet"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_several_nights_without_a_terminal_print_one_line_per_file(
+    batch: Path, tmp_path: Path, tiny_checkpoint: Path
+) -> None:
+    result = runner.invoke(
+        app, ["stage", str(batch), "--out", str(tmp_path / "out"), "--model", str(tiny_checkpoint)]
+    )
+    assert result.exit_code == 1  # broken.edf fails, good.edf is staged
+    lines = result.stderr.splitlines()
+    assert re.fullmatch(r"stage: 1/2 broken\.edf \(\d+\.\d s\)", lines[0]), result.stderr
+    assert lines[1].startswith(f"error: {batch / 'broken.edf'}")
+    assert re.fullmatch(r"stage: 2/2 good\.edf \(\d+\.\d s\)", lines[2]), result.stderr
+    assert len(lines) == 3

@@ -179,3 +179,17 @@ def test_bad_input_gives_one_error_line(cache: Path, tmp_path: Path) -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 1, (args, result.output)
         assert message in result.output and "Traceback" not in result.output
+
+
+def test_evaluate_folders_show_one_line_per_night_unless_quiet_or_json(tmp_path: Path) -> None:
+    for folder in ("t", "p"):
+        (tmp_path / folder).mkdir()
+        for name in ("a", "b"):
+            _write(tmp_path / folder / f"{name}.tsv", [0, 2, 2])
+    args = ["evaluate", "--true", str(tmp_path / "t"), "--pred", str(tmp_path / "p")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = [line.rsplit(" (", 1)[0] for line in result.stderr.splitlines()]
+    assert lines == ["evaluate: 1/2 a.tsv", "evaluate: 2/2 b.tsv"]
+    for extra in ("--quiet", "--json"):
+        assert runner.invoke(app, [*args, extra]).stderr == ""

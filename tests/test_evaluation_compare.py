@@ -47,3 +47,21 @@ def test_pairing_and_pooling(tmp_path: Path) -> None:
     (tmp_path / "q").mkdir()
     with pytest.raises(FileFormatError, match="no file stem in common"):
         pair_files(tmp_path / "t", tmp_path / "q")
+
+
+def test_folders_show_one_step_per_night_and_two_files_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for folder in ("t", "p"):
+        (tmp_path / folder).mkdir()
+        for night in ("n1", "n2"):
+            write_hypnogram(Hypnogram(np.array([0, 0, 2])), tmp_path / folder / f"{night}.tsv")
+    compare_files(tmp_path / "t", tmp_path / "p", progress=True)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.rsplit(" (", 1)[0] for line in lines] == [
+        "evaluate: 1/2 n1.tsv",
+        "evaluate: 2/2 n2.tsv",
+    ]
+    compare_files(tmp_path / "t" / "n1.tsv", tmp_path / "p" / "n1.tsv", progress=True)
+    compare_files(tmp_path / "t", tmp_path / "p")
+    assert capsys.readouterr().err == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import mne
@@ -91,3 +92,35 @@ def test_help_has_an_example() -> None:
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0
         assert "Example" in result.stdout
+
+
+def test_cohort_without_a_terminal_prints_one_line_per_night(tmp_path: Path) -> None:
+    folder = tmp_path / "hyp"
+    folder.mkdir()
+    stages = np.array([0] * 62 + [2, 3, 4] + [0] * 62, dtype=np.int8)
+    for night in (1, 2):
+        write_hypnogram(Hypnogram(stages), folder / f"SC407{night}EC-Hypnogram.edf")
+    args = ["cohort", "--out", str(tmp_path / "c"), "--hypnograms", str(folder), "--layout", "aasm"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, result.stderr
+    for k, line in enumerate(lines, start=1):
+        assert re.fullmatch(rf"cohort: {k}/2 synth-07-night{k}\.edf \(\d+\.\d s\)", line), line
+    assert len(result.stdout.strip().splitlines()) == 2  # the paths stay on stdout
+    quiet = runner.invoke(app, [*args, "--quiet"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_synth_without_a_terminal_prints_its_phases(hypnogram: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["synth", "--hypnogram", str(hypnogram), "--out", str(tmp_path), "--layout", "aasm"]
+    )
+    assert result.exit_code == 0, result.output
+    phases = [re.sub(r" \(\d+\.\d s\)$", "", line) for line in result.stderr.splitlines()]
+    label = "synth synth-00-night1.edf"
+    assert phases == [
+        f"{label}: 1/3 signals (10 epochs)",
+        f"{label}: 2/3 EDF",
+        f"{label}: 3/3 files",
+    ]

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from seqsleepnet.errors import FileFormatError, SeqSleepNetError
@@ -20,6 +21,7 @@ from seqsleepnet.report.outputs import write_outputs
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
 
 __all__ = [
+    "STAGE_PHASES",
     "FileOutcome",
     "StageOptions",
     "agreement_line",
@@ -112,16 +114,39 @@ def _stager(checkpoint: Path, backend: Backend) -> SleepStager:
     return _stagers[key]
 
 
-def stage_file(psg: Path, options: StageOptions) -> FileOutcome:
-    """Stage one file and write its outputs; errors become the outcome's message."""
+STAGE_PHASES = ("checkpoint", "read", "features", "model", "outputs")
+"""The phases of staging one file, in order, as ``on_phase`` names them."""
+
+
+def stage_file(
+    psg: Path, options: StageOptions, on_phase: Callable[[str], None] | None = None
+) -> FileOutcome:
+    """Stage one file and write its outputs; errors become the outcome's message.
+
+    Parameters
+    ----------
+    psg : Path
+        The PSG file.
+    options : StageOptions
+        Model, channels, expert hypnograms and output folder.
+    on_phase : callable (str) -> None, optional
+        Called as each of :data:`STAGE_PHASES` ends, with its name.
+
+    Returns
+    -------
+    FileOutcome
+    """
     outcome = FileOutcome(psg)
     try:
         checkpoint = options.model or bundled_model_for(
             psg, eeg=options.eeg, eog=options.eog, emg=options.emg
         )
         outcome.bundled = options.model is None
-        result = _stager(checkpoint, options.backend).predict(
-            psg, eeg=options.eeg, eog=options.eog, emg=options.emg
+        stager = _stager(checkpoint, options.backend)
+        if on_phase is not None:
+            on_phase("checkpoint")
+        result = stager.predict(
+            psg, eeg=options.eeg, eog=options.eog, emg=options.emg, on_phase=on_phase
         )
         true = None
         if options.true is not None:
@@ -131,6 +156,8 @@ def stage_file(psg: Path, options: StageOptions) -> FileOutcome:
                 metrics = compute_metrics(true, result.stages)
                 outcome.agreement, outcome.kappa = metrics.accuracy, metrics.kappa
         outcome.outputs = write_outputs(result, options.out, true=true, demo_model=outcome.bundled)
+        if on_phase is not None:
+            on_phase("outputs")
         stats = result.statistics()
         outcome.epochs, outcome.tst, outcome.efficiency = (
             result.n_epochs,
@@ -150,12 +177,36 @@ def stage_files(
     *,
     jobs: int = 1,
     on_done: Callable[[FileOutcome], None] | None = None,
+    on_phase: Callable[[Path, str], None] | None = None,
 ) -> list[FileOutcome]:
-    """Stage every file, in ``jobs`` processes; ``on_done`` is called as each finishes."""
+    """Stage every file, in ``jobs`` processes.
+
+    Parameters
+    ----------
+    files : sequence of Path
+        PSG files.
+    options : StageOptions
+        How to stage each file.
+    jobs : int
+        Processes; 1 stages the files here, one after another.
+    on_done : callable (FileOutcome) -> None, optional
+        Called as each file finishes.
+    on_phase : callable (Path, str) -> None, optional
+        Called with the file and the phase name as each of :data:`STAGE_PHASES`
+        ends; only when the files are staged here (one process).
+
+    Returns
+    -------
+    list of FileOutcome
+        In the order of ``files``.
+    """
     outcomes: list[FileOutcome] = []
     results: Iterator[FileOutcome]
     if jobs <= 1 or len(files) <= 1:
-        results = (stage_file(f, options) for f in files)
+        results = (
+            stage_file(f, options, None if on_phase is None else partial(on_phase, f))
+            for f in files
+        )
         for outcome in results:
             outcomes.append(outcome)
             if on_done:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -223,6 +223,7 @@ class SleepStager:
         eog: str | None = None,
         emg: str | None = None,
         encode_once: bool = True,
+        on_phase: Callable[[str], None] | None = None,
     ) -> StagingResult:
         """Stage a night.
 
@@ -235,15 +236,22 @@ class SleepStager:
         encode_once : bool
             Encode each epoch once (fast); False runs every window through the
             whole model (the naive reference).
+        on_phase : callable (str) -> None, optional
+            Called as each phase ends, with its name: ``"read"``, ``"features"``
+            and ``"model"`` (a progress display).
 
         Returns
         -------
         StagingResult
         """
+        phase_done = on_phase or (lambda name: None)
         self._warn_if_demo()
         recording = self.read(raw_or_path, eeg=eeg, eog=eog, emg=emg)
+        phase_done("read")
         x, onsets = self.model_input.of_recording(recording)
+        phase_done("features")
         output = self.predict_inputs(x, encode_once=encode_once)
+        phase_done("model")
         return self.result_of(recording, onsets, output)
 
     def result_of(

@@ -1,4 +1,4 @@
-"""The typer application and the error handling every command shares."""
+"""The typer application, its MNE-style help and the error handling every command shares."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from seqsleepnet._version import __version__
 from seqsleepnet.errors import SeqSleepNetError
@@ -27,7 +28,64 @@ PreprocessingOption = Annotated[
     ),
 ]
 
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="No progress (a bar on a terminal, else one line per step on stderr)."
+    ),
+]
+
+_METAVARS = {"Path": "PATH", "int": "INTEGER", "float": "FLOAT", "str": "TEXT"}
+
+
+class _Argument(TyperArgument):
+    """A positional argument written as its upper-case name (``INPUTS...``), as MNE does."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None  # the name says what to give; no ``<list[Path]>`` column
+
+    def get_usage_pieces(self, ctx: Any) -> list[str]:
+        name = self.display_name_raw
+        return [name if self.required else f"[{name}]"]
+
+
+def _plain_metavar(param: Any) -> None:
+    """Give a parameter an MNE-style metavar: none for a flag, ``PATH`` or ``INTEGER`` else."""
+    if isinstance(param, TyperArgument) and not isinstance(param, _Argument):
+        param.__class__ = _Argument  # only methods differ: the state is the parent's
+        if param.metavar is None:
+            dots = "..." if param.nargs != 1 else ""
+            param.metavar = f"{(param.name or '').upper()}{dots}"
+    elif isinstance(param, TyperOption) and param.metavar is None:
+        if param.is_flag:
+            param.metavar = ""
+        else:
+            bare = param.bare_type().removeprefix("list[").removesuffix("]")
+            param.metavar = _METAVARS.get(bare, bare.upper())
+
+
+class _PlainHelpCommand(TyperCommand):
+    """A command whose help shows ``--out PATH`` and ``--json`` instead of typer's ``<path>``."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        for param in params:
+            _plain_metavar(param)
+        return params
+
+
+class _PlainHelpGroup(TyperGroup):
+    """The top-level group, with the options of :class:`_PlainHelpCommand`."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        for param in params:
+            _plain_metavar(param)
+        return params
+
+
 app = typer.Typer(
+    cls=_PlainHelpGroup,
     name="seqsleepnet",
     help=(
         "Automatic sleep staging with SeqSleepNet (Phan et al., IEEE TNSRE 2019).\n\n"
@@ -93,7 +151,7 @@ def command(**kwargs: Any) -> Callable[[F], F]:
     """Register a subcommand on :data:`app` with the shared error handling."""
 
     def decorator(func: F) -> F:
-        app.command(**kwargs)(friendly_errors(func))
+        app.command(cls=_PlainHelpCommand, **kwargs)(friendly_errors(func))
         return func
 
     return decorator

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from seqsleepnet.cli._app import command
-from seqsleepnet.demo import run_demo
 
 
 @command(
@@ -22,6 +21,8 @@ from seqsleepnet.demo import run_demo
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo-output"),
 ) -> None:
+    from seqsleepnet.demo import run_demo
+
     outcome = run_demo(out, say=typer.echo)
     staged = outcome.staging
     typer.echo(f"report: {staged.outputs['.html']}")

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from seqsleepnet.cli._app import command
-from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.hypnogram import (
     HYPNOGRAM_FORMATS,
     HYPNOGRAM_SUFFIXES,
@@ -18,16 +15,19 @@ from seqsleepnet.io.hypnogram import (
     write_hypnogram,
 )
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from seqsleepnet.hypnogram import Hypnogram
+
 __all__ = ["hypnogram"]
 
-_HELP = """Read a hypnogram (EDF+, TSV, CSV, NSRR XML, YASA text; ISRUC-Sleep with
---format isruc) and print a summary,
-or convert it with --out to the format of the output's extension (TSV if it has none).
-
-Example:
-
-    seqsleepnet hypnogram SC4001EC-Hypnogram.edf --in-bed --out SC4001.hypnogram.tsv
-"""
+_HELP = (
+    "Read a hypnogram (EDF+, TSV, CSV, NSRR XML, YASA text; ISRUC-Sleep with --format isruc) "
+    "and print a summary, or convert it with --out to the format of the output's extension "
+    "(TSV if it has none).\n\n"
+    "Example: seqsleepnet hypnogram SC4001EC-Hypnogram.edf --in-bed --out SC4001.hypnogram.tsv"
+)
 
 
 def _clock(seconds: float) -> str:
@@ -46,6 +46,8 @@ def _describe(hyp: Hypnogram) -> str:
 
 
 def _table(hyp: Hypnogram) -> Table:
+    from rich.table import Table
+
     total = max(hyp.n_epochs, 1)
     table = Table()
     table.add_column("stage")
@@ -93,6 +95,8 @@ def hypnogram(
     if in_bed:
         hyp = hyp.in_bed()
     if out is None:
+        from rich.console import Console
+
         console = Console(highlight=False, markup=False)
         console.print(f"{file}", soft_wrap=True)
         console.print(_describe(hyp), soft_wrap=True)

@@ -7,12 +7,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from seqsleepnet.cli._app import command
-from seqsleepnet.models.checkpoint import load_trained
-from seqsleepnet.models.registry import count_parameters, list_models
 
 
 @command(
@@ -36,6 +32,11 @@ def models(
     ] = False,
 ) -> None:
     """Print the model registry, or one checkpoint, as a table or JSON."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from seqsleepnet.models.registry import list_models
+
     if checkpoint is not None:
         _describe_checkpoint(checkpoint, as_json)
         return
@@ -55,6 +56,12 @@ def models(
 
 
 def _describe_checkpoint(path: Path, as_json: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from seqsleepnet.models.checkpoint import load_trained
+    from seqsleepnet.models.registry import count_parameters
+
     model, model_input, extra = load_trained(path)
     training = extra.get("training") or {}
     config = training.get("config") or {}

@@ -8,10 +8,8 @@ from typing import Annotated
 import typer
 
 from seqsleepnet.cli._app import PreprocessingOption, command
-from seqsleepnet.data.prepare import merge_shards, parse_shard, prepare_dataset
 from seqsleepnet.data.sources import SOURCES, get_source
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.features.preprocessing import Preprocessing
 
 _HELP = (
     "Prepare a dataset for training: pair each PSG with its hypnogram, compute the "
@@ -76,10 +74,19 @@ def prepare(
     merge: Annotated[
         bool, typer.Option("--merge", help="Merge the shard manifests in --out and stop.")
     ] = False,
-    no_progress: Annotated[
-        bool, typer.Option("--no-progress", help="Hide the progress bar.")
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            "--no-progress",
+            help="No progress (a bar on a terminal, else one line per recording on stderr).",
+        ),
     ] = False,
 ) -> None:
+    from seqsleepnet.data.prepare import merge_shards, parse_shard, prepare_dataset
+    from seqsleepnet.features.preprocessing import Preprocessing
+
     if merge:
         path = merge_shards(out)
         typer.echo(f"merged shard manifests into {path}")
@@ -99,7 +106,7 @@ def prepare(
         in_bed=in_bed,
         jobs=jobs,
         shard=parse_shard(shard) if shard is not None else None,
-        progress=not no_progress,
+        progress=not quiet,
     )
     typer.echo(
         f"prepared {len(report.done)}, skipped {len(report.skipped)}, "

@@ -7,16 +7,9 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from seqsleepnet.cli._app import PreprocessingOption, command
-from seqsleepnet.features.preprocessing import Preprocessing
-from seqsleepnet.io.atomic import atomic_path
-from seqsleepnet.io.channels import parse_roles
-from seqsleepnet.io.info import describe_recording
 
 PsgFile = Annotated[Path, typer.Argument(help="PSG file (EDF, EDF+ or BDF).", show_default=False)]
 EegOption = Annotated[str | None, typer.Option("--eeg", help="EEG channel name to use.")]
@@ -34,6 +27,11 @@ def info(
     psg: PsgFile,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from seqsleepnet.io.info import describe_recording
+
     summary = describe_recording(psg)
     if as_json:
         typer.echo(json.dumps(summary.to_dict()))
@@ -84,6 +82,12 @@ def features(
         bool, typer.Option("--no-filter", help="Skip the band-pass/notch conditioning.")
     ] = False,
 ) -> None:
+    import numpy as np
+
+    from seqsleepnet.features.preprocessing import Preprocessing
+    from seqsleepnet.io.atomic import atomic_path
+    from seqsleepnet.io.channels import parse_roles
+
     prep = Preprocessing.from_file(preprocessing) if preprocessing else Preprocessing()
     if roles is not None:
         prep = dataclasses.replace(prep, roles=parse_roles(roles))

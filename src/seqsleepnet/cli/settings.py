@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from seqsleepnet.cli._app import command
-from seqsleepnet.features.preprocessing import Preprocessing
 
 
 @command(
@@ -32,5 +31,7 @@ def preprocessing(
     ] = None,
 ) -> None:
     """Print the default (or a file's) preprocessing as JSON."""
+    from seqsleepnet.features.preprocessing import Preprocessing
+
     prep = Preprocessing.from_file(settings) if settings is not None else Preprocessing()
     typer.echo(json.dumps(prep.to_dict(), indent=2))

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from seqsleepnet.batch import FileOutcome, StageOptions, agreement_line, find_psg_files, stage_files
-from seqsleepnet.cli._app import command
+from seqsleepnet.cli._app import QuietOption, command
 from seqsleepnet.errors import ConfigError, check_option
-from seqsleepnet.models.checkpoint import load_trained
-from seqsleepnet.models.onnx_export import example_input, onnx_max_difference
-from seqsleepnet.onnx_backend import OnnxParts
-from seqsleepnet.staging import DEMO_WARNING, Backend
+
+if TYPE_CHECKING:
+    from seqsleepnet.batch import FileOutcome
+    from seqsleepnet.staging import Backend
 
 
 @command(
@@ -51,7 +48,18 @@ def stage(
     backend: Annotated[
         str, typer.Option("--backend", help="Runtime: 'torch' or 'onnxruntime'.")
     ] = "torch",
+    quiet: QuietOption = False,
 ) -> None:
+    from seqsleepnet.batch import (
+        STAGE_PHASES,
+        StageOptions,
+        agreement_line,
+        find_psg_files,
+        stage_files,
+    )
+    from seqsleepnet.progress import progress_steps
+    from seqsleepnet.staging import DEMO_WARNING
+
     check_option("--backend", backend, ("torch", "onnxruntime"))
     files = find_psg_files(inputs)
     if true is not None and true.is_file() and len(files) > 1:
@@ -63,18 +71,16 @@ def stage(
     options = StageOptions(out, model, runtime, eeg, eog, emg, true)
     failed: list[FileOutcome] = []
     noted: list[bool] = []  # the demonstration-model note is printed once
-    with Progress(
-        TextColumn("[bold]staging"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    ) as progress:
-        task = progress.add_task("staging", total=len(files))
+    one = len(files) == 1  # one long night: show its phases, else one step per file
+    label, total = (f"stage {files[0].name}", len(STAGE_PHASES)) if one else ("stage", len(files))
+    with progress_steps(label, total, enabled=not quiet) as steps:
+
+        def phase(psg: Path, name: str) -> None:
+            steps.done(name)
 
         def report(outcome: FileOutcome) -> None:
-            progress.advance(task)
+            if not one:
+                steps.done(outcome.psg.name)
             if outcome.bundled and not outcome.error and not noted:
                 noted.append(True)
                 typer.echo(f"note: {DEMO_WARNING}", err=True)
@@ -84,7 +90,7 @@ def stage(
             else:
                 typer.echo(agreement_line(outcome))
 
-        stage_files(files, options, jobs=jobs, on_done=report)
+        stage_files(files, options, jobs=jobs, on_done=report, on_phase=phase if one else None)
     done = len(files) - len(failed)
     typer.echo(
         f"staged {done} of {len(files)} file(s) into {out}"
@@ -108,6 +114,10 @@ def export_onnx_command(
     model: Annotated[Path, typer.Option("--model", "-m", help="Checkpoint to export.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created).")],
 ) -> None:
+    from seqsleepnet.models.checkpoint import load_trained
+    from seqsleepnet.models.onnx_export import example_input, onnx_max_difference
+    from seqsleepnet.onnx_backend import OnnxParts
+
     network, _, extra = load_trained(model)
     if not network.separable_encoder:
         raise ConfigError(

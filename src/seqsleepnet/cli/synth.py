@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from seqsleepnet.cli._app import command
-from seqsleepnet.data.synthetic import build_cohort, packaged_hypnograms, write_synthetic_night
+from seqsleepnet.cli._app import QuietOption, command
 from seqsleepnet.data.synthetic.layouts import LAYOUTS
 from seqsleepnet.errors import check_option
 from seqsleepnet.io.hypnogram import read_hypnogram
@@ -17,22 +16,20 @@ __all__ = ["cohort", "synth"]
 
 _LAYOUT_HELP = f"Dataset layout: {', '.join(LAYOUTS)}."
 
-_SYNTH_HELP = """Generate a synthetic night (EEG, EOG, chin EMG) that follows a hypnogram, and
-write it as a PSG EDF plus a hypnogram file in a dataset's layout (channel names, rates,
-file names). Prints the two paths.
+_SYNTH_HELP = (
+    "Generate a synthetic night (EEG, EOG, chin EMG) that follows a hypnogram, and write it "
+    "as a PSG EDF plus a hypnogram file in a dataset's layout (channel names, rates, file "
+    "names). Prints the two paths.\n\n"
+    "Example: seqsleepnet synth --hypnogram SC4001EC-Hypnogram.edf --out synth/ --layout mass "
+    "--seed 3"
+)
 
-Example:
-
-    seqsleepnet synth --hypnogram SC4001EC-Hypnogram.edf --out synth/ --layout mass --seed 3
-"""
-
-_COHORT_HELP = """Write a synthetic cohort: one night per packaged Sleep-EDF hypnogram (39 nights,
-20 subjects; a subject's nights share one synthetic sleeper), trimmed to the in-bed period.
-
-Example:
-
-    seqsleepnet cohort --out cohort/ --layout sleep-edf --seed 0
-"""
+_COHORT_HELP = (
+    "Write a synthetic cohort: one night per packaged Sleep-EDF hypnogram (39 nights, 20 "
+    "subjects; a subject's nights share one synthetic sleeper), trimmed to the in-bed period. "
+    "Prints the two paths of each night.\n\n"
+    "Example: seqsleepnet cohort --out cohort/ --layout sleep-edf --seed 0"
+)
 
 
 def _check_layout(layout: str) -> None:
@@ -50,13 +47,18 @@ def synth(
     in_bed: Annotated[
         bool, typer.Option("--in-bed", help="Keep 30 min before/after the sleep period only.")
     ] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Write one synthetic night."""
+    from seqsleepnet.data.synthetic.files import write_synthetic_night
+
     _check_layout(layout)
     hyp = read_hypnogram(hypnogram)
     if in_bed:
         hyp = hyp.in_bed(30.0)
-    files = write_synthetic_night(hyp, out, layout=layout, seed=seed, subject=subject, night=night)
+    files = write_synthetic_night(
+        hyp, out, layout=layout, seed=seed, subject=subject, night=night, progress=not quiet
+    )
     typer.echo(str(files.psg))
     typer.echo(str(files.hypnogram))
 
@@ -73,9 +75,14 @@ def cohort(
             help="Folder of SC4ssNEx-Hypnogram.edf files (default: the packaged ones).",
         ),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Write the synthetic cohort."""
+    from seqsleepnet.data.synthetic.cohort import build_cohort, packaged_hypnograms
+
     _check_layout(layout)
-    written = build_cohort(hypnograms or packaged_hypnograms(), out, layout=layout, seed=seed)
+    written = build_cohort(
+        hypnograms or packaged_hypnograms(), out, layout=layout, seed=seed, progress=not quiet
+    )
     for files in written:
         typer.echo(f"{files.psg}\t{files.hypnogram}")

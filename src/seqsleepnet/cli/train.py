@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from seqsleepnet.cli._app import command
+from seqsleepnet.cli._app import QuietOption, command
 from seqsleepnet.errors import ConfigError
 
 __all__ = ["cv", "cv_summary", "evaluate", "train"]
@@ -36,9 +36,8 @@ ModelSet = Annotated[
 ]
 Threads = Annotated[int | None, typer.Option("--threads", help="Torch CPU threads per process.")]
 ModelName = Annotated[
-    str, typer.Option("--model", "-m", help="seqsleepnet, arnn, multitask-arnn or deepsleepnet.")
+    str, typer.Option("--model", "-m", help="Model to train; 'seqsleepnet models' lists them.")
 ]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
 def _model_config(cell: str | None, settings: list[str] | None) -> dict[str, Any]:
@@ -60,16 +59,13 @@ def _json_metrics(metrics: Any) -> str:
     return json.dumps(metrics.to_dict())
 
 
-_TRAIN_HELP = """Train a model on a prepared dataset with the paper's protocol (Adam 1e-4,
-batch 32, L=20, 10 epochs, validation every 100 steps, best step kept as RUN/best.pt).
-Under 'torchrun --nproc_per_node N' the same command trains with DistributedDataParallel.
-
-Example:
-
-    seqsleepnet train --data cache/ --model seqsleepnet --out runs/ssn --val-subjects 2
-
-    seqsleepnet train --resume runs/ssn
-"""
+_TRAIN_HELP = (
+    "Train a model on a prepared dataset with the paper's protocol (Adam 1e-4, batch 32, "
+    "L=20, 10 epochs, validation every 100 steps, best step kept as RUN/best.pt). Under "
+    "'torchrun --nproc_per_node N' the same command trains with DistributedDataParallel.\n\n"
+    "Examples: seqsleepnet train --data cache/ --model seqsleepnet --out runs/ssn "
+    "--val-subjects 2; seqsleepnet train --resume runs/ssn"
+)
 
 
 @command(name="train", help=_TRAIN_HELP)
@@ -103,7 +99,7 @@ def train(
     cell: Cell = None,
     settings: ModelSet = None,
     threads: Threads = None,
-    quiet: Quiet = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Train one model."""
     from seqsleepnet.data.cache import load_manifest
@@ -150,15 +146,13 @@ def train(
     )
 
 
-_CV_HELP = """Subject-wise cross-validation: K folds of test, validation and training subjects
-(both nights of a subject together), written to CV/folds.json. Without --fold all folds run
-one after another; --fold k runs one (folds can run on different machines). Each fold writes
-CV/fold-k/run/ and CV/fold-k/predictions.npz; pool them with 'seqsleepnet cv-summary CV'.
-
-Example:
-
-    seqsleepnet cv --data cache/ --folds 20 --out cv/ --fold 3
-"""
+_CV_HELP = (
+    "Subject-wise cross-validation: K folds of test, validation and training subjects (both "
+    "nights of a subject together), written to CV/folds.json. Without --fold all folds run one "
+    "after another; --fold k runs one (folds can run on different machines). Each fold writes "
+    "CV/fold-k/run/ and CV/fold-k/predictions.npz; pool them with 'seqsleepnet cv-summary CV'."
+    "\n\nExample: seqsleepnet cv --data cache/ --folds 20 --out cv/ --fold 3"
+)
 
 
 @command(name="cv", help=_CV_HELP)
@@ -184,7 +178,7 @@ def cv(
     cell: Cell = None,
     settings: ModelSet = None,
     threads: Threads = None,
-    quiet: Quiet = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run cross-validation folds."""
     from seqsleepnet.training.config import TrainConfig
@@ -245,13 +239,16 @@ def cv_summary(
 def evaluate(
     true: Annotated[Path, typer.Option("--true", "-t", help="True hypnogram file or folder.")],
     pred: Annotated[Path, typer.Option("--pred", "-p", help="Predicted hypnogram file or folder.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the metrics as JSON only (no progress).")
+    ] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Score predicted hypnograms against true ones."""
     from seqsleepnet.evaluation.compare import compare_files
     from seqsleepnet.evaluation.metrics import markdown_table
 
-    pooled, nights = compare_files(true, pred)
+    pooled, nights = compare_files(true, pred, progress=not (quiet or as_json))
     if as_json:
         typer.echo(_json_metrics(pooled))
         return

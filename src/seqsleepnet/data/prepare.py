@@ -42,9 +42,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.progress import Progress
-
 from seqsleepnet._version import __version__
 from seqsleepnet.data.cache import (
     MANIFEST_NAME,
@@ -62,6 +59,7 @@ from seqsleepnet.features.recording import Recording
 from seqsleepnet.hypnogram import TOLERANCE, Hypnogram
 from seqsleepnet.io.channels import parse_roles
 from seqsleepnet.io.hypnogram import read_hypnogram
+from seqsleepnet.progress import progress_steps
 
 __all__ = [
     "SHARDS_DIR",
@@ -340,13 +338,11 @@ def _execute(
     record: Callable[[RecordingSpec, CacheEntry | None, str], None],
 ) -> None:
     """Prepare ``todo`` here or in ``jobs`` processes, calling ``record`` as each ends."""
-    console = Console(stderr=True)
-    with Progress(console=console, disable=not (progress and console.is_terminal)) as bar:
-        task = bar.add_task("preparing", total=len(todo))
+    with progress_steps("prepare", len(todo), enabled=progress) as steps:
         if jobs == 1 or len(todo) <= 1:
             for spec in todo:
                 record(spec, *_run_one(spec, settings, out))
-                bar.advance(task)
+                steps.done(spec.recording)
             return
         context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
         with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context) as pool:
@@ -359,7 +355,7 @@ def _execute(
                 except Exception as error:  # a worker that died (out of memory, killed)
                     result = (None, f"worker process failed: {type(error).__name__}: {error}")
                 record(futures[future], *result)
-                bar.advance(task)
+                steps.done(futures[future].recording)
 
 
 def prepare_dataset(
@@ -400,7 +396,8 @@ def prepare_dataset(
     shard : (k, N), optional
         Prepare only every N-th recording, starting with the k-th (1-based).
     progress : bool
-        Show a progress bar (only on a terminal).
+        Show one step per recording with :func:`~seqsleepnet.progress.progress_steps`
+        (a bar on a terminal, a line on stderr elsewhere).
     preprocessing : Preprocessing, optional
         Roles, filters, target rate, epoch length and STFT settings; the
         paper's by default.

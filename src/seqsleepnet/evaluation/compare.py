@@ -14,6 +14,7 @@ from seqsleepnet.errors import AlignmentError, FileFormatError
 from seqsleepnet.evaluation.metrics import StagingMetrics, compute_metrics
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES, read_hypnogram
+from seqsleepnet.progress import progress_steps
 
 __all__ = ["NightComparison", "align_hypnograms", "compare_files", "pair_files"]
 
@@ -112,7 +113,9 @@ def pair_files(true: Path, pred: Path) -> list[tuple[Path, Path]]:
     return [(left[k], right[k]) for k in common]
 
 
-def compare_files(true: Path, pred: Path) -> tuple[StagingMetrics, list[NightComparison]]:
+def compare_files(
+    true: Path, pred: Path, *, progress: bool = False
+) -> tuple[StagingMetrics, list[NightComparison]]:
     """Metrics of predicted against true hypnograms, pooled over all pairs.
 
     Parameters
@@ -120,6 +123,9 @@ def compare_files(true: Path, pred: Path) -> tuple[StagingMetrics, list[NightCom
     true, pred : Path
         Two hypnogram files, or two folders paired by file stem (any format
         :func:`read_hypnogram` reads).
+    progress : bool
+        Show one step per pair of folders' files with
+        :func:`~seqsleepnet.progress.progress_steps` (nothing for two files).
 
     Returns
     -------
@@ -128,22 +134,26 @@ def compare_files(true: Path, pred: Path) -> tuple[StagingMetrics, list[NightCom
     nights : list of NightComparison
     """
     nights, all_t, all_p = [], [], []
-    for t_file, p_file in pair_files(Path(true), Path(pred)):
-        t_hyp, p_hyp = read_hypnogram(t_file), read_hypnogram(p_file)
-        t, p = align_hypnograms(t_hyp, p_hyp)
-        if t.size < max(t_hyp.n_epochs, p_hyp.n_epochs):
-            logger.warning(
-                "%s: comparing the %d overlapping epochs of %d and %d",
-                p_file,
-                t.size,
-                t_hyp.n_epochs,
-                p_hyp.n_epochs,
+    pairs = pair_files(Path(true), Path(pred))
+    with progress_steps("evaluate", len(pairs), enabled=progress and len(pairs) > 1) as steps:
+        for t_file, p_file in pairs:
+            t_hyp, p_hyp = read_hypnogram(t_file), read_hypnogram(p_file)
+            t, p = align_hypnograms(t_hyp, p_hyp)
+            if t.size < max(t_hyp.n_epochs, p_hyp.n_epochs):
+                logger.warning(
+                    "%s: comparing the %d overlapping epochs of %d and %d",
+                    p_file,
+                    t.size,
+                    t_hyp.n_epochs,
+                    p_hyp.n_epochs,
+                )
+            metrics = compute_metrics(t, p)
+            nights.append(
+                NightComparison(
+                    t_file, p_file, t_hyp.n_epochs, p_hyp.n_epochs, int(t.size), metrics
+                )
             )
-        nights.append(
-            NightComparison(
-                t_file, p_file, t_hyp.n_epochs, p_hyp.n_epochs, int(t.size), compute_metrics(t, p)
-            )
-        )
-        all_t.append(t)
-        all_p.append(p)
+            all_t.append(t)
+            all_p.append(p)
+            steps.done(p_file.name)
     return compute_metrics(np.concatenate(all_t), np.concatenate(all_p)), nights

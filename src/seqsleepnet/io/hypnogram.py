@@ -1,27 +1,28 @@
 """Read and write hypnogram files of any format, through one registry of formats.
 
-:data:`HYPNOGRAM_FORMATS` names each format with its reader, its writer (None
-for read-only formats) and the file endings that select it; adding a format
-is one module with a reader (and writer) plus one line here.
+:data:`HYPNOGRAM_FORMATS` names each format with the module of its reader and
+writer (None for read-only formats, imported on first use) and the file endings
+that select it; adding a format is one module with a reader (and writer) plus
+one line here.
 :func:`read_hypnogram` returns a :class:`~seqsleepnet.hypnogram.Hypnogram`;
 :func:`write_hypnogram` writes one atomically.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from seqsleepnet.errors import ConfigError, FileFormatError, check_option
-from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.atomic import atomic_write
-from seqsleepnet.io.hypnogram_edf import encode_edf, read_edf_hypnogram
-from seqsleepnet.io.hypnogram_formats import encode_table, encode_yasa, read_table, read_yasa
-from seqsleepnet.io.hypnogram_isruc import read_isruc
-from seqsleepnet.io.hypnogram_xml import encode_nsrr_xml, read_nsrr_xml
+
+if TYPE_CHECKING:
+    from seqsleepnet.hypnogram import Hypnogram
 
 __all__ = [
     "HYPNOGRAM_FORMATS",
@@ -36,33 +37,59 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class HypnogramFormat:
-    """One hypnogram file format.
+    """One hypnogram file format; its module is imported when it is first read or written.
+
+    Naming the functions instead of holding them keeps this registry light: the
+    command line lists the formats in its help without importing pandas or edfio.
 
     Attributes
     ----------
-    read : callable (path, epoch_length or None) -> Hypnogram
-        Reader; ``epoch_length`` None lets the file (or the 30-s default) decide.
-    write : callable (Hypnogram) -> bytes, or None
-        Encoder of the whole file; None for a format that is only read.
+    module : str
+        Module of :mod:`seqsleepnet.io` that holds the reader and the encoder,
+        e.g. ``"hypnogram_edf"``.
+    reader : str
+        Name of the reader ``(path, epoch_length or None) -> Hypnogram``;
+        ``epoch_length`` None lets the file (or the 30-s default) decide.
+    encoder : str or None
+        Name of the encoder of the whole file ``(Hypnogram) -> bytes``; None for
+        a format that is only read.
     suffixes : tuple of str
         Lower-case file endings that select the format; empty for a format
         chosen only by name.
+    sep : str, optional
+        Column separator given to the reader and the encoder (TSV, CSV).
     """
 
-    read: Callable[[Path, float | None], Hypnogram]
-    write: Callable[[Hypnogram], bytes] | None
+    module: str
+    reader: str
+    encoder: str | None
     suffixes: tuple[str, ...]
+    sep: str | None = None
+
+    def _function(self, name: str) -> Callable[..., Any]:
+        function = getattr(importlib.import_module(f"seqsleepnet.io.{self.module}"), name)
+        return function if self.sep is None else partial(function, sep=self.sep)
+
+    @property
+    def read(self) -> Callable[[Path, float | None], Hypnogram]:
+        """The reader (its module is imported on first use)."""
+        return cast("Callable[[Path, float | None], Hypnogram]", self._function(self.reader))
+
+    @property
+    def write(self) -> Callable[[Hypnogram], bytes] | None:
+        """The encoder, or None for a format that is only read."""
+        if self.encoder is None:
+            return None
+        return cast("Callable[[Hypnogram], bytes]", self._function(self.encoder))
 
 
 HYPNOGRAM_FORMATS: dict[str, HypnogramFormat] = {
-    "tsv": HypnogramFormat(
-        partial(read_table, sep="\t"), partial(encode_table, sep="\t"), (".tsv",)
-    ),
-    "csv": HypnogramFormat(partial(read_table, sep=","), partial(encode_table, sep=","), (".csv",)),
-    "txt": HypnogramFormat(read_yasa, encode_yasa, (".txt",)),
-    "xml": HypnogramFormat(read_nsrr_xml, encode_nsrr_xml, (".xml",)),
-    "edf": HypnogramFormat(read_edf_hypnogram, encode_edf, (".edf",)),
-    "isruc": HypnogramFormat(read_isruc, None, ()),
+    "tsv": HypnogramFormat("hypnogram_formats", "read_table", "encode_table", (".tsv",), "\t"),
+    "csv": HypnogramFormat("hypnogram_formats", "read_table", "encode_table", (".csv",), ","),
+    "txt": HypnogramFormat("hypnogram_formats", "read_yasa", "encode_yasa", (".txt",)),
+    "xml": HypnogramFormat("hypnogram_xml", "read_nsrr_xml", "encode_nsrr_xml", (".xml",)),
+    "edf": HypnogramFormat("hypnogram_edf", "read_edf_hypnogram", "encode_edf", (".edf",)),
+    "isruc": HypnogramFormat("hypnogram_isruc", "read_isruc", None, ()),
 }
 """Formats by name. Their order is the order in which a hypnogram is looked for
 beside a PSG file of the same name."""
@@ -168,7 +195,7 @@ def write_hypnogram(hypnogram: Hypnogram, path: str | Path, *, format: str | Non
     name = _resolve_format(file, format)
     encode = HYPNOGRAM_FORMATS[name].write
     if encode is None:
-        writable = [n for n, spec in HYPNOGRAM_FORMATS.items() if spec.write is not None]
+        writable = [n for n, spec in HYPNOGRAM_FORMATS.items() if spec.encoder is not None]
         raise ConfigError(f"format {name!r} can be read but not written; write one of {writable}")
     data = encode(hypnogram)
     with atomic_write(file, "wb") as handle:

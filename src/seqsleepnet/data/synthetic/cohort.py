@@ -13,12 +13,11 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from seqsleepnet.data.synthetic.files import SyntheticFiles, write_synthetic_night
 from seqsleepnet.data.synthetic.profile import SubjectProfile, subject_rng
 from seqsleepnet.errors import FileFormatError
 from seqsleepnet.io.hypnogram import read_hypnogram
+from seqsleepnet.progress import progress_steps
 
 __all__ = ["build_cohort", "packaged_hypnograms", "sleep_edf_identity"]
 
@@ -79,7 +78,8 @@ def build_cohort(
     fs : float
         Generator base rate in Hz.
     progress : bool
-        Show a progress bar on the terminal.
+        Show one step per night with :func:`~seqsleepnet.progress.progress_steps`
+        (a bar on a terminal, a line on stderr elsewhere).
 
     Returns
     -------
@@ -101,15 +101,7 @@ def build_cohort(
         )
     written: list[SyntheticFiles] = []
     profiles: dict[int, SubjectProfile] = {}
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        disable=not progress,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("synthetic cohort", total=len(paths))
+    with progress_steps("cohort", len(paths), enabled=progress) as steps:
         for path in paths:
             subject, night = sleep_edf_identity(path)
             profile = profiles.setdefault(subject, SubjectProfile.draw(subject_rng(seed, subject)))
@@ -128,5 +120,5 @@ def build_cohort(
             )
             logger.info("%s -> %s", path.name, files.psg.name)
             written.append(files)
-            bar.advance(task)
+            steps.done(files.psg.name)
     return written

@@ -10,12 +10,14 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from seqsleepnet.data.synthetic.layouts import LAYOUTS, night_to_edf, write_psg
+from seqsleepnet.data.synthetic.edf_writer import night_to_edf, write_psg
+from seqsleepnet.data.synthetic.layouts import LAYOUTS
 from seqsleepnet.data.synthetic.night import generate_night
 from seqsleepnet.data.synthetic.profile import SubjectProfile
 from seqsleepnet.errors import FileFormatError, HypnogramError, check_option
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
+from seqsleepnet.progress import progress_steps
 from seqsleepnet.stages import EPOCH_SECONDS
 
 __all__ = ["SyntheticFiles", "write_synthetic_night"]
@@ -59,6 +61,7 @@ def write_synthetic_night(
     night: int = 1,
     fs: float = 256.0,
     name: str | None = None,
+    progress: bool = False,
 ) -> SyntheticFiles:
     """Generate a night and write its PSG EDF and hypnogram in a dataset layout.
 
@@ -81,6 +84,9 @@ def write_synthetic_night(
         Generator base rate in Hz (the ``aasm`` layout is written at this rate).
     name : str, optional
         Record name for the ``aasm`` layout (default ``synth-SS-nightN``).
+    progress : bool
+        Show the three phases (signals, EDF, files) with
+        :func:`~seqsleepnet.progress.progress_steps`.
 
     Returns
     -------
@@ -109,21 +115,25 @@ def write_synthetic_night(
     if start is None:
         start = dt.datetime(2000, 1, 1, 22, 0, 0) + dt.timedelta(days=night - 1)
     start = start.replace(microsecond=0, tzinfo=None)
-    synthetic = generate_night(
-        hypnogram.stages, profile=profile, seed=seed, subject=subject, night=night, fs=fs
-    )
-    edf = night_to_edf(
-        synthetic, layout, start=start, subject=subject, night_index=night, seed=seed
-    )
-    del synthetic
-    psg = write_psg(edf, folder / psg_name)
-    written = Hypnogram(
-        hypnogram.stages,
-        epoch_length=EPOCH_SECONDS,
-        onset=0.0,
-        start_time=start,
-        source=str(folder / hyp_name),
-    )
-    hyp = write_hypnogram(written, folder / hyp_name)
+    with progress_steps(f"synth {psg_name}", 3, enabled=progress) as steps:
+        synthetic = generate_night(
+            hypnogram.stages, profile=profile, seed=seed, subject=subject, night=night, fs=fs
+        )
+        steps.done(f"signals ({hypnogram.n_epochs} epochs)")
+        edf = night_to_edf(
+            synthetic, layout, start=start, subject=subject, night_index=night, seed=seed
+        )
+        del synthetic
+        steps.done("EDF")
+        psg = write_psg(edf, folder / psg_name)
+        written = Hypnogram(
+            hypnogram.stages,
+            epoch_length=EPOCH_SECONDS,
+            onset=0.0,
+            start_time=start,
+            source=str(folder / hyp_name),
+        )
+        hyp = write_hypnogram(written, folder / hyp_name)
+        steps.done("files")
     logger.info("wrote %s and %s", psg, hyp)
     return SyntheticFiles(psg=psg, hypnogram=hyp)

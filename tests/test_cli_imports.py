@@ -1,0 +1,84 @@
+"""The command line imports only what a command needs: help and the light commands never load
+PyTorch, MNE, SciPy's signal module or Matplotlib (each run in a fresh interpreter)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PACKAGED_HYPNOGRAMS, sleep_like, write_test_edf
+
+HEAVY = ("torch", "mne", "scipy.signal", "matplotlib")
+
+_PROBE = """
+import json, sys
+from seqsleepnet.cli import app
+try:
+    app(sys.argv[1:], prog_name="seqsleepnet")
+except SystemExit as stop:
+    code = stop.code
+else:
+    code = 0
+heavy = sorted(m for m in sys.modules if m in {heavy!r})
+print(json.dumps({{"code": code, "heavy": heavy}}), file=sys.stderr)
+"""
+
+
+def _loaded(*args: str | Path) -> list[str]:
+    """Heavy modules loaded by ``seqsleepnet ARGS`` in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(heavy=HEAVY), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report["code"] in (0, None), done.stdout + done.stderr
+    return list(report["heavy"])
+
+
+def test_the_probe_sees_a_heavy_import() -> None:
+    assert "torch" in _loaded("models", "--json")  # the model registry builds networks
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["--help"],
+        ["stage", "--help"],
+        ["train", "--help"],
+        ["cohort", "--help"],
+    ],
+    ids=" ".join,
+)
+def test_help_and_settings_load_nothing_heavy(command: list[str]) -> None:
+    assert _loaded(*command) == []
+
+
+def test_preprocessing_never_loads_torch() -> None:
+    # the settings object carries its reading path, so MNE and the filters load with it
+    loaded = _loaded("preprocessing")
+    assert "torch" not in loaded
+    assert "matplotlib" not in loaded
+
+
+def test_hypnogram_conversion_loads_nothing_heavy(tmp_path: Path) -> None:
+    edf = PACKAGED_HYPNOGRAMS / "SC4001EC-Hypnogram.edf"
+    assert _loaded("hypnogram", edf, "--out", tmp_path / "night.tsv") == []
+    assert (tmp_path / "night.tsv").is_file()
+    assert _loaded("hypnogram", tmp_path / "night.tsv") == []
+
+
+def test_info_reads_the_header_without_mne(tmp_path: Path) -> None:
+    psg = write_test_edf(tmp_path / "night.edf", {"C4-M1": (sleep_like(60.0, 100, 1), 100.0)})
+    assert _loaded("info", psg, "--json") == []
+
+
+def test_evaluate_loads_nothing_heavy(tmp_path: Path) -> None:
+    edf = PACKAGED_HYPNOGRAMS / "SC4001EC-Hypnogram.edf"
+    assert _loaded("evaluate", "--true", edf, "--pred", edf, "--json") == []
