@@ -30,9 +30,10 @@ def _machine(m: dict[str, Any]) -> str:
     v = m.get("versions", {})
     versions = ", ".join(f"{k} {val}" for k, val in v.items() if val)
     threads = m.get("torch_threads")
+    device = "no GPU" if m.get("device", "cpu") == "cpu" else f"device {m['device']}"
     return (
         f"*Machine:* {m.get('cpu', '?')}, {m.get('usable_cores', m.get('cores', '?'))} cores, "
-        f"{m.get('ram_gib', '?')} GiB RAM, no GPU; load average at start "
+        f"{m.get('ram_gib', '?')} GiB RAM, {device}; load average at start "
         f"{' / '.join(str(x) for x in m.get('load_average_at_start', []))} (shared machine); "
         f"torch threads {threads}. *Versions:* Python {m.get('python', '?')}, {versions}. "
         f"*Date:* {m.get('date', '?')}.  \n*Command:* `{m.get('command', '?')}`"
@@ -245,12 +246,142 @@ def startup(r: dict[str, Any]) -> list[str]:
     return out
 
 
+def _ci(d: dict[str, Any], scale: float, digits: int) -> str:
+    return (
+        f"{scale * d['mean']:+.{digits}f} [{scale * d['ci_low']:+.{digits}f}, "
+        f"{scale * d['ci_high']:+.{digits}f}]"
+    )
+
+
+def _listing(values: list[Any]) -> str:
+    return ", ".join(f"{v:,}" if isinstance(v, int) else f"{v:.1f}" for v in values) or "-"
+
+
+def _paper_status(r: dict[str, Any]) -> list[str]:
+    out = [
+        "| run | folds complete | steps (per finished fold) | best step | wall time (min) | "
+        "unfinished |",
+        "|---|---:|---|---|---|---|",
+    ]
+    for label in r["runs"]:
+        rows = [s for s in r["status"] if s["label"] == label]
+        done = [s for s in rows if s["state"] == "complete"]
+        rest = [
+            f"fold {s['fold']} at step {s['steps']:,}" if s["state"] == "resumable" else None
+            for s in rows
+            if s["state"] != "complete"
+        ]
+        waiting = sum(x is None for x in rest)
+        unfinished = [x for x in rest if x] + ([f"{waiting} not started"] if waiting else [])
+        out.append(
+            f"| {label} | {len(done)} / {len(rows)} | {_listing([s['steps'] for s in done])} | "
+            f"{_listing([s['best_step'] for s in done])} | "
+            f"{_listing([s['wall_s'] / 60 for s in done])} | {'; '.join(unfinished) or '-'} |"
+        )
+    return out
+
+
+def _paper_table(r: dict[str, Any], labels: list[str]) -> list[str]:
+    out = [
+        "| model | folds | Acc (%) | kappa | MF1 (%) | Sens (%) | Spec (%) | F1 W | F1 N1 | "
+        "F1 N2 | F1 N3 | F1 REM |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label in labels:
+        run = r["runs"][label]
+        if "pooled" not in run:
+            out.append(f"| {label} | 0 / {r['n_folds']} |" + " - |" * 10)
+            continue
+        m = dict(run["pooled"])
+        m["per_stage_f1"] = {s: v["f1"] for s, v in m["per_stage"].items()}
+        row = _metrics_row(label, m).split(" | ", 1)[1]
+        out.append(f"| {label} | {run['folds']} / {r['n_folds']} | {row}")
+    return out
+
+
+def _paper_differences(r: dict[str, Any], labels: list[str]) -> list[str]:
+    out = [
+        f"| model - {r['reference']} | subjects | ΔAcc (pp) [95% CI] | Δkappa [95% CI] | "
+        "ΔMF1 (pp) [95% CI] |",
+        "|---|---:|---|---|---|",
+    ]
+    for label in labels:
+        d = r["differences"].get(label)
+        if d is None:
+            out.append(f"| {label} | 0 | - | - | - |")
+            continue
+        out.append(
+            f"| {label} | {d['accuracy']['subjects']} | {_ci(d['accuracy'], 100, 1)} | "
+            f"{_ci(d['kappa'], 1, 3)} | {_ci(d['macro_f1'], 100, 1)} |"
+        )
+    return out
+
+
+def paper_study(r: dict[str, Any], figures: str = "benchmarks/results/") -> list[str]:
+    """The paper study's section; ``figures``: path from the Markdown file to the results."""
+    labels = list(r["runs"])
+    reference = r["reference"]
+    l_study = sorted(
+        (k for k in labels if k.startswith("SeqSleepNet L=")), key=lambda k: int(k[14:])
+    )
+    baselines = [k for k in labels if not k.startswith("SeqSleepNet")]
+    out = [
+        f"**SYNTHETIC DATA{' (--quick SMOKE TEST, 20 steps per job)' if r['quick'] else ''}.** "
+        f"{r['data']}. {r['n_folds']}-fold subject-wise cross-validation, the same folds for "
+        "every model (2 validation subjects per fold), the paper's fixed protocol for every "
+        "model: windows of L epochs with stride 1, Adam 1e-4, batch 32, 10 passes over the "
+        "training windows, validation every 100 steps, best validation step kept; the "
+        "baselines train on 20-epoch windows too. Written by `benchmarks/paper_study.py` "
+        "(resumable; results committed as they finish). These figures say nothing about real "
+        "recordings.",
+        "",
+        "### Status",
+        "",
+        *_paper_status(r),
+        "",
+        "### SeqSleepNet and the baselines (pooled test metrics, SYNTHETIC)",
+        "",
+        "Each model's test predictions pooled over its finished folds (column 'folds'); rows "
+        "with fewer folds are not yet comparable with the others.",
+        "",
+        *_paper_table(r, [reference, *baselines]),
+        "",
+        f"### Paired differences against {reference} (SYNTHETIC)",
+        "",
+        f"Per test subject, model minus {reference}, over the subjects both have finished; "
+        f"mean and percentile bootstrap 95% CI over subjects ({r['bootstrap']} resamples, "
+        f"seed {r['bootstrap_seed']}; `seqsleepnet compare`'s code). pp: percentage points.",
+        "",
+        *_paper_differences(r, [k for k in labels if k != reference]),
+        "",
+        "### Sequence length L (SeqSleepNet, SYNTHETIC)",
+        "",
+        *_paper_table(r, l_study),
+        "",
+        *_paper_differences(r, [k for k in l_study if k != reference]),
+        "",
+        "### Validation curves (SYNTHETIC)",
+        "",
+    ]
+    for key, caption in (
+        ("curves", "validation accuracy against step, every finished fold"),
+        ("differences", f"per-subject differences from {reference}"),
+    ):
+        if key in r["figures"]:
+            out += [f"![{caption}]({figures}{r['figures'][key]})", ""]
+    if not r["figures"]:
+        out += ["No finished fold yet.", ""]
+    out += [f"**Verdict.** {r['verdict']}"]
+    return out
+
+
 SECTIONS = (
     ("startup", "Command-line start-up", startup),
     ("staging_speed", "Staging speed", staging_speed),
     ("scaling", "Scaling with night length", scaling),
     ("training_throughput", "Training throughput", training_throughput),
     ("accuracy", "Accuracy (SYNTHETIC)", accuracy),
+    ("paper_study", "Paper study: SeqSleepNet against its baselines (SYNTHETIC)", paper_study),
     (
         "synthetic_difficulty",
         "Synthetic cohort difficulty (feature baseline)",

@@ -7,6 +7,7 @@ Command modules register themselves on the shared :data:`app` when imported.
 from __future__ import annotations
 
 from seqsleepnet.cli import (  # noqa: F401  (importing registers the commands)
+    compare,
     demo,
     hypnogram,
     models,

@@ -12,14 +12,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from seqsleepnet.errors import FileFormatError
 from seqsleepnet.evaluation.metrics import StagingMetrics, compute_metrics, markdown_table
 from seqsleepnet.evaluation.plots import plot_confusion
 from seqsleepnet.io.atomic import atomic_write
-from seqsleepnet.training.cross_validation import PREDICTIONS_NAME, fold_folder, read_folds
+from seqsleepnet.training.cv_results import read_cv_results
 
 __all__ = ["CVSummary", "summarize_cv"]
 
@@ -41,7 +39,7 @@ def summarize_cv(cv: Path, *, label: str | None = None) -> CVSummary:
     cv : Path
         Cross-validation folder (``folds.json`` and ``fold-k/predictions.npz``).
     label : str, optional
-        Row label of the table (default: the model name of ``fold-0``'s run,
+        Row label of the table (default: the model name of the first fold's run,
         else ``"pooled"``).
 
     Returns
@@ -55,42 +53,25 @@ def summarize_cv(cv: Path, *, label: str | None = None) -> CVSummary:
         missing folds are named).
     """
     folder = Path(cv)
-    folds, _ = read_folds(folder)
-    missing = [
-        f.index for f in folds if not (fold_folder(folder, f.index) / PREDICTIONS_NAME).is_file()
-    ]
-    if missing:
-        raise FileFormatError(
-            folder,
-            f"fold(s) {missing} of {len(folds)} have no {PREDICTIONS_NAME}",
-            "run 'seqsleepnet cv --fold K' for each of them first",
+    results = read_cv_results(folder)
+    rows = []
+    for subject in results.subjects.values():
+        m = compute_metrics(subject.true, subject.pred)
+        rows.append(
+            {
+                "subject": subject.subject,
+                "fold": subject.fold,
+                "recordings": subject.recordings,
+                "epochs": m.epochs,
+                "accuracy": m.accuracy,
+                "kappa": m.kappa,
+                "macro_f1": m.macro_f1,
+            }
         )
-    true, pred, rows = [], [], []
-    for fold in folds:
-        with np.load(fold_folder(folder, fold.index) / PREDICTIONS_NAME) as data:
-            t, p, offsets = data["true"], data["pred"], data["offsets"]
-            subjects = data["subjects"]
-        true.append(t)
-        pred.append(p)
-        for subject in sorted(set(subjects.tolist())):
-            index = np.flatnonzero(subjects == subject)
-            sel = np.concatenate([np.arange(offsets[r], offsets[r + 1]) for r in index])
-            m = compute_metrics(t[sel], p[sel])
-            rows.append(
-                {
-                    "subject": subject,
-                    "fold": fold.index,
-                    "recordings": int(index.size),
-                    "epochs": m.epochs,
-                    "accuracy": m.accuracy,
-                    "kappa": m.kappa,
-                    "macro_f1": m.macro_f1,
-                }
-            )
-    metrics = compute_metrics(np.concatenate(true), np.concatenate(pred))
+    metrics = compute_metrics(*results.pooled())
+    folds = results.folds
     if label is None:
-        config_path = fold_folder(folder, 0) / "run" / "config.json"
-        label = json.loads(config_path.read_text())["model"] if config_path.is_file() else "pooled"
+        label = results.model or "pooled"
     table = markdown_table({label: metrics})
     per_subject = pd.DataFrame(rows)
     with atomic_write(folder / "metrics.json") as handle:

@@ -1,0 +1,273 @@
+"""The paper study's protocol: data, folds, runs, one (model, fold) job and its results.
+
+Data: the 39-night synthetic cohort (one synthetic night per real Sleep-EDF
+expert hypnogram, in-bed part, both nights of a subject sharing one synthetic
+sleeper), **AASM layout** (C4-M1, E1-M2, chin EMG; 256 Hz), prepared once
+into one feature cache with the ``folder`` source and a CSV manifest (as
+``scripts/train_default_model.py`` does) with roles EEG, EOG, EMG.
+
+Folds: 5-fold subject-wise cross-validation (``prepare_folds``, 2 validation
+subjects per fold, seed 0), the same folds for every model.
+
+Training (fixed, the paper's, for every model): windows of L epochs with
+maximum overlap (stride 1), Adam 1e-4, batch 32 windows, 10 passes over the
+training windows, validation every 100 steps, the best validation step kept
+(``run_fold``, which resumes from ``last.pt``).
+
+Implementation difference: the per-epoch baselines (E2E-ARNN, Multitask
+E2E-ARNN) and E2E-DeepSleepNet train on the same 20-epoch windows as
+SeqSleepNet L = 20 (batch 32 windows), so every model sees the same epochs
+per step; the multitask model needs windows anyway for its neighbours'
+labels.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = 0
+LAYOUT = "aasm"
+ROLES = "eeg,eog,emg"
+N_VAL = 2
+FOLD_CHOICES = (4, 5)  # the issue: 4 folds for every model rather than fewer passes
+FOLDS_NAME = "folds.json"  # as seqsleepnet.training.cross_validation.FOLDS_NAME
+WALL_NAME = "wall.json"
+RESULT_NAME = "result.json"
+_NIGHT = re.compile(r"synth-(\d\d)-night(\d)\.edf$")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One model configuration of the study."""
+
+    name: str  # folder name
+    label: str  # as in the paper's tables
+    model: str  # registry name
+    seq_len: int
+
+
+RUNS = (  # in the order they run
+    Run("seqsleepnet-L20", "SeqSleepNet L=20", "seqsleepnet", 20),
+    Run("e2e-arnn", "E2E-ARNN", "arnn", 20),
+    Run("e2e-deepsleepnet", "E2E-DeepSleepNet", "deepsleepnet", 20),
+    Run("multitask-e2e-arnn", "Multitask E2E-ARNN", "multitask-arnn", 20),
+    Run("seqsleepnet-L10", "SeqSleepNet L=10", "seqsleepnet", 10),
+    Run("seqsleepnet-L30", "SeqSleepNet L=30", "seqsleepnet", 30),
+)
+REFERENCE = RUNS[0]
+BASELINES = RUNS[1:4]
+L_STUDY = (RUNS[4], RUNS[0], RUNS[5])
+
+
+@dataclass(frozen=True)
+class Study:
+    """Where one study lives and how it trains.
+
+    ``quick`` studies (smoke tests) live entirely under ``build/`` and never
+    touch ``benchmarks/results/``.
+    """
+
+    work: Path  # git-ignored: cohort, cache, cv runs with checkpoints
+    results: Path  # the folder holding paper_study.json and paper/<run>/
+    n_folds: int
+    quick: bool
+    subjects: int | None  # first N Sleep-EDF subjects (smoke tests); None: all 20
+    device: str
+
+    @property
+    def cache(self) -> Path:
+        return self.work / "cache"
+
+    def cv(self, run: Run) -> Path:
+        return self.work / "cv" / run.name
+
+    def result(self, run: Run) -> Path:
+        return self.results / "paper" / run.name
+
+    def fold_result(self, run: Run, fold: int) -> Path:
+        return self.result(run) / f"fold-{fold}"
+
+    def complete(self, run: Run, fold: int) -> bool:
+        return (self.fold_result(run, fold) / RESULT_NAME).is_file()
+
+
+def train_config(study: Study, run: Run) -> Any:
+    """The fixed training settings of ``run`` (``quick``: 20 steps, validation every 10)."""
+    from seqsleepnet.training.config import TrainConfig
+
+    return TrainConfig(
+        data=str(study.cache),
+        model=run.model,
+        seq_len=run.seq_len,
+        batch_size=32,
+        epochs=10,
+        lr=1e-4,
+        l2_weight=1e-3,
+        eval_every=10 if study.quick else 100,
+        max_steps=20 if study.quick else None,
+        seed=SEED,
+        device=study.device,  # type: ignore[arg-type]
+        threads=1,
+    )
+
+
+def _manifest(cohort: Path) -> Path:
+    manifest = cohort / "manifest.csv"
+    with manifest.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["psg", "hypnogram", "subject", "night"])
+        for psg in sorted(cohort.glob("synth-*.edf")):
+            match = _NIGHT.search(psg.name)
+            if match:
+                writer.writerow([psg.name, psg.with_suffix(".tsv").name, *match.groups()])
+    return manifest
+
+
+def build_data(study: Study, jobs: int) -> None:
+    """Write the synthetic cohort and prepare its cache, once (skipped when present)."""
+    from seqsleepnet.data.prepare import prepare_dataset
+    from seqsleepnet.data.synthetic.cohort import build_cohort, packaged_hypnograms
+
+    if (study.cache / "manifest.json").is_file():
+        return
+    cohort = study.work / "cohort"
+    if not (cohort / "manifest.csv").is_file():
+        source = packaged_hypnograms()
+        if study.subjects is not None:
+            source = study.work / "hypnograms"
+            source.mkdir(parents=True, exist_ok=True)
+            for path in sorted(packaged_hypnograms().glob("SC4*-Hypnogram.edf")):
+                if int(path.name[3:5]) < study.subjects:
+                    shutil.copy(path, source / path.name)
+        logging.info("writing the synthetic cohort (%s layout) into %s", LAYOUT, cohort)
+        build_cohort(source, cohort, layout=LAYOUT, seed=SEED, progress=False)
+        _manifest(cohort)
+    logging.info("preparing the feature cache %s", study.cache)
+    report = prepare_dataset(
+        "folder", cohort / "manifest.csv", study.cache, roles=ROLES, jobs=jobs, progress=False
+    )
+    if not report.ok:
+        raise RuntimeError(f"preparing the synthetic cohort failed: {report}")
+
+
+def prepare_study_folds(study: Study) -> list[Any]:
+    """The same folds in every run's cv folder; refuse results made with other folds."""
+    from seqsleepnet.training.cross_validation import prepare_folds
+
+    folds = []
+    for run in RUNS:
+        folds = prepare_folds(study.cv(run), study.cache, study.n_folds, N_VAL, SEED)
+        saved = study.result(run) / FOLDS_NAME
+        if saved.is_file():
+            theirs = [f["test"] for f in json.loads(saved.read_text())["folds"]]
+            if theirs != [f.test for f in folds]:
+                raise SystemExit(
+                    f"{saved}: these results were made with other folds than "
+                    f"{study.cv(run) / FOLDS_NAME} ({len(theirs)} vs {len(folds)} folds or other "
+                    "subjects); move the results folder away to start a study with new folds"
+                )
+    return folds
+
+
+def run_job(study: Study, run: Run, fold: int, log_file: str) -> None:
+    """Train and test one (model, fold) in this process (a worker), logging to a file."""
+    import torch
+
+    from seqsleepnet.training.cross_validation import run_fold
+
+    logging.basicConfig(
+        filename=log_file, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+    )
+    torch.set_num_threads(1)
+    run_fold(study.cv(run), fold, train_config(study, run))
+
+
+def read_wall(study: Study, run: Run, fold: int) -> list[dict[str, Any]]:
+    """The sessions (start date, seconds, outcome) a job has run so far."""
+    path = study.cv(run) / f"fold-{fold}" / WALL_NAME
+    return json.loads(path.read_text())["sessions"] if path.is_file() else []
+
+
+def add_session(study: Study, run: Run, fold: int, seconds: float, outcome: str) -> None:
+    """Record one session of a job (atomic write)."""
+    from seqsleepnet.io.atomic import atomic_write
+
+    folder = study.cv(run) / f"fold-{fold}"
+    folder.mkdir(parents=True, exist_ok=True)
+    sessions = read_wall(study, run, fold)
+    sessions.append(
+        {
+            "date": time.strftime("%Y-%m-%d %H:%M", time.gmtime(time.time() - seconds)),
+            "seconds": round(seconds, 1),
+            "outcome": outcome,
+        }
+    )
+    with atomic_write(folder / WALL_NAME) as handle:
+        json.dump({"sessions": sessions}, handle, indent=1)
+
+
+def steps_done(study: Study, run: Run, fold: int) -> int:
+    """Last logged step of a job's work folder (0 if it never validated)."""
+    from seqsleepnet.training.state import read_log
+
+    records = read_log(study.cv(run) / f"fold-{fold}" / "run")
+    return int(records[-1]["step"]) if records else 0
+
+
+def export_result(study: Study, run: Run, fold: int, machine: dict[str, Any]) -> Path:
+    """Copy a finished job's small results from the work folder into the results folder.
+
+    Writes ``paper/<run>/folds.json``, ``fold-k/predictions.npz`` (recordings,
+    subjects, offsets, int8 true and predicted stages; no probabilities),
+    ``fold-k/run/log.jsonl`` and ``config.json`` (the validation curve and
+    settings; no checkpoints) and, last, ``fold-k/result.json`` (metrics,
+    steps, best step, wall time), whose presence marks the job complete.
+    """
+    from seqsleepnet.evaluation.metrics import compute_metrics
+    from seqsleepnet.io.atomic import atomic_path, atomic_write
+    from seqsleepnet.training.cross_validation import PREDICTIONS_NAME
+    from seqsleepnet.training.state import LOG_NAME, read_log
+
+    cv, target = study.cv(run), study.fold_result(run, fold)
+    (target / "run").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(cv / FOLDS_NAME, study.result(run) / FOLDS_NAME)
+    for name in (LOG_NAME, "config.json"):
+        with atomic_write(target / "run" / name) as handle:
+            handle.write((cv / f"fold-{fold}" / "run" / name).read_text())
+    with np.load(cv / f"fold-{fold}" / PREDICTIONS_NAME) as data:
+        arrays = {k: data[k] for k in ("recordings", "subjects", "offsets", "true", "pred")}
+        best_step = int(data["best_step"])
+    arrays["true"] = arrays["true"].astype(np.int8)
+    arrays["pred"] = arrays["pred"].astype(np.int8)
+    with atomic_path(target / PREDICTIONS_NAME) as tmp:
+        np.savez_compressed(tmp, **arrays)
+    sessions = read_wall(study, run, fold)
+    log = read_log(cv / f"fold-{fold}" / "run")
+    best = next((r for r in log if int(r["step"]) == best_step), {})
+    result = {
+        "run": run.name,
+        "label": run.label,
+        "fold": fold,
+        "steps": int(log[-1]["step"]) if log else 0,
+        "best_step": best_step,
+        "best_val_accuracy": best.get("val_accuracy"),
+        "wall_s": round(sum(s["seconds"] for s in sessions), 1),
+        "sessions": sessions,
+        "test_metrics": compute_metrics(arrays["true"], arrays["pred"]).to_dict(),
+        "config": train_config(study, run).to_dict(),
+        "machine": machine,
+    }
+    with atomic_write(target / RESULT_NAME) as handle:
+        json.dump(result, handle, indent=1)
+    return target

@@ -1,0 +1,175 @@
+"""Read a finished cross-validation folder: every fold's test predictions, per subject.
+
+A cross-validation folder (``seqsleepnet cv``, see
+:mod:`seqsleepnet.training.cross_validation`) holds ``folds.json`` and, per
+fold, ``fold-k/predictions.npz`` and the training run ``fold-k/run/`` whose
+``log.jsonl`` has one line per validation. :func:`read_cv_results` reads
+them for the pooled summary (``cv-summary``) and for comparisons of
+several cross-validations (``compare``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from seqsleepnet.errors import FileFormatError
+from seqsleepnet.training.cross_validation import (
+    PREDICTIONS_NAME,
+    Fold,
+    fold_folder,
+    read_folds,
+)
+from seqsleepnet.training.state import read_log
+
+__all__ = ["CVResults", "SubjectPredictions", "read_cv_results", "validation_curve"]
+
+
+@dataclass(frozen=True)
+class SubjectPredictions:
+    """The test epochs of one subject (all its recordings, in file order).
+
+    Attributes
+    ----------
+    subject : str
+    fold : int
+        The fold that tested it.
+    recordings : int
+        Number of its recordings.
+    true, pred : numpy.ndarray of int8, shape (E,)
+        Stages 0..4 (W..REM), -1 unscored.
+    """
+
+    subject: str
+    fold: int
+    recordings: int
+    true: npt.NDArray[np.int8]
+    pred: npt.NDArray[np.int8]
+
+
+@dataclass(frozen=True)
+class CVResults:
+    """Test predictions of the folds read from a cross-validation folder.
+
+    Attributes
+    ----------
+    folder : Path
+    folds : list of Fold
+        Every fold of ``folds.json`` (read or not).
+    read : list of int
+        The folds whose predictions were read, in order.
+    subjects : dict of str to SubjectPredictions
+        One entry per test subject of the read folds, by fold then subject id.
+    model : str or None
+        Model name of the first read fold's run (``run/config.json``), if any.
+    """
+
+    folder: Path
+    folds: list[Fold]
+    read: list[int]
+    subjects: dict[str, SubjectPredictions]
+    model: str | None
+
+    def pooled(self) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8]]:
+        """True and predicted stages of every read test epoch, shape (N,) each."""
+        values = list(self.subjects.values())
+        if not values:
+            empty = np.zeros(0, dtype=np.int8)
+            return empty, empty
+        return np.concatenate([s.true for s in values]), np.concatenate([s.pred for s in values])
+
+
+def _finished(folder: Path, folds: list[Fold]) -> list[int]:
+    return [f.index for f in folds if (fold_folder(folder, f.index) / PREDICTIONS_NAME).is_file()]
+
+
+def read_cv_results(cv: Path, *, partial: bool = False) -> CVResults:
+    """Read the test predictions of a cross-validation folder.
+
+    Parameters
+    ----------
+    cv : Path
+        Folder with ``folds.json`` and ``fold-k/predictions.npz``.
+    partial : bool
+        Read the folds that have predictions and skip the others (a study
+        still running); by default every fold must have them.
+
+    Returns
+    -------
+    CVResults
+
+    Raises
+    ------
+    FileFormatError
+        If ``folds.json`` is missing or damaged, or (unless ``partial``)
+        folds have no predictions yet (all of them are named), or a
+        predictions file lacks an array.
+    """
+    folder = Path(cv)
+    folds, _ = read_folds(folder)
+    done = _finished(folder, folds)
+    missing = [f.index for f in folds if f.index not in done]
+    if missing and not partial:
+        raise FileFormatError(
+            folder,
+            f"fold(s) {missing} of {len(folds)} have no {PREDICTIONS_NAME}",
+            "run 'seqsleepnet cv --fold K' for each of them first",
+        )
+    subjects: dict[str, SubjectPredictions] = {}
+    for index in done:
+        path = fold_folder(folder, index) / PREDICTIONS_NAME
+        try:
+            with np.load(path) as data:
+                true, pred = data["true"], data["pred"]
+                offsets, owners = data["offsets"], data["subjects"]
+        except (KeyError, ValueError, OSError) as error:
+            raise FileFormatError(
+                path, f"not a predictions file ({error})", "run that fold again"
+            ) from error
+        for subject in sorted(set(owners.tolist())):
+            rows = np.flatnonzero(owners == subject)
+            sel = np.concatenate([np.arange(offsets[r], offsets[r + 1]) for r in rows])
+            subjects[str(subject)] = SubjectPredictions(
+                str(subject),
+                index,
+                int(rows.size),
+                true[sel].astype(np.int8),
+                pred[sel].astype(np.int8),
+            )
+    model = None
+    if done:
+        config = fold_folder(folder, done[0]) / "run" / "config.json"
+        if config.is_file():
+            model = json.loads(config.read_text()).get("model")
+    return CVResults(folder, folds, done, subjects, model)
+
+
+def validation_curve(
+    cv: Path, index: int, *, metric: str = "val_accuracy"
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """One validation metric against the step, from ``fold-k/run/log.jsonl``.
+
+    Parameters
+    ----------
+    cv : Path
+        Cross-validation folder.
+    index : int
+        Fold k.
+    metric : str
+        Log key (``val_accuracy``, ``val_kappa``, ``val_macro_f1``).
+
+    Returns
+    -------
+    steps : numpy.ndarray of int64, shape (V,)
+    values : numpy.ndarray of float64, shape (V,)
+        The validations that logged ``metric`` (V may be 0: no log).
+    """
+    records = [r for r in read_log(fold_folder(Path(cv), index) / "run") if metric in r]
+    return (
+        np.array([int(r["step"]) for r in records], dtype=np.int64),
+        np.array([float(r[metric]) for r in records], dtype=np.float64),
+    )

@@ -1,0 +1,96 @@
+"""The paper study's verdict sentence and its BENCHMARKS.md section (benchmarks/)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import report
+from _paper_protocol import BASELINES, L_STUDY, REFERENCE, RUNS
+from _paper_results import verdict
+
+
+def pooled(value: float) -> dict[str, Any]:
+    stages = {s: {"f1": value} for s in ("W", "N1", "N2", "N3", "REM")}
+    return {
+        "accuracy": value,
+        "kappa": value - 0.1,
+        "macro_f1": value - 0.05,
+        "sensitivity": value,
+        "specificity": 0.9,
+        "per_stage": stages,
+    }
+
+
+def runs(folds: int, reference: float = 0.8, baseline: float = 0.7) -> dict[str, Any]:
+    return {
+        r.label: {"folds": folds, "pooled": pooled(reference if r is REFERENCE else baseline)}
+        for r in RUNS
+    }
+
+
+def differences(ci_high: float) -> dict[str, Any]:
+    entry = {"mean": -0.05, "ci_low": -0.08, "ci_high": ci_high, "subjects": 20}
+    return {r.label: dict.fromkeys(("accuracy", "kappa", "macro_f1"), entry) for r in RUNS[1:]}
+
+
+def test_the_verdict_says_incomplete_while_jobs_are_missing() -> None:
+    partial = runs(5)
+    partial[BASELINES[1].label]["folds"] = 3
+    sentence = verdict(partial, differences(-0.01), 5)
+    assert sentence.startswith("The comparison is incomplete: 18 of 20")
+    assert "holds" in sentence and "not known yet" in sentence
+
+
+def test_the_verdict_follows_the_numbers() -> None:
+    holds = verdict(runs(5), differences(-0.01), 5)
+    assert "the paper's ordering holds" in holds and "below zero against 3 of the 3" in holds
+    assert "MF1 75.0% vs 65.0%" in holds
+    beaten = runs(5)
+    beaten[BASELINES[1].label]["pooled"]["kappa"] = 0.75
+    fails = verdict(beaten, differences(0.02), 5)
+    assert "does NOT hold" in fails and f"{BASELINES[1].label} (kappa)" in fails
+    assert "against 0 of the 3" in fails
+    assert fails.count(".") == holds.count(".") == 1 + 2  # one sentence (two decimals)
+
+
+def test_the_section_renders_status_tables_and_verdict() -> None:
+    status = [
+        {
+            "label": r.label,
+            "fold": k,
+            "state": "complete",
+            "steps": 8000,
+            "best_step": 7000,
+            "wall_s": 1800.0,
+        }
+        for r in RUNS
+        for k in range(5)
+    ]
+    status[-1] = {**status[-1], "state": "resumable", "steps": 300, "best_step": None}
+    r = {
+        "quick": False,
+        "data": "39 synthetic nights",
+        "n_folds": 5,
+        "reference": REFERENCE.label,
+        "baselines": [b.label for b in BASELINES],
+        "l_study": [x.label for x in L_STUDY],
+        "bootstrap": 2000,
+        "bootstrap_seed": 0,
+        "status": status,
+        "runs": runs(5),
+        "differences": differences(-0.01),
+        "figures": {"curves": "paper/validation.png"},
+        "verdict": "VERDICT.",
+    }
+    r["runs"][L_STUDY[2].label]["folds"] = 4
+    text = "\n".join(report.paper_study(r))
+    assert "**SYNTHETIC DATA.**" in text and "**Verdict.** VERDICT." in text
+    assert "| SeqSleepNet L=30 | 4 / 5 | 8,000, 8,000, 8,000, 8,000 |" in text
+    assert "fold 4 at step 300" in text
+    assert f"| {BASELINES[0].label} | 20 | -5.0 [-8.0, -1.0] | -0.050 [-0.080, -0.010] |" in text
+    assert "![validation accuracy against step, every finished fold]" in text
+    assert "(benchmarks/results/paper/validation.png)" in text
