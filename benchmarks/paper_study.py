@@ -17,7 +17,12 @@ int8 arrays, validation log, metrics and wall time; no checkpoints), the
 summary ``benchmarks/results/paper_study.json`` and BENCHMARKS.md are
 regenerated, and (unless ``--no-commit``) these paths alone are committed.
 Work folders (cohort, cache, cv runs with checkpoints) live in the
-git-ignored ``build/paper-study/``.
+git-ignored ``build/paper-study/``. So that a fresh checkout resumes an
+unfinished job instead of starting it again, a job stopped at the budget
+leaves its resumable state (``last.pt``, log, config, wall time; about 2 MB)
+in ``benchmarks/results/paper/<run>/fold-k/resume/``, committed, and the next
+invocation puts it back into the work folder; the finished job's export
+removes it. ``--save-state`` does the same for jobs stopped outside the runner.
 
 ``--quick`` is a smoke test only: 20 steps per job, everything (results
 included) under ``build/paper-study-quick/``, never mixed with real results,
@@ -61,7 +66,9 @@ from _paper_protocol import (  # noqa: E402
     build_data,
     export_result,
     prepare_study_folds,
+    restore_resume_state,
     run_job,
+    save_resume_state,
     steps_done,
 )
 from _paper_results import fold_status, summarize  # noqa: E402
@@ -138,7 +145,7 @@ def print_status(study: Study) -> None:
 
 def publish(study: Study, job: Job, machine: dict[str, object], commit: bool) -> None:
     """Export a finished job, regenerate the summary and the report, commit (real study)."""
-    target = export_result(study, job.run, job.fold, machine)
+    export_result(study, job.run, job.fold, machine)
     summary = study.results / "paper_study.json"
     write_json(summary, summarize(study, machine))
     if study.quick:
@@ -148,19 +155,35 @@ def publish(study: Study, job: Job, machine: dict[str, object], commit: bool) ->
         return
     benchmarks = ROOT / "BENCHMARKS.md"
     benchmarks.write_text(report.render(study.results))
-    if not commit:
-        return
-    paths = [str(study.results / "paper"), str(summary), str(benchmarks)]
-    message = f"paper study (SYNTHETIC): {job.run.label} fold {job.fold} finished"
+    if commit:
+        paths = [study.results / "paper", summary, benchmarks]
+        git_commit(paths, f"paper study (SYNTHETIC): {job.run.label} fold {job.fold} finished")
+
+
+def git_commit(paths: list[Path], message: str) -> None:
+    """Commit these paths alone (a failure is logged, never raised)."""
+    names = [str(p) for p in paths]
     for command in (
-        ["git", "add", "--", *paths],
-        ["git", "commit", "-q", "-m", message, "--", *paths],
+        ["git", "add", "--", *names],
+        ["git", "commit", "-q", "-m", message, "--", *names],
     ):
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             logging.warning("%s failed: %s", " ".join(command[:2]), done.stderr.strip())
             return
-    logging.info("committed %s", target.relative_to(ROOT))
+    logging.info("committed %s", ", ".join(names))
+
+
+def save_states(study: Study, commit: bool) -> None:
+    """Save (and commit) the resumable state of every unfinished job that has one."""
+    saved = [
+        target
+        for run in RUNS
+        for fold in range(study.n_folds)
+        if (target := save_resume_state(study, run, fold)) is not None
+    ]
+    if saved and commit and not study.quick:
+        git_commit(saved, f"paper study (SYNTHETIC): resumable state of {len(saved)} job(s)")
 
 
 def start(study: Study, job: Job, context: multiprocessing.context.SpawnContext) -> Running:
@@ -184,6 +207,7 @@ def stop(study: Study, running: list[Running], why: str) -> None:
             r.process.kill()
             r.process.join()
         add_session(study, r.job.run, r.job.fold, time.monotonic() - r.started, why)
+        save_resume_state(study, r.job.run, r.job.fold)
         logging.info(
             "stopped %s fold %d at step %d (%s); it resumes next time",
             r.job.run.label,
@@ -213,6 +237,8 @@ def run_study(study: Study, args: argparse.Namespace) -> int:
     budget_end = began + args.hours * 3600
     os.environ["OMP_NUM_THREADS"] = "1"  # inherited by the workers
     build_data(study, args.jobs)
+    for run, fold in restore_resume_state(study):
+        logging.info("restored the committed state of %s fold %d", run.label, fold)
     prepare_study_folds(study)
     machine = machine_info(torch_threads=1, jobs=args.jobs, device=args.device)
     chosen = [r for r in RUNS if not args.runs or r.name in args.runs]
@@ -247,6 +273,7 @@ def run_study(study: Study, args: argparse.Namespace) -> int:
             if time.monotonic() >= budget_end and running:
                 stop(study, running, "budget spent")
                 running = []
+                save_states(study, commit=not args.no_commit)
     except KeyboardInterrupt:
         stop(study, running, "interrupted")
         raise
@@ -262,6 +289,12 @@ def main() -> int:
     parser.add_argument("--folds", type=int, help="5 (default), or 4 for every model")
     parser.add_argument("--runs", nargs="+", choices=[r.name for r in RUNS], help="only these")
     parser.add_argument("--status", action="store_true", help="print what is done and exit")
+    parser.add_argument(
+        "--save-state",
+        action="store_true",
+        help="save (and commit) the resumable state of unfinished jobs, e.g. after they were "
+        "stopped outside the runner, and exit",
+    )
     parser.add_argument("--no-commit", action="store_true", help="do not commit the results")
     parser.add_argument("--quick", action="store_true", help="smoke test (under build/)")
     parser.add_argument("--subjects", type=int, help="--quick: first N subjects only")
@@ -270,6 +303,10 @@ def main() -> int:
     logging.getLogger("seqsleepnet").setLevel(logging.WARNING)  # the workers log to files
     study = make_study(args)
     if args.status:
+        print_status(study)
+        return 0
+    if args.save_state:
+        save_states(study, commit=not args.no_commit)
         print_status(study)
         return 0
     if args.jobs < 1 or args.hours <= 0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -9,7 +11,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import report
-from _paper_protocol import BASELINES, L_STUDY, REFERENCE, RUNS
+from _paper_protocol import (
+    BASELINES,
+    L_STUDY,
+    REFERENCE,
+    RUNS,
+    Study,
+    restore_resume_state,
+    save_resume_state,
+)
 from _paper_results import verdict
 
 
@@ -94,3 +104,28 @@ def test_the_section_renders_status_tables_and_verdict() -> None:
     assert f"| {BASELINES[0].label} | 20 | -5.0 [-8.0, -1.0] | -0.050 [-0.080, -0.010] |" in text
     assert "![validation accuracy against step, every finished fold]" in text
     assert "(benchmarks/results/paper/validation.png)" in text
+
+
+def _job_state(study: Study, step: int) -> None:
+    run = study.cv(REFERENCE) / "fold-0" / "run"
+    run.mkdir(parents=True, exist_ok=True)
+    (run / "last.pt").write_bytes(b"state at step %d" % step)
+    (run / "log.jsonl").write_text(json.dumps({"step": step}) + "\n")
+    (run / "config.json").write_text("{}")
+    (study.cv(REFERENCE) / "folds.json").write_text('{"folds": []}')
+
+
+def test_an_unfinished_job_resumes_in_a_fresh_checkout(tmp_path: Path) -> None:
+    study = Study(tmp_path / "work", tmp_path / "results", 5, False, None, "cpu")
+    _job_state(study, 300)
+    saved = save_resume_state(study, REFERENCE, 0)
+    assert saved is not None and (saved / "last.pt").read_bytes() == b"state at step 300"
+    shutil.rmtree(study.work)  # a fresh checkout: the git-ignored work folder is gone
+    assert restore_resume_state(study) == [(REFERENCE, 0)]
+    last = study.cv(REFERENCE) / "fold-0" / "run" / "last.pt"
+    assert last.read_bytes() == b"state at step 300"
+    assert (study.cv(REFERENCE) / "folds.json").is_file()
+    _job_state(study, 500)  # the same machine went further: its own state is kept
+    assert restore_resume_state(study) == []
+    assert last.read_bytes() == b"state at step 500"
+    assert save_resume_state(study, RUNS[1], 0) is None  # a job that never ran
