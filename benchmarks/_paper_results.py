@@ -45,7 +45,7 @@ def fold_status(study: Study, folds: int) -> list[dict[str, Any]]:
                 sessions = read_wall(study, run, fold)
                 steps, best = steps_done(study, run, fold), None
                 wall = round(sum(s["seconds"] for s in sessions), 1)
-                state = "resumable" if sessions else "not started"
+                state = "resumable" if sessions or steps else "not started"
             rows.append(
                 {
                     "run": run.name,
