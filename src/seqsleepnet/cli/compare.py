@@ -12,17 +12,15 @@ from seqsleepnet.cli._app import command
 
 __all__ = ["compare"]
 
-_HELP = """Compare finished cross-validation folders ('seqsleepnet cv', the same folds in each):
-prints the pooled test metrics of each (accuracy, kappa, macro F1, sensitivity, specificity,
-per-stage F1), then the per-subject differences of accuracy, kappa and macro F1 from the
-FIRST folder, with a bootstrap 95% confidence interval over subjects. With --out, writes
-the tables (Markdown, CSV, JSON) and figures (per-subject differences; validation accuracy
-against step of every fold).
-
-Example:
-
-    seqsleepnet compare cv/seqsleepnet cv/arnn cv/deepsleepnet --out comparison/
-"""
+_HELP = (
+    "Compare finished cross-validation folders ('seqsleepnet cv', the same folds in each): "
+    "prints the pooled test metrics of each (accuracy, kappa, macro F1, sensitivity, "
+    "specificity, per-stage F1), then the per-subject differences of accuracy, kappa and "
+    "macro F1 from the FIRST folder, with a bootstrap 95% confidence interval over "
+    "subjects. With --out, writes the tables (Markdown, CSV, JSON) and figures "
+    "(per-subject differences; validation accuracy against step of every fold).\n\n"
+    "Example: seqsleepnet compare cv/seqsleepnet cv/arnn cv/deepsleepnet --out comparison/"
+)
 
 
 @command(name="compare", help=_HELP)
