@@ -9,9 +9,10 @@ Multitask E2E-ARNN, SeqSleepNet L=10, SeqSleepNet L=30.
 
 Each invocation runs whatever is missing until ``--hours`` are spent, then
 stops cleanly: running jobs are stopped and resume from their last
-checkpoint (written every 100 steps) next time. A job is not started when
-the wall time of the run's finished folds says it cannot finish in the time
-left; without such a figure it is started. Finished jobs are exported as
+checkpoint (written every 100 steps) next time. A job that the wall time of
+the run's finished folds says cannot finish in the time left is still
+started while at least 15 minutes remain (its state carries over, see
+below), not in the last minutes. Finished jobs are exported as
 they finish to ``benchmarks/results/paper/<run>/`` (predictions as small
 int8 arrays, validation log, metrics and wall time; no checkpoints), the
 summary ``benchmarks/results/paper_study.json`` and BENCHMARKS.md are
@@ -75,6 +76,7 @@ from _paper_results import fold_status, summarize  # noqa: E402
 
 WORK = ROOT / "build" / "paper-study"  # git-ignored
 POLL_S = 5.0
+MIN_USEFUL_S = 900.0  # a job that cannot finish still starts with this much budget left
 STOP_GRACE_S = 60.0
 
 
@@ -254,7 +256,7 @@ def run_study(study: Study, args: argparse.Namespace) -> int:
                     break
                 pending.remove(job)
                 need = remaining_estimate(study, job.run, job.fold, study.n_folds)
-                if need is not None and need > left:
+                if need is not None and need > left and left < MIN_USEFUL_S:
                     logging.info(
                         "not starting %s fold %d: needs about %.0f min, %.0f min left",
                         job.run.label,
