@@ -183,7 +183,9 @@ def accuracy(r: dict[str, Any]) -> list[str]:
     out = [
         "**SYNTHETIC DATA.** Subject-wise cross-validation on synthetic PSG generated from "
         "the 39 real Sleep-EDF hypnograms; these figures say nothing about real recordings. "
-        f"{r.get('budget', '')}",
+        f"{r.get('budget', '')} This is a quick check of the pipeline at a tiny budget, not "
+        "the paper's comparison: that is the paper study below, at the paper's budget "
+        "(10 passes over the training windows).",
         "",
         "| model | Acc (%) | kappa | MF1 (%) | Sens (%) | Spec (%) | F1 W | F1 N1 | F1 N2 | "
         "F1 N3 | F1 REM |",
