@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.features.conditioning import ConditioningConfig, condition, resample
+from seqsleepnet.features.conditioning import condition, resample
+from seqsleepnet.features.config import ConditioningConfig
 
 
 def _tone(freq: float, sfreq: float, seconds: float = 60.0) -> np.ndarray:

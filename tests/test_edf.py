@@ -7,7 +7,7 @@ import pytest
 
 from conftest import EdfWriter, sleep_like
 from seqsleepnet.errors import ChannelError, FileFormatError, SignalError
-from seqsleepnet.features.conditioning import ConditioningConfig
+from seqsleepnet.features.config import ConditioningConfig
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.io.edf import SignalWarning
 

@@ -11,12 +11,8 @@ import scipy.signal
 
 from conftest import sleep_like, write_test_edf
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.features.conditioning import (
-    ConditioningConfig,
-    condition,
-    condition_in_chunks,
-    fir_filtfilt,
-)
+from seqsleepnet.features.conditioning import condition, condition_in_chunks, fir_filtfilt
+from seqsleepnet.features.config import ConditioningConfig
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.io import edf
 from seqsleepnet.io.edf_header import read_edf_header

@@ -14,8 +14,7 @@ from seqsleepnet.cli import app
 from seqsleepnet.data.cache import load_manifest, manifest_preprocessing, read_cached
 from seqsleepnet.data.prepare import prepare_dataset
 from seqsleepnet.errors import ConfigError, FileFormatError
-from seqsleepnet.features.conditioning import ConditioningConfig
-from seqsleepnet.features.config import FeatureConfig
+from seqsleepnet.features.config import ConditioningConfig, FeatureConfig
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.features.recording import Recording
 from seqsleepnet.models.checkpoint import load_trained

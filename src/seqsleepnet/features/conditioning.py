@@ -15,7 +15,6 @@ anti-aliasing filter already removes everything above 50 Hz, and filtering
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -24,40 +23,11 @@ import numpy.typing as npt
 from scipy import signal
 
 from seqsleepnet.errors import ConfigError
+from seqsleepnet.features.config import ConditioningConfig
 
-__all__ = ["ConditioningConfig", "condition", "condition_in_chunks", "fir_filtfilt", "resample"]
+__all__ = ["condition", "condition_in_chunks", "fir_filtfilt", "resample"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ConditioningConfig:
-    """Filter settings per channel role (frequencies in Hz).
-
-    ``enabled=False`` skips filtering altogether (resampling still happens).
-    """
-
-    enabled: bool = True
-    band: tuple[float, float] = (0.3, 40.0)  # EEG and EOG band-pass
-    fir_order: int = 100
-    strict_highpass: bool = True
-    emg_notch: tuple[float, ...] = (50.0, 60.0)
-    emg_notch_q: float = 30.0
-    emg_highpass: float = 10.0
-
-    def __post_init__(self) -> None:
-        low, high = self.band
-        if not 0 < low < high:
-            raise ConfigError(f"band must satisfy 0 < low < high Hz; got {self.band}")
-        if self.fir_order < 2 or self.fir_order % 2:
-            raise ConfigError(f"fir_order must be an even number >= 2; got {self.fir_order}")
-        if not all(f > 0 for f in self.emg_notch) or not self.emg_notch_q > 0:
-            raise ConfigError(
-                f"emg_notch frequencies and emg_notch_q must be positive; got "
-                f"{self.emg_notch}, {self.emg_notch_q}"
-            )
-        if not self.emg_highpass > 0:
-            raise ConfigError(f"emg_highpass must be positive; got {self.emg_highpass}")
 
 
 def fir_filtfilt(

@@ -1,4 +1,8 @@
-"""The feature settings of the paper, kept together so a checkpoint can store them."""
+"""The settings of the paper's preprocessing: features (epochs, STFT) and signal conditioning.
+
+Settings only, no signal processing, so that reading or printing them loads nothing heavy;
+:mod:`seqsleepnet.features.conditioning` and :mod:`seqsleepnet.features.stft` apply them.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from dataclasses import dataclass
 from seqsleepnet.errors import ConfigError
 from seqsleepnet.stages import EPOCH_SECONDS
 
-__all__ = ["FeatureConfig"]
+__all__ = ["ConditioningConfig", "FeatureConfig"]
 
 
 @dataclass(frozen=True)
@@ -71,3 +75,33 @@ class FeatureConfig:
     def n_bins(self) -> int:
         """Frequency bins (129)."""
         return self.n_fft // 2 + 1
+
+
+@dataclass(frozen=True)
+class ConditioningConfig:
+    """Filter settings per channel role (frequencies in Hz).
+
+    ``enabled=False`` skips filtering altogether (resampling still happens).
+    """
+
+    enabled: bool = True
+    band: tuple[float, float] = (0.3, 40.0)  # EEG and EOG band-pass
+    fir_order: int = 100
+    strict_highpass: bool = True
+    emg_notch: tuple[float, ...] = (50.0, 60.0)
+    emg_notch_q: float = 30.0
+    emg_highpass: float = 10.0
+
+    def __post_init__(self) -> None:
+        low, high = self.band
+        if not 0 < low < high:
+            raise ConfigError(f"band must satisfy 0 < low < high Hz; got {self.band}")
+        if self.fir_order < 2 or self.fir_order % 2:
+            raise ConfigError(f"fir_order must be an even number >= 2; got {self.fir_order}")
+        if not all(f > 0 for f in self.emg_notch) or not self.emg_notch_q > 0:
+            raise ConfigError(
+                f"emg_notch frequencies and emg_notch_q must be positive; got "
+                f"{self.emg_notch}, {self.emg_notch_q}"
+            )
+        if not self.emg_highpass > 0:
+            raise ConfigError(f"emg_highpass must be positive; got {self.emg_highpass}")

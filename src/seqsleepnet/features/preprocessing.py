@@ -29,20 +29,22 @@ import math
 import tomllib
 import typing
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import mne
 import numpy as np
 import numpy.typing as npt
 
 from seqsleepnet.errors import ConfigError, FileFormatError, check_option
-from seqsleepnet.features.conditioning import ConditioningConfig
-from seqsleepnet.features.config import FeatureConfig
-from seqsleepnet.features.epochs import epoch_onsets, epoch_signals
-from seqsleepnet.features.recording import Recording, condition_signals
-from seqsleepnet.features.stft import stft_log_magnitude
+from seqsleepnet.features.config import ConditioningConfig, FeatureConfig
 from seqsleepnet.io.channels import ROLES, parse_roles
-from seqsleepnet.io.edf import open_psg, signals_from_raw
+
+if TYPE_CHECKING:
+    import mne
+
+    from seqsleepnet.features.recording import Recording
+
+# The reading and signal-processing code (MNE, SciPy's filters) is imported where it is
+# used, so that reading, checking or printing settings stays light.
 
 __all__ = ["INPUT_ARRAYS", "InputKind", "Preprocessing"]
 
@@ -210,6 +212,11 @@ class Preprocessing:
             A channel partly clipped (at least 1% of samples at the rails) or
             with an implausible amplitude.
         """
+        import mne
+
+        from seqsleepnet.features.recording import condition_signals
+        from seqsleepnet.io.edf import open_psg, signals_from_raw
+
         named: dict[str, Any] = {"roles": self.roles, "eeg": eeg, "eog": eog, "emg": emg}
         if isinstance(raw_or_path, mne.io.BaseRaw):
             signals = signals_from_raw(raw_or_path, **named)
@@ -242,6 +249,9 @@ class Preprocessing:
         ConfigError
             If the recording is at another rate or has other roles.
         """
+        from seqsleepnet.features.epochs import epoch_onsets, epoch_signals
+        from seqsleepnet.features.stft import stft_log_magnitude
+
         check_option("input kind", kind, INPUT_ARRAYS)
         if recording.sfreq != self.sfreq or tuple(recording.roles) != self.roles:
             raise ConfigError(

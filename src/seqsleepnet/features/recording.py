@@ -18,7 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from seqsleepnet.errors import SignalError
-from seqsleepnet.features.conditioning import ConditioningConfig, condition_in_chunks, resample
+from seqsleepnet.features.conditioning import condition_in_chunks, resample
+from seqsleepnet.features.config import ConditioningConfig
 from seqsleepnet.io.edf import SignalSource, SignalWarning
 
 __all__ = ["Recording", "condition_signals"]
