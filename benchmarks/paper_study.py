@@ -176,16 +176,23 @@ def git_commit(paths: list[Path], message: str) -> None:
     logging.info("committed %s", ", ".join(names))
 
 
-def save_states(study: Study, commit: bool) -> None:
-    """Save (and commit) the resumable state of every unfinished job that has one."""
+def save_states(study: Study, machine: dict[str, object], commit: bool) -> None:
+    """Save the resumable state of every unfinished job, refresh the status, commit."""
     saved = [
         target
         for run in RUNS
         for fold in range(study.n_folds)
         if (target := save_resume_state(study, run, fold)) is not None
     ]
-    if saved and commit and not study.quick:
-        git_commit(saved, f"paper study (SYNTHETIC): resumable state of {len(saved)} job(s)")
+    if not saved or study.quick:
+        return
+    summary = study.results / "paper_study.json"
+    write_json(summary, summarize(study, machine))
+    benchmarks = ROOT / "BENCHMARKS.md"
+    benchmarks.write_text(report.render(study.results))
+    if commit:
+        message = f"paper study (SYNTHETIC): resumable state of {len(saved)} job(s)"
+        git_commit([*saved, summary, benchmarks], message)
 
 
 def start(study: Study, job: Job, context: multiprocessing.context.SpawnContext) -> Running:
@@ -275,7 +282,7 @@ def run_study(study: Study, args: argparse.Namespace) -> int:
             if time.monotonic() >= budget_end and running:
                 stop(study, running, "budget spent")
                 running = []
-                save_states(study, commit=not args.no_commit)
+                save_states(study, machine, commit=not args.no_commit)
     except KeyboardInterrupt:
         stop(study, running, "interrupted")
         raise
@@ -308,7 +315,8 @@ def main() -> int:
         print_status(study)
         return 0
     if args.save_state:
-        save_states(study, commit=not args.no_commit)
+        machine = machine_info(torch_threads=1, jobs=args.jobs, device=args.device)
+        save_states(study, machine, commit=not args.no_commit)
         print_status(study)
         return 0
     if args.jobs < 1 or args.hours <= 0:
