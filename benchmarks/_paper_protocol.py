@@ -23,10 +23,8 @@ labels.
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
-import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -47,7 +45,6 @@ WALL_NAME = "wall.json"
 RESUME_DIR = "resume"
 _RESUME_FILES = ("last.pt", "log.jsonl", "config.json")  # in fold-k/run/
 RESULT_NAME = "result.json"
-_NIGHT = re.compile(r"synth-(\d\d)-night(\d)\.edf$")
 
 
 @dataclass(frozen=True)
@@ -129,22 +126,14 @@ def train_config(study: Study, run: Run) -> Any:
     )
 
 
-def _manifest(cohort: Path) -> Path:
-    manifest = cohort / "manifest.csv"
-    with manifest.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["psg", "hypnogram", "subject", "night"])
-        for psg in sorted(cohort.glob("synth-*.edf")):
-            match = _NIGHT.search(psg.name)
-            if match:
-                writer.writerow([psg.name, psg.with_suffix(".tsv").name, *match.groups()])
-    return manifest
-
-
 def build_data(study: Study, jobs: int) -> None:
     """Write the synthetic cohort and prepare its cache, once (skipped when present)."""
     from seqsleepnet.data.prepare import prepare_dataset
-    from seqsleepnet.data.synthetic.cohort import build_cohort, packaged_hypnograms
+    from seqsleepnet.data.synthetic.cohort import (
+        build_cohort,
+        packaged_hypnograms,
+        write_cohort_manifest,
+    )
 
     if (study.cache / "manifest.json").is_file():
         return
@@ -159,7 +148,7 @@ def build_data(study: Study, jobs: int) -> None:
                     shutil.copy(path, source / path.name)
         logging.info("writing the synthetic cohort (%s layout) into %s", LAYOUT, cohort)
         build_cohort(source, cohort, layout=LAYOUT, seed=COHORT_SEED, progress=False)
-        _manifest(cohort)
+        write_cohort_manifest(cohort)
     logging.info("preparing the feature cache %s", study.cache)
     report = prepare_dataset(
         "folder", cohort / "manifest.csv", study.cache, roles=ROLES, jobs=jobs, progress=False

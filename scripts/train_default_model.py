@@ -18,17 +18,19 @@ processes at the same time.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
-import re
 import time
 from pathlib import Path
 
 import torch
 
 from seqsleepnet.data.prepare import prepare_dataset
-from seqsleepnet.data.synthetic.cohort import build_cohort, packaged_hypnograms
+from seqsleepnet.data.synthetic.cohort import (
+    build_cohort,
+    packaged_hypnograms,
+    write_cohort_manifest,
+)
 from seqsleepnet.models.checkpoint import load_checkpoint, load_trained, save_checkpoint
 from seqsleepnet.training.config import TrainConfig
 from seqsleepnet.training.loop import train
@@ -39,20 +41,6 @@ DEMO_SUBJECT = "00"
 VALIDATION_SUBJECT = "01"
 MODELS = {"seqsleepnet-eeg-eog-emg": "eeg,eog,emg", "seqsleepnet-eeg": "eeg"}
 OUT = Path(__file__).resolve().parents[1] / "src" / "seqsleepnet" / "resources" / "models"
-NAME = re.compile(r"synth-(\d\d)-night(\d)\.edf$")
-
-
-def write_manifest(cohort: Path) -> Path:
-    """CSV manifest for the folder source: subject and night from the file names."""
-    manifest = cohort / "manifest.csv"
-    with manifest.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["psg", "hypnogram", "subject", "night"])
-        for psg in sorted(cohort.glob("synth-*.edf")):
-            match = NAME.search(psg.name)
-            if match:
-                writer.writerow([psg.name, psg.with_suffix(".tsv").name, *match.groups()])
-    return manifest
 
 
 def model_card(
@@ -92,7 +80,7 @@ def main() -> None:
     cohort = args.work / "cohort"
     if not (cohort / "manifest.csv").is_file():
         build_cohort(packaged_hypnograms(), cohort, layout=LAYOUT, seed=SEED)
-        write_manifest(cohort)
+        write_cohort_manifest(cohort)
     OUT.mkdir(parents=True, exist_ok=True)
     for name, roles in MODELS.items():
         if args.only and name != args.only:

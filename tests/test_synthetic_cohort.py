@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from seqsleepnet.data.synthetic import build_cohort, packaged_hypnograms
-from seqsleepnet.data.synthetic.cohort import sleep_edf_identity
+from seqsleepnet.data.synthetic.cohort import sleep_edf_identity, write_cohort_manifest
 from seqsleepnet.errors import FileFormatError
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
@@ -77,3 +77,14 @@ def test_missing_or_empty_folder_raises(tmp_path: Path) -> None:
         build_cohort(tmp_path / "absent", tmp_path / "out", progress=False)
     with pytest.raises(FileFormatError, match=r"holds no SC4ssNEx-Hypnogram\.edf"):
         build_cohort(tmp_path, tmp_path / "out", progress=False)
+
+
+def test_cohort_manifest_takes_subject_and_night_from_the_default_names(tmp_path: Path) -> None:
+    for name in ("synth-03-night2.edf", "synth-00-night1.edf", "notes.edf"):
+        (tmp_path / name).write_bytes(b"")
+    rows = write_cohort_manifest(tmp_path).read_text().splitlines()
+    assert rows == [
+        "psg,hypnogram,subject,night",
+        "synth-00-night1.edf,synth-00-night1.tsv,00,1",
+        "synth-03-night2.edf,synth-03-night2.tsv,03,2",
+    ]

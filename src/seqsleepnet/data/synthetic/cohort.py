@@ -8,6 +8,7 @@ Nights are generated and written one at a time (one night in memory).
 
 from __future__ import annotations
 
+import csv
 import logging
 import re
 from importlib import resources
@@ -19,11 +20,12 @@ from seqsleepnet.errors import FileFormatError
 from seqsleepnet.io.hypnogram import read_hypnogram
 from seqsleepnet.progress import progress_steps
 
-__all__ = ["build_cohort", "packaged_hypnograms", "sleep_edf_identity"]
+__all__ = ["build_cohort", "packaged_hypnograms", "sleep_edf_identity", "write_cohort_manifest"]
 
 logger = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^SC4(\d\d)(\d)E.-Hypnogram\.edf$", re.IGNORECASE)
+_DEFAULT_PSG = re.compile(r"synth-(\d\d)-night(\d)\.edf$")  # the layouts' default file names
 
 
 def packaged_hypnograms() -> Path:
@@ -122,3 +124,26 @@ def build_cohort(
             written.append(files)
             steps.done(files.psg.name)
     return written
+
+
+def write_cohort_manifest(cohort: str | Path) -> Path:
+    """Write ``manifest.csv`` (psg, hypnogram, subject, night) for the ``folder`` source.
+
+    For a cohort written with the default file names (``synth-ss-nightN.edf``
+    with its ``.tsv`` hypnogram, as the ``aasm`` layout writes them); subject
+    and night come from the names.
+
+    Returns
+    -------
+    Path
+        The manifest, inside ``cohort``.
+    """
+    manifest = Path(cohort) / "manifest.csv"
+    with manifest.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["psg", "hypnogram", "subject", "night"])
+        for psg in sorted(Path(cohort).glob("synth-*.edf")):
+            match = _DEFAULT_PSG.search(psg.name)
+            if match:
+                writer.writerow([psg.name, psg.with_suffix(".tsv").name, *match.groups()])
+    return manifest
