@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +77,20 @@ def test_train_writes_a_run_with_the_options(cache: Path, tmp_path: Path) -> Non
     assert config["model_config"]["cell"] == "bn-gru" and config["max_steps"] == 5
     assert len(config["val_subjects"]) == 1
     assert [json.loads(x)["step"] for x in (run / "log.jsonl").read_text().splitlines()] == [3, 5]
+
+
+def test_train_without_a_terminal_prints_one_plain_line_per_validation(
+    cache: Path, tmp_path: Path
+) -> None:
+    loud = [arg for arg in FAST if arg != "-q"]
+    args = ["train", "--data", str(cache), "--out", str(tmp_path / "run"), "--val-subjects", "1"]
+    result = runner.invoke(app, [*args, "--eval-every", "2", "--max-steps", "3", *loud])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("train: step")]
+    pattern = r"train: step {}/3 loss \d+\.\d{{3}} acc \d\.\d{{3}} \| val acc \d\.\d{{3}} kappa -?\d\.\d{{3}} best step \d \(\d+ s\)"
+    assert len(lines) == 2
+    for step, line in zip((2, 3), lines, strict=True):
+        assert re.fullmatch(pattern.format(step), line), line
 
 
 def test_cv_summary_prints_the_table_and_json(cache: Path, tmp_path: Path) -> None:
