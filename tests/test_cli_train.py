@@ -87,7 +87,10 @@ def test_train_without_a_terminal_prints_one_plain_line_per_validation(
     result = runner.invoke(app, [*args, "--eval-every", "2", "--max-steps", "3", *loud])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("train: step")]
-    pattern = r"train: step {}/3 loss \d+\.\d{{3}} acc \d\.\d{{3}} \| val acc \d\.\d{{3}} kappa -?\d\.\d{{3}} best step \d \(\d+ s\)"
+    pattern = (
+        r"train: step {}/3 loss \d+\.\d{{3}} acc \d\.\d{{3}} "
+        r"\| val acc \d\.\d{{3}} kappa -?\d\.\d{{3}} best step \d \(\d+ s\)"
+    )
     assert len(lines) == 2
     for step, line in zip((2, 3), lines, strict=True):
         assert re.fullmatch(pattern.format(step), line), line

@@ -1,9 +1,11 @@
-"""Read PSG recordings (EDF, EDF+, BDF) through MNE: the channels of each role.
+"""Read PSG recordings (EDF, EDF+, BDF): the channels of each role.
 
 :func:`open_psg` validates the header (:mod:`seqsleepnet.io.edf_header`),
 picks one channel per role (:mod:`seqsleepnet.io.channels`) and returns a
 :class:`SignalSource` that reads each chosen channel at its own rate, in
-microvolts, when asked, and checks what it read (NaN, flat, clipped). An
+microvolts, when asked (straight from the data records,
+:mod:`seqsleepnet.io.edf_samples`, or through MNE for duplicate labels), and
+checks what it read (NaN, flat, clipped). An
 :class:`mne.io.Raw` already in memory gives the same object through
 :func:`signals_from_raw`. This module only reads: filtering and resampling
 live in :mod:`seqsleepnet.features.conditioning`.
@@ -26,6 +28,7 @@ import numpy.typing as npt
 from seqsleepnet.errors import FileFormatError, SignalError
 from seqsleepnet.io.channels import ROLES, ChannelPick, match_roles
 from seqsleepnet.io.edf_header import EdfHeader, SignalHeader, read_edf_header
+from seqsleepnet.io.edf_samples import read_signal
 
 __all__ = ["MIN_SFREQ", "SignalSource", "SignalWarning", "open_psg", "signals_from_raw"]
 
@@ -97,14 +100,20 @@ def _check_clipping(
 def _read_channel(
     path: Path, header: EdfHeader, name: str
 ) -> tuple[npt.NDArray[np.float32], float]:
-    """Read one channel at its native rate with MNE, in microvolts (float32).
+    """Read one channel at its native rate, in microvolts (float32).
 
-    The file is read in pieces of :data:`READ_SECONDS` straight into a float32
-    array, so that a long recording never exists as a float64 copy. MNE reads
-    a file only by a name ending in ``.edf``/``.bdf``; any other (ISRUC's
-    ``.rec``) is handed to it as an open file, which MNE reads preloaded: the
-    channel then passes through one float64 copy.
+    A channel whose label is unique in the header is read straight from the
+    data records (:func:`seqsleepnet.io.edf_samples.read_signal`, whatever
+    the file's name). Otherwise MNE, which renames duplicate labels, reads it
+    in pieces of :data:`READ_SECONDS` straight into a float32 array, so that a
+    long recording never exists as a float64 copy; MNE reads a file only by a
+    name ending in ``.edf``/``.bdf``, so any other (ISRUC's ``.rec``) is
+    handed to it as an open file, which MNE reads preloaded.
     """
+    labels = [s.label for s in header.signals]
+    if labels.count(name) == 1:
+        index = labels.index(name)
+        return read_signal(header, index), header.signals[index].sfreq
     reader = mne.io.read_raw_bdf if header.kind == "BDF" else mne.io.read_raw_edf
     try:
         if path.suffix.lower() == f".{header.kind.lower()}":

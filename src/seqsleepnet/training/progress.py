@@ -1,4 +1,4 @@
-"""Training progress: a bar with loss and accuracy (plain lines without a terminal), and TensorBoard.
+"""Training progress: a bar with loss and accuracy (else plain lines), and TensorBoard.
 
 On a terminal (stderr is a TTY) a rich bar counts the steps; in a log file or a
 pipe each validation is one line on stderr instead::
