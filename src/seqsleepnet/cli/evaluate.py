@@ -47,14 +47,13 @@ def evaluate(
         float | None,
         typer.Option(
             "--wake-trim-min",
-            min=0.0,
             help="Keep only this many minutes of wake before the expert's sleep onset and "
             "after its last sleep epoch (Sleep-EDF convention: 30).",
             show_default=False,
         ),
     ] = None,
     n_boot: Annotated[
-        int, typer.Option("--bootstrap", min=1, help="Bootstrap resamples of the nights.")
+        int, typer.Option("--bootstrap", help="Bootstrap resamples of the nights.")
     ] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
     as_json: Annotated[

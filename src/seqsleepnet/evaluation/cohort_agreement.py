@@ -30,10 +30,15 @@ from seqsleepnet.evaluation.agreement import NOTHING_COMPARABLE, NightAgreement,
 from seqsleepnet.evaluation.bland_altman import BlandAltman, bland_altman
 from seqsleepnet.evaluation.compare import NightComparison, compare_files
 from seqsleepnet.evaluation.metrics import StagingMetrics, row_normalised
-from seqsleepnet.evaluation.pooled import POOLED_METRICS, bootstrap_pooled_ci, metric_values
+from seqsleepnet.evaluation.pooled import (
+    POOLED_METRICS,
+    bootstrap_pooled_ci,
+    check_bootstrap,
+    metric_values,
+)
 from seqsleepnet.evaluation.sleep_stats import COMPARED_STATISTICS
 from seqsleepnet.evaluation.transitions import TransitionAgreement, transition_counts
-from seqsleepnet.evaluation.wake_trim import WakeTrim, trim_wake
+from seqsleepnet.evaluation.wake_trim import WakeTrim, check_wake_trim, trim_wake
 
 __all__ = ["CohortAgreement", "EvaluatedNight", "evaluate_agreement", "evaluate_night"]
 
@@ -261,12 +266,17 @@ def evaluate_agreement(
 
     Raises
     ------
+    ConfigError
+        If ``n_boot < 1`` or ``wake_trim_min`` is negative.
     HypnogramError
         If no pair has an epoch scored by both (nothing comparable), or with
         ``wake_trim_min`` a night whose expert scored no sleep.
     FileFormatError, AlignmentError
         From pairing, reading and aligning the files.
     """
+    check_bootstrap(n_boot)
+    if wake_trim_min is not None:
+        check_wake_trim(wake_trim_min)
     _, comparisons = compare_files(Path(true), Path(pred), progress=progress)
     nights = [evaluate_night(c, wake_trim_min) for c in comparisons]
     comparable = [n for n in nights if n.agreement.comparable]

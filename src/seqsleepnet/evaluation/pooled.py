@@ -18,7 +18,7 @@ from seqsleepnet.errors import ConfigError
 from seqsleepnet.evaluation.metrics import StagingMetrics
 from seqsleepnet.stages import STAGE_NAMES
 
-__all__ = ["POOLED_METRICS", "bootstrap_pooled_ci", "metric_values"]
+__all__ = ["POOLED_METRICS", "bootstrap_pooled_ci", "check_bootstrap", "metric_values"]
 
 POOLED_METRICS: tuple[str, ...] = (
     "accuracy",
@@ -36,6 +36,14 @@ def metric_values(metrics: StagingMetrics) -> dict[str, float]:
     values = {name: float(getattr(metrics, name)) for name in POOLED_METRICS[:5]}
     values.update({f"f1_{s}": metrics.per_stage[s]["f1"] for s in STAGE_NAMES})
     return values
+
+
+def check_bootstrap(n_boot: int, level: float = 0.95) -> None:
+    """:class:`ConfigError` unless ``n_boot`` is a whole number >= 1 and 0 < ``level`` < 1."""
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1:
+        raise ConfigError(f"--bootstrap={n_boot!r} must be a whole number >= 1 (e.g. 2000)")
+    if not 0 < level < 1:
+        raise ConfigError(f"level={level!r} must be between 0 and 1 (e.g. 0.95)")
 
 
 def bootstrap_pooled_ci(
@@ -70,10 +78,7 @@ def bootstrap_pooled_ci(
     k = len(STAGE_NAMES)
     if cms.ndim != 3 or cms.shape[1:] != (k, k) or cms.shape[0] == 0:
         raise ConfigError(f"bootstrap needs one (5, 5) confusion per night, got {cms.shape}")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1:
-        raise ConfigError(f"--bootstrap={n_boot!r} must be a whole number >= 1 (e.g. 2000)")
-    if not 0 < level < 1:
-        raise ConfigError(f"level={level!r} must be between 0 and 1 (e.g. 0.95)")
+    check_bootstrap(n_boot, level)
     nights = cms.shape[0]
     draws = np.random.default_rng(seed).integers(0, nights, size=(n_boot, nights))
     weights = np.zeros((n_boot, nights), dtype=np.int64)  # (B, S) times each night is drawn

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from seqsleepnet.errors import ConfigError, HypnogramError
 from seqsleepnet.hypnogram import Hypnogram
 
-__all__ = ["WakeTrim", "trim_wake"]
+__all__ = ["WakeTrim", "check_wake_trim", "trim_wake"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,12 @@ class WakeTrim:
     def kept(self) -> int:
         """Number of epochs kept."""
         return self.stop - self.first
+
+
+def check_wake_trim(minutes: float) -> None:
+    """:class:`ConfigError` unless ``minutes`` is a finite number >= 0."""
+    if not np.isfinite(minutes) or minutes < 0:
+        raise ConfigError(f"--wake-trim-min must be minutes >= 0 (e.g. 30), got {minutes!r}")
 
 
 def trim_wake(
@@ -65,8 +71,7 @@ def trim_wake(
     HypnogramError
         If the expert scored no sleep epoch: there is no night to trim around.
     """
-    if not np.isfinite(minutes) or minutes < 0:
-        raise ConfigError(f"--wake-trim-min must be minutes >= 0 (e.g. 30), got {minutes!r}")
+    check_wake_trim(minutes)
     expert = Hypnogram(np.asarray(true), epoch_length, source=source)
     try:
         window = expert.in_bed(minutes)
