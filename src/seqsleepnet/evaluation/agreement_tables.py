@@ -107,10 +107,16 @@ def transitions_line(transitions: TransitionAgreement) -> str:
         return "no epoch" if accuracy is None else f"{100 * accuracy:.1f}% of {epochs} epochs"
 
     return (
-        "agreement next to an expert stage change: "
+        "Agreement next to an expert stage change: "
         f"{part(transitions.near_accuracy, transitions.near_epochs)}; elsewhere: "
         f"{part(transitions.other_accuracy, transitions.other_epochs)}"
     )
+
+
+def _p_value(p: float | None) -> str:
+    if p is None:
+        return "-"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def _interval(pair: tuple[float, float] | None, digits: int = 1) -> str:
@@ -144,7 +150,7 @@ def bland_altman_rows(results: dict[str, BlandAltman]) -> list[list[str]]:
                 _interval(ba.bias_ci),
                 _interval(limits),
                 _number(ba.slope, 3),
-                _number(ba.slope_p, 3),
+                _p_value(ba.slope_p),
             ]
         )
     return rows
@@ -153,10 +159,6 @@ def bland_altman_rows(results: dict[str, BlandAltman]) -> list[list[str]]:
 def bland_altman_markdown(results: dict[str, BlandAltman]) -> str:
     """:func:`bland_altman_rows` as a Markdown table."""
     return _markdown(BLAND_ALTMAN_HEADER, bland_altman_rows(results))
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def summary_markdown(cohort: CohortAgreement) -> str:
@@ -178,7 +180,7 @@ def summary_markdown(cohort: CohortAgreement) -> str:
             metrics_markdown(cohort),
             "Confusion matrix (epochs and % of the expert stage)",
             confusion_markdown(cohort.pooled.confusion),
-            _sentence(transitions_line(cohort.transitions)),
+            transitions_line(cohort.transitions),
             f"Bland-Altman agreement over nights (predicted - expert)\n\n"
             f"{bland_altman_markdown(cohort.bland_altman)}",
         ]

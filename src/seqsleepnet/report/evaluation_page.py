@@ -100,13 +100,14 @@ def render_evaluation_page(cohort: CohortAgreement) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>Agreement with the expert hypnograms</title>
 <style>{STYLE}</style></head><body>
 <h1>Agreement with the expert hypnograms</h1>
-<p class="muted">{len(cohort.comparable)} night(s), {cohort.pooled.epochs} epochs scored by both
-{html.escape(trimmed + missing)} · seqsleepnet {__version__}</p>
+<p class="muted">{len(cohort.comparable)} night(s), {cohort.pooled.epochs} epochs scored by
+both{html.escape(trimmed + missing)} · seqsleepnet {__version__}</p>
 <h2>Pooled metrics</h2>{table(METRICS_HEADER, metrics_rows(cohort))}
 <h2>Confusion matrix</h2>
 <div class="grid"><div>{confusion_table(confusion)}
 <p class="muted">Rows: expert stage; columns: predicted stage.</p></div>
-<div>{png(confusion_figure(confusion, title="Pooled confusion matrix"), "confusion matrix")}</div>
+<div>{png(confusion_figure(confusion, title="Pooled confusion matrix"), "confusion matrix", 75)}
+</div>
 </div>
 <h2>Agreement at stage changes</h2><p>{html.escape(transitions_line(cohort.transitions))}.</p>
 <h2>Sleep statistics: Bland-Altman agreement</h2>{_bland_altman(cohort)}

@@ -25,7 +25,10 @@ table{border-collapse:collapse;margin:.5em 0}td,th{padding:.25em .8em;border-bot
 text-align:right}th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}
 img{max-width:100%}.note{background:#fff6e0;border-left:4px solid #f2b134;padding:.6em 1em}
 .muted{color:#777;font-size:.9em}.grid{display:flex;gap:2em;flex-wrap:wrap;align-items:flex-start}
-table.cm td{text-align:center;min-width:4.5em}table.cm td:first-child{font-weight:600}
+.grid p{max-width:32em}
+table.cm td{text-align:center;min-width:3.4em;padding:.25em .5em}
+table.cm th:first-child{width:5.5em;font-size:.85em;line-height:1.1}
+table.cm td:first-child{font-weight:600}
 .footnote{font-size:.85em;color:#555;border-top:1px solid #ddd;margin-top:2em;padding-top:.5em}
 .footnote dt{font-weight:600;display:inline}.footnote dd{display:inline;margin:0}
 .footnote div{margin:.15em 0}
@@ -45,9 +48,9 @@ def img(png_bytes: bytes, alt: str = "figure") -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def png(fig: Figure, alt: str = "figure") -> str:
+def png(fig: Figure, alt: str = "figure", dpi: int = 90) -> str:
     """A figure as an inline ``<img>``."""
-    return img(figure_png(fig), alt)
+    return img(figure_png(fig, dpi), alt)
 
 
 def table(header: list[str], rows: list[list[str]], css: str = "") -> str:
@@ -92,4 +95,4 @@ def definitions(terms: list[tuple[str, str]]) -> str:
         f"<div><dt>{html.escape(term)}</dt>: <dd>{html.escape(text)}</dd></div>"
         for term, text in terms
     )
-    return f'<dl class="footnote">{items}</dl>'
+    return f'<dl class="footnote"><div><b>Definitions</b></div>{items}</dl>'
