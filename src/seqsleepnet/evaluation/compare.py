@@ -61,7 +61,7 @@ def align_hypnograms(
 
 @dataclass(frozen=True)
 class NightComparison:
-    """One pair of files and how many epochs they share."""
+    """One pair of files, how many epochs they share and the stages of that overlap."""
 
     true_file: Path
     pred_file: Path
@@ -69,6 +69,15 @@ class NightComparison:
     pred_epochs: int
     compared: int  # epochs in the overlap
     metrics: StagingMetrics
+    true_stages: npt.NDArray[np.int8]  # (compared,) the overlap, -1 unscored
+    pred_stages: npt.NDArray[np.int8]  # (compared,)
+    epoch_length: float  # seconds
+    onset: float  # seconds from the expert recording's start to the first compared epoch
+
+    @property
+    def name(self) -> str:
+        """The night's name: the predicted file's name up to its first dot."""
+        return _key(self.pred_file)
 
 
 def _key(path: Path) -> str:
@@ -150,7 +159,16 @@ def compare_files(
             metrics = compute_metrics(t, p)
             nights.append(
                 NightComparison(
-                    t_file, p_file, t_hyp.n_epochs, p_hyp.n_epochs, int(t.size), metrics
+                    t_file,
+                    p_file,
+                    t_hyp.n_epochs,
+                    p_hyp.n_epochs,
+                    int(t.size),
+                    metrics,
+                    t,
+                    p,
+                    t_hyp.epoch_length,
+                    max(t_hyp.onset, p_hyp.onset),
                 )
             )
             all_t.append(t)
