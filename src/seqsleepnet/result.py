@@ -89,14 +89,12 @@ class StagingResult:
         return Hypnogram(self.stages, self.epoch_length, onset, self.start_time, self.name)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per epoch: onset, duration, stage, p_W..p_REM, confidence."""
-        frame = pd.DataFrame(
-            {
-                "onset": self.onsets,
-                "duration": self.epoch_length,
-                "stage": stage_names(self.stages),
-            }
-        )
+        """One row per epoch: onset, duration, stage, clock_time, p_W..p_REM, confidence.
+
+        ``clock_time`` (ISO 8601 date and time of the epoch start) only when the
+        recording's start time is known.
+        """
+        frame = self.to_hypnogram().to_frame()
         for index, name in enumerate(STAGE_NAMES):
             frame[f"p_{name}"] = np.round(self.probabilities[:, index].astype(np.float64), 5)
         frame["confidence"] = np.round(self.confidence.astype(np.float64), 5)
