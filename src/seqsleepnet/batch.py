@@ -13,11 +13,16 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+
+from seqsleepnet.alignment import align_hypnograms
 from seqsleepnet.errors import FileFormatError, SeqSleepNetError
 from seqsleepnet.evaluation.metrics import compute_metrics
+from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES, read_hypnogram
 from seqsleepnet.report.outputs import write_outputs
+from seqsleepnet.stages import UNSCORED
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
 
 __all__ = [
@@ -58,6 +63,7 @@ class FileOutcome:
     efficiency: float = 0.0  # percent
     agreement: float | None = None  # accuracy against the expert hypnogram, 0..1
     kappa: float | None = None
+    alignment: str | None = None  # how the expert hypnogram was aligned, if cropped or by order
     bundled: bool = False
 
 
@@ -151,9 +157,23 @@ def stage_file(
         true = None
         if options.true is not None:
             expert = read_hypnogram(_expert_file(psg, options.true))
-            true = expert.align_to(result.n_epochs, result.start_time).stages
-            if (true >= 0).any():
-                metrics = compute_metrics(true, result.stages)
+            predicted = result.to_hypnogram()
+            pair = align_hypnograms(
+                expert,
+                Hypnogram(
+                    predicted.stages,
+                    predicted.epoch_length,
+                    predicted.onset,
+                    predicted.start_time,
+                    str(psg),
+                ),
+            )
+            if pair.cropped or not pair.by_clock:
+                outcome.alignment = pair.note
+            true = np.full(result.n_epochs, UNSCORED, dtype=np.int8)
+            true[slice(*pair.pred_span)] = pair.true.stages
+            if pair.true.scored.any():
+                metrics = compute_metrics(pair.true.stages, pair.pred.stages)
                 outcome.agreement, outcome.kappa = metrics.accuracy, metrics.kappa
         outcome.outputs = write_outputs(result, options.out, true=true, demo_model=outcome.bundled)
         if on_phase is not None:

@@ -88,6 +88,8 @@ def stage(
                 failed.append(outcome)
                 typer.echo(f"error: {outcome.error}", err=True)
             else:
+                if outcome.alignment:
+                    typer.echo(f"note: {outcome.psg.name}: {outcome.alignment}", err=True)
                 typer.echo(agreement_line(outcome))
 
         stage_files(files, options, jobs=jobs, on_done=report, on_phase=phase if one else None)

@@ -230,8 +230,11 @@ def cv_summary(
     name="evaluate",
     help=(
         "Compare predicted with true hypnograms (files, or folders paired by file stem; any "
-        "format 'seqsleepnet hypnogram' reads). Epochs are matched by onset and only the "
-        "overlap is compared; unscored epochs are left out.\n\n"
+        "format 'seqsleepnet hypnogram' reads). Epochs are matched by clock time (each "
+        "file's recording start plus its onsets) and only the overlap is compared, with a "
+        "note saying how much was cropped; a file without start time is matched epoch by "
+        "epoch only when both have the same number of epochs. Unscored epochs are left "
+        "out.\n\n"
         "Example: seqsleepnet evaluate --true SC4001EC-Hypnogram.edf "
         "--pred SC4001.hypnogram.tsv --json"
     ),
@@ -253,6 +256,8 @@ def evaluate(
         typer.echo(_json_metrics(pooled))
         return
     for night in nights:
+        if night.alignment.cropped or not night.alignment.by_clock:
+            typer.echo(f"note: {night.alignment.note}", err=True)
         typer.echo(
             f"{night.pred_file.name}: {night.compared} epochs compared "
             f"(true {night.true_epochs}, predicted {night.pred_epochs}), "

@@ -1,67 +1,31 @@
-"""Compare hypnogram files: align two scorings of a night by onset and pool the metrics."""
+"""Compare hypnogram files: align two scorings of a night by absolute time and pool the metrics.
+
+Each pair is aligned by :func:`seqsleepnet.alignment.align_hypnograms`, the
+same function ``stage --true`` uses.
+"""
 
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
-from seqsleepnet.errors import AlignmentError, FileFormatError
+from seqsleepnet.alignment import AlignedPair, align_hypnograms
+from seqsleepnet.errors import FileFormatError
 from seqsleepnet.evaluation.metrics import StagingMetrics, compute_metrics
-from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES, read_hypnogram
 from seqsleepnet.progress import progress_steps
 
-__all__ = ["NightComparison", "align_hypnograms", "compare_files", "pair_files"]
+__all__ = ["NightComparison", "compare_files", "pair_files"]
 
 logger = logging.getLogger(__name__)
 
 
-def align_hypnograms(
-    true: Hypnogram, pred: Hypnogram
-) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8]]:
-    """Stages of the epochs both hypnograms cover, matched by onset.
-
-    Parameters
-    ----------
-    true, pred : Hypnogram
-        Two scorings of the same recording (onsets in seconds from its start).
-
-    Returns
-    -------
-    true_stages, pred_stages : numpy.ndarray of int8, shape (N,)
-        The overlapping epochs (N may be 0).
-
-    Raises
-    ------
-    AlignmentError
-        If the epoch lengths differ or the epochs are not on a common grid.
-    """
-    length = true.epoch_length
-    if not math.isclose(length, pred.epoch_length, abs_tol=1e-6):
-        raise AlignmentError(
-            f"{pred.source}: epochs of {pred.epoch_length:g} s cannot be compared with the "
-            f"{length:g}-s epochs of {true.source}; rescore with equal epoch lengths"
-        )
-    shift = (pred.onset - true.onset) / length
-    offset = round(shift)
-    if abs(shift - offset) > 1e-3:
-        raise AlignmentError(
-            f"{pred.source}: first epoch at {pred.onset:g} s is not on the {length:g}-s grid "
-            f"of {true.source} (first epoch at {true.onset:g} s); align the onsets"
-        )
-    start_t, start_p = max(offset, 0), max(-offset, 0)
-    n = max(min(true.n_epochs - start_t, pred.n_epochs - start_p), 0)
-    return true.stages[start_t : start_t + n], pred.stages[start_p : start_p + n]
-
-
 @dataclass(frozen=True)
 class NightComparison:
-    """One pair of files and how many epochs they share."""
+    """One pair of files, how they were aligned and how many epochs they share."""
 
     true_file: Path
     pred_file: Path
@@ -69,6 +33,7 @@ class NightComparison:
     pred_epochs: int
     compared: int  # epochs in the overlap
     metrics: StagingMetrics
+    alignment: AlignedPair
 
 
 def _key(path: Path) -> str:
@@ -132,25 +97,25 @@ def compare_files(
     pooled : StagingMetrics
         Over the overlapping, scored epochs of every pair.
     nights : list of NightComparison
+
+    Raises
+    ------
+    AlignmentError
+        If a pair cannot be aligned (see :func:`~seqsleepnet.alignment.align_hypnograms`).
     """
     nights, all_t, all_p = [], [], []
     pairs = pair_files(Path(true), Path(pred))
     with progress_steps("evaluate", len(pairs), enabled=progress and len(pairs) > 1) as steps:
         for t_file, p_file in pairs:
             t_hyp, p_hyp = read_hypnogram(t_file), read_hypnogram(p_file)
-            t, p = align_hypnograms(t_hyp, p_hyp)
-            if t.size < max(t_hyp.n_epochs, p_hyp.n_epochs):
-                logger.warning(
-                    "%s: comparing the %d overlapping epochs of %d and %d",
-                    p_file,
-                    t.size,
-                    t_hyp.n_epochs,
-                    p_hyp.n_epochs,
-                )
+            pair = align_hypnograms(t_hyp, p_hyp)
+            if pair.cropped or not pair.by_clock:
+                logger.info("%s", pair.note)
+            t, p = pair.true.stages, pair.pred.stages
             metrics = compute_metrics(t, p)
             nights.append(
                 NightComparison(
-                    t_file, p_file, t_hyp.n_epochs, p_hyp.n_epochs, int(t.size), metrics
+                    t_file, p_file, t_hyp.n_epochs, p_hyp.n_epochs, int(t.size), metrics, pair
                 )
             )
             all_t.append(t)
