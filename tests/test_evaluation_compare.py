@@ -26,7 +26,7 @@ def test_pairing_and_pooling(tmp_path: Path) -> None:
     with pytest.raises(FileFormatError, match="two files or two folders"):
         pair_files(tmp_path / "t" / "n1.tsv", tmp_path / "p")
     (tmp_path / "q").mkdir()
-    with pytest.raises(FileFormatError, match="no file stem in common"):
+    with pytest.raises(FileFormatError, match="no predicted hypnogram has a partner in"):
         pair_files(tmp_path / "t", tmp_path / "q")
 
 

@@ -40,8 +40,11 @@ def stage(
         Path | None,
         typer.Option(
             "--true",
-            help="Expert hypnogram (one PSG) or folder of them named like the PSG files; "
-            "adds agreement and kappa to the report.",
+            help="Expert hypnogram (one PSG) or a folder of them, paired with the PSG files "
+            "as 'prepare' pairs them (Sleep-EDF SC4ssN*-PSG.edf + SC4ssN*-Hypnogram.edf, MASS "
+            "'<id> PSG.edf' + '<id> Base.edf', SHHS <id>.edf + <id>-nsrr.xml, ISRUC <s>.rec + "
+            "<s>_1.txt, or <stem>.tsv/csv/txt/xml/-hypnogram.edf); aligned by clock time. "
+            "Adds agreement and kappa to the report; a PSG without one is staged without.",
         ),
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Files staged in parallel.")] = 1,
@@ -92,11 +95,15 @@ def stage(
                     typer.echo(f"note: {outcome.psg.name}: {outcome.alignment}", err=True)
                 typer.echo(agreement_line(outcome))
 
-        stage_files(files, options, jobs=jobs, on_done=report, on_phase=phase if one else None)
+        outcomes = stage_files(
+            files, options, jobs=jobs, on_done=report, on_phase=phase if one else None
+        )
     done = len(files) - len(failed)
+    alone = [o.psg.name for o in outcomes if true is not None and not o.error and not o.expert]
     typer.echo(
         f"staged {done} of {len(files)} file(s) into {out}"
         + (f"; {len(failed)} failed: {', '.join(o.psg.name for o in failed)}" if failed else "")
+        + (f"; no expert hypnogram for {len(alone)}: {', '.join(alone)}" if alone else "")
     )
     if failed:
         raise typer.Exit(code=1)

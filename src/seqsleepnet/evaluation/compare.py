@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from seqsleepnet.alignment import AlignedPair, align_hypnograms
+from seqsleepnet.data.sources import find_hypnograms
 from seqsleepnet.errors import FileFormatError
 from seqsleepnet.evaluation.metrics import StagingMetrics, compute_metrics
+from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES, read_hypnogram
 from seqsleepnet.progress import progress_steps
 
@@ -41,13 +43,20 @@ def _key(path: Path) -> str:
 
 
 def pair_files(true: Path, pred: Path) -> list[tuple[Path, Path]]:
-    """Pair two files, or the hypnogram files of two folders by stem (name up to the first dot).
+    """Pair two files, or the hypnogram files of two folders.
+
+    A predicted file ``<name>.hypnogram.tsv`` (or any hypnogram named
+    ``<name>.<ext>``) is the hypnogram of the PSG ``<name>.edf``: its true
+    hypnogram is found as ``stage --true`` finds it, by the dataset sources'
+    naming (:func:`~seqsleepnet.data.sources.find_hypnograms`: Sleep-EDF,
+    MASS, SHHS, ISRUC-Sleep, ``<name>.<ext>``); failing that, a true file of
+    the same name up to the first dot.
 
     Raises
     ------
     FileFormatError
-        If a path is missing, one is a folder and the other not, or two
-        folders share no stem.
+        If a path is missing, one is a folder and the other not, or no
+        predicted file has a true partner.
     """
     for path in (true, pred):
         if not path.exists():
@@ -56,26 +65,35 @@ def pair_files(true: Path, pred: Path) -> list[tuple[Path, Path]]:
         return [(true, pred)]
     if not (true.is_dir() and pred.is_dir()):
         raise FileFormatError(pred, "give two files or two folders", "pass --true and --pred alike")
-
-    def listing(folder: Path) -> dict[str, Path]:
-        return {
-            _key(p): p
-            for p in sorted(folder.iterdir())
-            if p.is_file() and p.suffix.lower() in HYPNOGRAM_SUFFIXES
-        }
-
-    left, right = listing(true), listing(pred)
-    common = sorted(set(left) & set(right))
-    if not common:
+    predicted = _listing(pred)
+    psgs = {pred / f"{key}{suffix}": key for key in predicted for suffix in PSG_SUFFIXES}
+    partners: dict[str, Path] = {}
+    for psg, spec in find_hypnograms(list(psgs), true).items():
+        partners.setdefault(psgs[psg], spec.hypnogram)
+    same_name = _listing(true)
+    for key in predicted:
+        if key not in partners and key in same_name:
+            partners[key] = same_name[key]
+    if not partners:
         raise FileFormatError(
             pred,
-            f"no file stem in common with {true}",
-            "name predicted and true hypnograms alike (e.g. NIGHT.tsv and NIGHT.edf)",
+            f"no predicted hypnogram has a partner in {true}",
+            "name the true hypnograms as the datasets do (e.g. SC4001E0-PSG.hypnogram.tsv "
+            "with SC4001EC-Hypnogram.edf) or alike (NIGHT.tsv and NIGHT.edf)",
         )
-    unpaired = sorted(set(left) ^ set(right))
+    unpaired = sorted(set(predicted) - set(partners))
     if unpaired:
-        logger.warning("no partner for %d file(s): %s", len(unpaired), unpaired[:10])
-    return [(left[k], right[k]) for k in common]
+        logger.warning("no true hypnogram for %d file(s): %s", len(unpaired), unpaired[:10])
+    return [(partners[key], predicted[key]) for key in sorted(partners)]
+
+
+def _listing(folder: Path) -> dict[str, Path]:
+    """Hypnogram files of a folder by name up to the first dot (the last in name order wins)."""
+    return {
+        _key(p): p
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.suffix.lower() in HYPNOGRAM_SUFFIXES
+    }
 
 
 def compare_files(
