@@ -18,6 +18,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -387,15 +388,19 @@ class Hypnogram:
 
     # ------------------------------------------------------------------ summaries
 
-    def statistics(self) -> SleepStatistics:
-        """AASM sleep statistics of the whole hypnogram (see :mod:`seqsleepnet.statistics`).
+    def statistics(
+        self, rem_latency_from: Literal["sleep-onset", "record-start"] = "sleep-onset"
+    ) -> SleepStatistics:
+        """Sleep statistics of the whole hypnogram (see :mod:`seqsleepnet.statistics`).
+
+        ``rem_latency_from``: from sleep onset (AASM) or the hypnogram's start (YASA).
 
         Raises
         ------
         ConfigError
             If the hypnogram has no epoch.
         """
-        return sleep_statistics(self.stages, self.epoch_length)
+        return sleep_statistics(self.stages, self.epoch_length, rem_latency_from=rem_latency_from)
 
     def counts(self) -> dict[str, int]:
         """Epochs per stage: keys ``W, N1, N2, N3, REM`` and ``UNS`` (unscored/movement)."""
