@@ -23,6 +23,7 @@ from seqsleepnet.evaluation.metrics import compute_metrics
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import read_hypnogram
+from seqsleepnet.period import sleep_period
 from seqsleepnet.report.outputs import write_outputs
 from seqsleepnet.stages import UNSCORED
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
@@ -52,6 +53,9 @@ class StageOptions:
     eog: str | None = None
     emg: str | None = None
     true: Path | None = None  # expert hypnogram file, or a folder of them (see expert_hypnograms)
+    lights_off: str | None = None  # HH:MM[:SS] or seconds from the recording start
+    lights_on: str | None = None
+    in_bed: bool = False  # analyse 30 min around the sleep period (as prepare --in-bed)
 
 
 @dataclass
@@ -199,10 +203,18 @@ def stage_file(
             if pair.true.scored.any():
                 metrics = compute_metrics(pair.true.stages, pair.pred.stages)
                 outcome.agreement, outcome.kappa = metrics.accuracy, metrics.kappa
-        outcome.outputs = write_outputs(result, options.out, true=true, demo_model=outcome.bundled)
+        period = sleep_period(
+            result.to_hypnogram(),
+            lights_off=options.lights_off,
+            lights_on=options.lights_on,
+            in_bed=options.in_bed,
+        )
+        outcome.outputs = write_outputs(
+            result, options.out, true=true, demo_model=outcome.bundled, period=period
+        )
         if on_phase is not None:
             on_phase("outputs")
-        stats = result.statistics()
+        stats = result.statistics(period)
         outcome.epochs, outcome.tst, outcome.efficiency = (
             result.n_epochs,
             stats.tst,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +22,8 @@ from seqsleepnet.statistics import SleepStatistics
 if TYPE_CHECKING:
     import mne
     from matplotlib.figure import Figure
+
+    from seqsleepnet.period import SleepPeriod
 
 __all__ = ["LowConfidencePeriod", "StagingResult"]
 
@@ -114,9 +116,24 @@ class StagingResult:
         """Write an EDF+ annotation file ("Sleep stage W/1/2/3/R"), atomically."""
         return write_hypnogram(self.to_hypnogram(), path, format="edf")
 
-    def statistics(self) -> SleepStatistics:
-        """AASM sleep statistics of the predicted hypnogram."""
-        return self.to_hypnogram().statistics()
+    def statistics(
+        self,
+        period: SleepPeriod | None = None,
+        rem_latency_from: Literal["sleep-onset", "record-start"] = "sleep-onset",
+    ) -> SleepStatistics:
+        """Sleep statistics of the predicted hypnogram (see :mod:`seqsleepnet.statistics`).
+
+        Parameters
+        ----------
+        period : SleepPeriod, optional
+            Lights off to lights on; by default the whole recording.
+        rem_latency_from : {"sleep-onset", "record-start"}
+            REM latency from sleep onset (AASM) or from lights off (YASA).
+        """
+        hypnogram = self.to_hypnogram()
+        if period is not None:
+            hypnogram = period.crop(hypnogram)
+        return hypnogram.statistics(rem_latency_from)
 
     def low_confidence_periods(
         self, threshold: float = 0.6, min_epochs: int = 4
@@ -136,9 +153,18 @@ class StagingResult:
                 )
         return periods
 
-    def plot(self, true: npt.ArrayLike | None = None) -> Figure:
-        """Hypnogram above the probability band; ``true`` adds the expert hypnogram."""
+    def plot(self, true: npt.ArrayLike | None = None, period: SleepPeriod | None = None) -> Figure:
+        """Hypnogram above the probability band, on clock time when the start time is known.
+
+        ``true`` adds the expert hypnogram; a ``period`` chosen by lights or
+        in-bed rule is marked "lights off" and "lights on".
+        """
         onset = float(self.onsets[0]) if self.n_epochs else 0.0
+        marks = (
+            [(period.lights_off, "lights off"), (period.lights_on, "lights on")]
+            if period is not None and period.rule != "recording"
+            else []
+        )
         return plot_night(
             self.stages,
             self.probabilities,
@@ -146,6 +172,8 @@ class StagingResult:
             onset=onset,
             true=true,
             title=self.name,
+            start_time=self.start_time,
+            marks=marks,
         )
 
     def to_annotations(self) -> mne.Annotations:

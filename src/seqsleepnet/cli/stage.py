@@ -24,7 +24,8 @@ if TYPE_CHECKING:
         "status is 1 if any failed.\n\n"
         "Without --model, the bundled demonstration model that fits the channels is used "
         "(EEG+EOG+EMG, else EEG only); it was trained on synthetic data only.\n\n"
-        "Example: seqsleepnet stage night1.edf night2.edf --out results/ --true expert/"
+        "Example: seqsleepnet stage night1.edf night2.edf --out results/ --true expert/ "
+        "--lights-off 22:30 --lights-on 06:45"
     )
 )
 def stage(
@@ -47,6 +48,26 @@ def stage(
             "Adds agreement and kappa to the report; a PSG without one is staged without.",
         ),
     ] = None,
+    lights_off: Annotated[
+        str | None,
+        typer.Option(
+            "--lights-off",
+            help="Start of the analysed period: clock time HH:MM[:SS] or seconds from the "
+            "recording start. Statistics and report describe lights off to lights on.",
+        ),
+    ] = None,
+    lights_on: Annotated[
+        str | None,
+        typer.Option("--lights-on", help="End of the analysed period (as --lights-off)."),
+    ] = None,
+    in_bed: Annotated[
+        bool,
+        typer.Option(
+            "--in-bed",
+            help="Analyse 30 min before the first to 30 min after the last predicted sleep "
+            "epoch (the rule of 'prepare --in-bed'), e.g. for day-long recordings.",
+        ),
+    ] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Files staged in parallel.")] = 1,
     backend: Annotated[
         str, typer.Option("--backend", help="Runtime: 'torch' or 'onnxruntime'.")
@@ -71,7 +92,9 @@ def stage(
             "give a folder of hypnograms named like the PSG files"
         )
     runtime: Backend = "onnxruntime" if backend == "onnxruntime" else "torch"
-    options = StageOptions(out, model, runtime, eeg, eog, emg, true)
+    if in_bed and (lights_off is not None or lights_on is not None):
+        raise ConfigError("--in-bed chooses the period itself; give --in-bed or --lights-off/on")
+    options = StageOptions(out, model, runtime, eeg, eog, emg, true, lights_off, lights_on, in_bed)
     failed: list[FileOutcome] = []
     noted: list[bool] = []  # the demonstration-model note is printed once
     one = len(files) == 1  # one long night: show its phases, else one step per file
