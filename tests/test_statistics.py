@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import yasa
 
@@ -117,3 +119,9 @@ def test_statistics_agree_with_yasa_where_the_definitions_match(seed: int) -> No
     assert ours.minutes["W"] == pytest.approx(theirs["WAKE"], abs=1e-4)
     aasm = sleep_statistics(stages)  # REM latency from sleep onset: YASA's Lat_REM - SOL
     assert aasm.rem_latency == pytest.approx(theirs["Lat_REM"] - theirs["SOL"], abs=1e-4)
+
+
+def test_the_readme_gives_every_definition() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for label, definition in DEFINITIONS.values():
+        assert f"| {label} | {definition} |" in readme
