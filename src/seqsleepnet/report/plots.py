@@ -64,15 +64,19 @@ def time_axis(ax: Axes, start_time: datetime | None) -> None:
 
 def mark_times(ax: Axes, marks: Sequence[tuple[float, str]]) -> None:
     """Dashed vertical lines with labels at seconds from the recording start (lights off/on)."""
+    low, high = ax.get_xlim()
     for seconds, label in marks:
-        ax.axvline(seconds / 3600.0, color="#2a9d8f", linestyle="--", linewidth=1.4)
+        hours = seconds / 3600.0
+        right_half = hours > (low + high) / 2  # label inside the plot, on the side of the middle
+        ax.axvline(hours, color="#2a9d8f", linestyle="--", linewidth=1.4)
         ax.annotate(
             label,
-            (seconds / 3600.0, 1.0),
+            (hours, 0.0),
             xycoords=("data", "axes fraction"),
-            xytext=(3, -3),
+            xytext=(-3 if right_half else 3, 3),
             textcoords="offset points",
-            va="top",
+            ha="right" if right_half else "left",
+            va="bottom",
             fontsize="small",
             color="#2a9d8f",
         )
