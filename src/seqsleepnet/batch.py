@@ -7,17 +7,25 @@ the next file is staged. Each worker process loads its model once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+
+from seqsleepnet.alignment import align_hypnograms
+from seqsleepnet.data.sources import RecordingSpec, find_hypnograms
+from seqsleepnet.data.sources.experts import is_hypnogram_name
 from seqsleepnet.errors import FileFormatError, SeqSleepNetError
 from seqsleepnet.evaluation.agreement import NOTHING_COMPARABLE, night_agreement
+from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
-from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES, read_hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram
+from seqsleepnet.period import sleep_period
 from seqsleepnet.report.outputs import write_outputs
+from seqsleepnet.stages import UNSCORED
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
 
 __all__ = [
@@ -25,6 +33,7 @@ __all__ = [
     "FileOutcome",
     "StageOptions",
     "agreement_line",
+    "expert_hypnograms",
     "find_psg_files",
     "stage_file",
     "stage_files",
@@ -43,7 +52,10 @@ class StageOptions:
     eeg: str | None = None
     eog: str | None = None
     emg: str | None = None
-    true: Path | None = None  # expert hypnogram file, or a folder of them (matched by stem)
+    true: Path | None = None  # expert hypnogram file, or a folder of them (see expert_hypnograms)
+    lights_off: str | None = None  # HH:MM[:SS] or seconds from the recording start
+    lights_on: str | None = None
+    in_bed: bool = False  # analyse 30 min around the sleep period (as prepare --in-bed)
 
 
 @dataclass
@@ -59,11 +71,16 @@ class FileOutcome:
     agreement: float | None = None  # accuracy against the expert hypnogram, 0..1
     kappa: float | None = None
     compared: bool = False  # an expert hypnogram was compared (agreement None: nothing comparable)
+    expert: Path | None = None  # the expert hypnogram compared with, if any
+    alignment: str | None = None  # how the expert hypnogram was aligned, if cropped or by order
     bundled: bool = False
 
 
 def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
     """Expand folders into their PSG files (sorted); keep files as given.
+
+    In folders, hypnogram files named as a dataset names them (``*-Hypnogram.edf``,
+    ``* Base.edf``, ``*-hypnogram.edf``) and ``*.annotations.edf`` outputs are skipped.
 
     Raises
     ------
@@ -77,7 +94,8 @@ def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
                 p
                 for p in item.iterdir()
                 if p.suffix.lower() in PSG_SUFFIXES
-                and not p.name.endswith((".annotations.edf", "Hypnogram.edf"))
+                and not p.name.endswith(".annotations.edf")
+                and not is_hypnogram_name(p)
             )
             if not found:
                 raise FileFormatError(item, f"folder holds no PSG file ({', '.join(PSG_SUFFIXES)})")
@@ -89,20 +107,25 @@ def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
     return files
 
 
-def _expert_file(psg: Path, true: Path) -> Path:
+def expert_hypnograms(psgs: Sequence[Path], true: Path) -> dict[Path, RecordingSpec]:
+    """The expert hypnogram of each PSG file: ``true`` itself, or found in the folder ``true``.
+
+    A folder is searched with :func:`~seqsleepnet.data.sources.find_hypnograms`
+    (the naming of Sleep-EDF, MASS, SHHS, ISRUC-Sleep and ``<stem>.<ext>``);
+    PSG files without a hypnogram there are left out.
+
+    Raises
+    ------
+    FileFormatError
+        If ``true`` does not exist, or a folder holds two hypnograms of one recording.
+    """
     if true.is_file():
-        return true
+        return {psg: RecordingSpec(psg.stem, psg.stem, 1, psg, true) for psg in psgs}
     if not true.is_dir():
         raise FileFormatError(
             true, "file not found", "give an expert hypnogram file or a folder of them"
         )
-    for suffix in HYPNOGRAM_SUFFIXES:
-        for name in (f"{psg.stem}{suffix}", f"{psg.stem}-hypnogram{suffix}"):
-            if (true / name).is_file() and (true / name) != psg:
-                return true / name
-    raise FileFormatError(
-        true, f"no hypnogram named {psg.stem}{'/'.join(HYPNOGRAM_SUFFIXES)} for {psg.name}"
-    )
+    return find_hypnograms(psgs, true)
 
 
 _stagers: dict[tuple[Path, str], SleepStager] = {}  # per process: load each model once
@@ -120,7 +143,10 @@ STAGE_PHASES = ("checkpoint", "read", "features", "model", "outputs")
 
 
 def stage_file(
-    psg: Path, options: StageOptions, on_phase: Callable[[str], None] | None = None
+    psg: Path,
+    options: StageOptions,
+    on_phase: Callable[[str], None] | None = None,
+    experts: Mapping[Path, RecordingSpec] | None = None,
 ) -> FileOutcome:
     """Stage one file and write its outputs; errors become the outcome's message.
 
@@ -132,6 +158,10 @@ def stage_file(
         Model, channels, expert hypnograms and output folder.
     on_phase : callable (str) -> None, optional
         Called as each of :data:`STAGE_PHASES` ends, with its name.
+    experts : mapping, optional
+        :func:`expert_hypnograms` of the batch, when ``options.true`` is set;
+        looked up for this file alone if not given. A file without an expert
+        hypnogram is staged without agreement.
 
     Returns
     -------
@@ -150,18 +180,44 @@ def stage_file(
             psg, eeg=options.eeg, eog=options.eog, emg=options.emg, on_phase=on_phase
         )
         true = None
-        if options.true is not None:
-            expert = read_hypnogram(_expert_file(psg, options.true))
-            true = expert.align_to(result.n_epochs, result.start_time).stages
+        if options.true is not None and experts is None:
+            experts = expert_hypnograms([psg], options.true)
+        spec = experts.get(psg) if experts is not None else None
+        if spec is not None:
+            outcome.expert = spec.hypnogram
+            expert = read_hypnogram(spec.hypnogram, format=spec.hypnogram_format)
+            predicted = result.to_hypnogram()
+            pair = align_hypnograms(
+                expert,
+                Hypnogram(
+                    predicted.stages,
+                    predicted.epoch_length,
+                    predicted.onset,
+                    predicted.start_time,
+                    str(psg),
+                ),
+            )
+            if pair.cropped or not pair.by_clock:
+                outcome.alignment = pair.note
+            true = np.full(result.n_epochs, UNSCORED, dtype=np.int8)
+            true[slice(*pair.pred_span)] = pair.true.stages
             agreement = night_agreement(true, result.stages, result.epoch_length)
             outcome.compared = True
             if agreement.comparable:
                 outcome.agreement = agreement.metrics.accuracy
                 outcome.kappa = agreement.metrics.kappa
-        outcome.outputs = write_outputs(result, options.out, true=true, demo_model=outcome.bundled)
+        period = sleep_period(
+            result.to_hypnogram(),
+            lights_off=options.lights_off,
+            lights_on=options.lights_on,
+            in_bed=options.in_bed,
+        )
+        outcome.outputs = write_outputs(
+            result, options.out, true=true, demo_model=outcome.bundled, period=period
+        )
         if on_phase is not None:
             on_phase("outputs")
-        stats = result.statistics()
+        stats = result.statistics(period)
         outcome.epochs, outcome.tst, outcome.efficiency = (
             result.n_epochs,
             stats.tst,
@@ -202,12 +258,18 @@ def stage_files(
     -------
     list of FileOutcome
         In the order of ``files``.
+
+    Raises
+    ------
+    FileFormatError
+        If ``options.true`` does not exist or holds two hypnograms of one recording.
     """
     outcomes: list[FileOutcome] = []
     results: Iterator[FileOutcome]
+    experts = None if options.true is None else expert_hypnograms(files, options.true)
     if jobs <= 1 or len(files) <= 1:
         results = (
-            stage_file(f, options, None if on_phase is None else partial(on_phase, f))
+            stage_file(f, options, None if on_phase is None else partial(on_phase, f), experts)
             for f in files
         )
         for outcome in results:
@@ -216,7 +278,10 @@ def stage_files(
                 on_done(outcome)
         return outcomes
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for outcome in pool.map(stage_file, files, [options] * len(files)):
+        many = len(files)
+        for outcome in pool.map(
+            stage_file, files, [options] * many, [None] * many, [experts] * many
+        ):
             outcomes.append(outcome)
             if on_done:
                 on_done(outcome)

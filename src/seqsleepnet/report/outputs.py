@@ -30,9 +30,11 @@ import numpy.typing as npt
 from seqsleepnet.errors import FileFormatError
 from seqsleepnet.evaluation.agreement import night_agreement
 from seqsleepnet.io.atomic import atomic_write
+from seqsleepnet.period import SleepPeriod
 from seqsleepnet.report.html import render_report
 from seqsleepnet.report.html_parts import figure_png
 from seqsleepnet.result import StagingResult
+from seqsleepnet.statistics import DEFINITIONS
 
 __all__ = ["OUTPUTS", "OUTPUT_SUFFIXES", "write_outputs"]
 
@@ -44,15 +46,28 @@ class _Night:
     result: StagingResult
     true: npt.NDArray[np.int8] | None
     demo_model: bool
+    period: SleepPeriod | None = None
 
     @cached_property
     def png(self) -> bytes:
-        return figure_png(self.result.plot(true=self.true), dpi=100)
+        return figure_png(self.result.plot(true=self.true, period=self.period), dpi=100)
 
 
 def _write_stats(night: _Night, path: Path) -> None:
     result = night.result
-    statistics = {"recording": result.name, "model": result.model, **result.statistics().to_dict()}
+    start = result.start_time
+    period = night.period or SleepPeriod(
+        float(result.onsets[0]) if result.n_epochs else 0.0,
+        result.to_hypnogram().end,
+    )
+    statistics = {
+        "recording": result.name,
+        "model": result.model,
+        "start_time": None if start is None else start.isoformat(),
+        "period": period.to_dict(start),
+        **result.statistics(night.period).to_dict(),
+        "definitions": {key: f"{label}: {text}" for key, (label, text) in DEFINITIONS.items()},
+    }
     if night.true is not None:
         agreement = night_agreement(night.true, result.stages, result.epoch_length)
         statistics["agreement"] = agreement.to_dict()
@@ -67,7 +82,11 @@ def _write_png(night: _Night, path: Path) -> None:
 
 def _write_html(night: _Night, path: Path) -> None:
     page = render_report(
-        night.result, true=night.true, demo_model=night.demo_model, night_png=night.png
+        night.result,
+        true=night.true,
+        demo_model=night.demo_model,
+        night_png=night.png,
+        period=night.period,
     )
     with atomic_write(path) as handle:
         handle.write(page)
@@ -111,6 +130,7 @@ def write_outputs(
     *,
     true: npt.NDArray[np.int8] | None = None,
     demo_model: bool = False,
+    period: SleepPeriod | None = None,
 ) -> dict[str, Path]:
     """Write the hypnogram, probabilities, annotations, statistics, picture and report.
 
@@ -123,6 +143,9 @@ def write_outputs(
         Expert stages aligned with the result, for the agreement section.
     demo_model : bool
         Mark the report as coming from a demonstration model.
+    period : SleepPeriod, optional
+        Lights off to lights on: the statistics describe it, ``stats.json``
+        records it and the pictures mark it; by default the whole recording.
 
     Returns
     -------
@@ -136,7 +159,7 @@ def write_outputs(
         raise FileFormatError(out, f"cannot create the output folder ({error.strerror})") from None
     paths = {suffix: out / f"{result.name}{suffix}" for suffix in OUTPUTS}
     _remove_stale_temporaries(list(paths.values()))
-    night = _Night(result, true, demo_model)
+    night = _Night(result, true, demo_model, period)
     for suffix, write in OUTPUTS.items():
         write(night, paths[suffix])
     return paths
