@@ -135,7 +135,7 @@ def test_stage_a_cohort_with_its_own_folder_as_experts(
     assert sorted(agreements) == sorted(psg.name for psg, _ in nights)
     evaluated = runner.invoke(app, ["evaluate", "--true", str(cohort), "--pred", str(out), "-q"])
     assert evaluated.exit_code == 0, evaluated.output
-    assert "| 2 night(s) |" in evaluated.stdout
+    assert "Pooled over 2 night(s), 40 epochs" in evaluated.stdout
     for psg, expert in nights:
         pred = out / f"{psg.stem}.hypnogram.tsv"
         assert f"{pred.name}: 20 epochs compared" in evaluated.stdout
