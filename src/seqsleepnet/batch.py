@@ -17,6 +17,7 @@ from seqsleepnet.errors import FileFormatError, SeqSleepNetError
 from seqsleepnet.evaluation.agreement import NOTHING_COMPARABLE, night_agreement
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES, read_hypnogram
+from seqsleepnet.io.survey import survey_channels
 from seqsleepnet.report.outputs import write_outputs
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
 
@@ -60,6 +61,7 @@ class FileOutcome:
     kappa: float | None = None
     compared: bool = False  # an expert hypnogram was compared (agreement None: nothing comparable)
     bundled: bool = False
+    quality: list[str] = field(default_factory=list)  # one line per quality flag
 
 
 def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
@@ -139,15 +141,23 @@ def stage_file(
     """
     outcome = FileOutcome(psg)
     try:
-        checkpoint = options.model or bundled_model_for(
-            psg, eeg=options.eeg, eog=options.eog, emg=options.emg
-        )
+        named = {"eeg": options.eeg, "eog": options.eog, "emg": options.emg}
+        if options.model is None:  # the bundled model that fits the usable channels
+            survey = survey_channels(psg, named=named)
+            checkpoint = bundled_model_for(survey)
+        else:  # the stager surveys the roles its model reads
+            survey, checkpoint = None, options.model
         outcome.bundled = options.model is None
         stager = _stager(checkpoint, options.backend)
         if on_phase is not None:
             on_phase("checkpoint")
         result = stager.predict(
-            psg, eeg=options.eeg, eog=options.eog, emg=options.emg, on_phase=on_phase
+            psg,
+            eeg=options.eeg,
+            eog=options.eog,
+            emg=options.emg,
+            on_phase=on_phase,
+            survey=survey,
         )
         true = None
         if options.true is not None:
@@ -162,6 +172,7 @@ def stage_file(
         if on_phase is not None:
             on_phase("outputs")
         stats = result.statistics()
+        outcome.quality = result.quality.lines() if result.quality is not None else []
         outcome.epochs, outcome.tst, outcome.efficiency = (
             result.n_epochs,
             stats.tst,

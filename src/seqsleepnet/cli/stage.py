@@ -89,6 +89,8 @@ def stage(
                 typer.echo(f"error: {outcome.error}", err=True)
             else:
                 typer.echo(agreement_line(outcome))
+                for line in outcome.quality:
+                    typer.echo(f"  quality: {line}")
 
         stage_files(files, options, jobs=jobs, on_done=report, on_phase=phase if one else None)
     done = len(files) - len(failed)
