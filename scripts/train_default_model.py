@@ -20,7 +20,8 @@ of every layout (the demo stages it) and subject 01 validates. Everything is
 seeded: the same command gives the same models.
 
     python scripts/train_default_model.py --work build/default-model [--steps 3000]
-    python scripts/train_default_model.py --work build/smoke --steps 50 --nights 6 --dry-run
+    python scripts/train_default_model.py --work build/smoke --steps 50 --nights 5 --hours 1 \
+        --dry-run
 
 The cohort is built once per layout (a finished layout is not rebuilt); with
 ``--only NAME`` one model trains, so that models can train in separate processes.
@@ -43,6 +44,7 @@ from seqsleepnet.data.synthetic.cohort import (
     packaged_hypnograms,
     sleep_edf_identity,
 )
+from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 from seqsleepnet.models.checkpoint import load_checkpoint, load_trained, save_checkpoint
 from seqsleepnet.training.config import TrainConfig
 from seqsleepnet.training.loop import train
@@ -93,17 +95,18 @@ scored nights of your own with `seqsleepnet train --init-from`).**
 """
 
 
-def _hypnograms(work: Path, nights: int | None) -> Path:
-    """The packaged hypnograms, or a folder linking the first ``nights`` of them."""
+def _hypnograms(work: Path, nights: int | None, hours: float | None) -> Path:
+    """The packaged hypnograms, or the first ``nights`` of them cut to ``hours`` (smoke runs)."""
     source = packaged_hypnograms()
-    if nights is None:
+    if nights is None and hours is None:
         return source
     subset = work / "hypnograms"
     subset.mkdir(parents=True, exist_ok=True)
     for path in sorted(source.glob("SC4*-Hypnogram.edf"))[:nights]:
-        link = subset / path.name
-        if not link.exists():
-            link.symlink_to(path)
+        hypnogram = read_hypnogram(path).in_bed()
+        if hours is not None:
+            hypnogram = hypnogram.crop(hypnogram.onset, hypnogram.onset + hours * 3600)
+        write_hypnogram(hypnogram, subset / path.name)
     return subset
 
 
@@ -148,13 +151,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", choices=sorted(MODELS), help="Train one of the models.")
     parser.add_argument("--nights", type=int, help="Use the first N hypnograms (smoke runs).")
+    parser.add_argument("--hours", type=float, help="Cut each night to H hours (smoke runs).")
     parser.add_argument(
         "--dry-run", action="store_true", help="Train, but write the models into WORK/models."
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     torch.manual_seed(SEED)
-    rows = build_layouts(args.work, _hypnograms(args.work, args.nights))
+    rows = build_layouts(args.work, _hypnograms(args.work, args.nights, args.hours))
     out = args.work / "models" if args.dry_run else OUT
     out.mkdir(parents=True, exist_ok=True)
     for name, (roles, layouts) in MODELS.items():
