@@ -40,6 +40,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_SECONDS",
     "check_epoch_count",
+    "check_size",
     "encode_table",
     "encode_yasa",
     "events_to_stages",
@@ -56,8 +57,9 @@ __all__ = [
 MAX_SECONDS = 7 * 86400.0
 """Longest hypnogram accepted (7 days): bounds every allocation a file can ask for."""
 
-MAX_FILE_BYTES = 256 * 2**20
-"""Largest text or XML hypnogram file read (256 MiB)."""
+MAX_FILE_BYTES = 32 * 2**20
+"""Largest hypnogram read (32 MiB: a week of 1-s epochs as text is about 10 MiB); the
+size of a text or XML file, the annotation bytes of an EDF+ file."""
 
 STAGE_COLUMNS = ("stage", "sleep_stage", "label", "description")
 """Column names (case-insensitive) that hold stage labels, by priority."""
@@ -81,15 +83,20 @@ def check_epoch_count(n_epochs: int, epoch_length: float, source: str) -> None:
         )
 
 
-def read_file_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """Read a whole hypnogram file, refusing empty files and files over ``limit`` bytes."""
-    size = path.stat().st_size
+def check_size(path: Path, size: int, limit: int = MAX_FILE_BYTES, what: str = "file") -> None:
+    """Raise :class:`FileFormatError` if ``size`` bytes of hypnogram are more than ``limit``."""
     if size > limit:
         raise FileFormatError(
             path,
-            f"file is {size} bytes, larger than the {limit} bytes a hypnogram may have",
+            f"{what} is {size} bytes, more than the limit of {limit} bytes ({limit >> 20} MiB) "
+            "for a hypnogram",
             "check that this is a hypnogram file",
         )
+
+
+def read_file_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Read a whole hypnogram file, refusing empty files and files over ``limit`` bytes."""
+    check_size(path, path.stat().st_size, limit)
     data = path.read_bytes()
     if not data.strip():
         raise FileFormatError(path, "file is empty", "give a file with sleep-stage labels")
@@ -195,6 +202,14 @@ def events_to_stages(
         raise HypnogramError(f"{source}: no sleep-stage events found; is it a hypnogram?")
     if not (np.all(np.isfinite(on)) and np.all(np.isfinite(dur))):
         raise HypnogramError(f"{source}: an event has a missing or non-finite onset or duration")
+    with np.errstate(over="ignore"):
+        overflow = np.flatnonzero(~np.isfinite(on + dur))
+    if overflow.size:  # e.g. 1e308 + 1e308
+        k = int(overflow[0])
+        raise HypnogramError(
+            f"{source}: event with onset {on[k]:g} s and duration {dur[k]:g} s lies beyond the "
+            f"limit of {MAX_SECONDS:g} s (7 days); check the file's onsets and durations"
+        )
     order = np.argsort(on, kind="stable")
     on, dur, labels = on[order], dur[order], labels[order]
     length = _infer_epoch_length(dur) if epoch_length is None else check_epoch_length(epoch_length)
