@@ -478,7 +478,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_folder_instead_of_file(tmp_path: Path) -> None:
     (tmp_path / "d.tsv").mkdir()
-    with pytest.raises(FileFormatError, match="is not a file"):
+    with pytest.raises(FileFormatError, match="is a folder, not a file"):
         read_hypnogram(tmp_path / "d.tsv")
 
 
@@ -510,5 +510,5 @@ def test_tiny_declared_epoch_length_is_refused(tmp_path: Path) -> None:
     """A header field must not make the reader allocate billions of epochs."""
     path = tmp_path / "h.xml"
     path.write_text(NSRR.replace("<EpochLength>30<", "<EpochLength>1e-9<"))
-    with pytest.raises(FileFormatError, match="h.xml: EpochLength '1e-9' is not an epoch length"):
+    with pytest.raises(FileFormatError, match=r"h\.xml: EpochLength '1e-9' is not an epoch length"):
         read_hypnogram(path)

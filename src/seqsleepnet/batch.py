@@ -1,23 +1,31 @@
 """Stage many PSG files and write their outputs: what ``seqsleepnet stage`` runs.
 
-One file's failure never stops the batch: it is reported with its message and
-the next file is staged. Each worker process loads its model once.
+One file's failure never stops the batch: whatever goes wrong while a file is
+staged (a bad file, an unexpected error, a worker process that dies) becomes
+that file's one-line message, and the next file is staged, with ``jobs=1`` as
+in a pool of worker processes. Each worker process loads its model once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from seqsleepnet.errors import FileFormatError, SeqSleepNetError
+from seqsleepnet.errors import (
+    CheckpointError,
+    ConfigError,
+    FileFormatError,
+    SeqSleepNetError,
+    shorten,
+)
 from seqsleepnet.evaluation.metrics import compute_metrics
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES, read_hypnogram
-from seqsleepnet.report.outputs import write_outputs
+from seqsleepnet.report.outputs import refuse_existing_outputs, write_outputs
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
 
 __all__ = [
@@ -25,6 +33,7 @@ __all__ = [
     "FileOutcome",
     "StageOptions",
     "agreement_line",
+    "check_output_names",
     "find_psg_files",
     "stage_file",
     "stage_files",
@@ -44,6 +53,7 @@ class StageOptions:
     eog: str | None = None
     emg: str | None = None
     true: Path | None = None  # expert hypnogram file, or a folder of them (matched by stem)
+    overwrite: bool = False  # replace a night's existing outputs
 
 
 @dataclass
@@ -86,6 +96,25 @@ def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
         else:
             raise FileFormatError(item, "file not found", "check the path")
     return files
+
+
+def check_output_names(files: Sequence[Path], out: Path) -> None:
+    """Refuse a batch in which two files would write outputs of the same name.
+
+    Raises
+    ------
+    ConfigError
+        Naming the two files and the shared name (``a/night.edf`` and
+        ``b/night.edf`` both write ``night.*``).
+    """
+    seen: dict[str, Path] = {}
+    for psg in files:
+        other = seen.setdefault(psg.stem, psg)
+        if other != psg:
+            raise ConfigError(
+                f"{other} and {psg} would both write their outputs as {psg.stem}.* into {out}; "
+                "stage them into separate --out folders or rename one of them"
+            )
 
 
 def _expert_file(psg: Path, true: Path) -> Path:
@@ -138,37 +167,57 @@ def stage_file(
     """
     outcome = FileOutcome(psg)
     try:
-        checkpoint = options.model or bundled_model_for(
-            psg, eeg=options.eeg, eog=options.eog, emg=options.emg
-        )
-        outcome.bundled = options.model is None
-        stager = _stager(checkpoint, options.backend)
-        if on_phase is not None:
-            on_phase("checkpoint")
-        result = stager.predict(
-            psg, eeg=options.eeg, eog=options.eog, emg=options.emg, on_phase=on_phase
-        )
-        true = None
-        if options.true is not None:
-            expert = read_hypnogram(_expert_file(psg, options.true))
-            true = expert.align_to(result.n_epochs, result.start_time).stages
-            if (true >= 0).any():
-                metrics = compute_metrics(true, result.stages)
-                outcome.agreement, outcome.kappa = metrics.accuracy, metrics.kappa
-        outcome.outputs = write_outputs(result, options.out, true=true, demo_model=outcome.bundled)
-        if on_phase is not None:
-            on_phase("outputs")
-        stats = result.statistics()
-        outcome.epochs, outcome.tst, outcome.efficiency = (
-            result.n_epochs,
-            stats.tst,
-            stats.sleep_efficiency,
-        )
+        _stage_into(outcome, options, on_phase)
+    except CheckpointError as error:  # names the checkpoint, not the recording
+        outcome.error = shorten(str(error))
     except (SeqSleepNetError, OSError) as error:
-        message = str(error).replace("\n", " ")
+        message = shorten(str(error))
         # in a batch, say which recording failed even when the message names another file
         outcome.error = message if str(psg) in message else f"{psg}: {message}"
+    except Exception as error:  # any other failure is this file's, and the batch goes on
+        log.debug("staging %s failed", psg, exc_info=True)
+        outcome.error = shorten(
+            f"{psg}: unexpected {type(error).__name__} while staging: {error}; "
+            "rerun with --debug for the traceback and report it"
+        )
     return outcome
+
+
+def _stage_into(
+    outcome: FileOutcome, options: StageOptions, on_phase: Callable[[str], None] | None
+) -> None:
+    """Stage ``outcome.psg`` and fill in ``outcome``; errors propagate."""
+    psg = outcome.psg
+    if not options.overwrite:  # before the work; again, race-free, as the set is written
+        refuse_existing_outputs(options.out, psg.stem)
+    checkpoint = options.model or bundled_model_for(
+        psg, eeg=options.eeg, eog=options.eog, emg=options.emg
+    )
+    outcome.bundled = options.model is None
+    stager = _stager(checkpoint, options.backend)
+    if on_phase is not None:
+        on_phase("checkpoint")
+    result = stager.predict(
+        psg, eeg=options.eeg, eog=options.eog, emg=options.emg, on_phase=on_phase
+    )
+    true = None
+    if options.true is not None:
+        expert = read_hypnogram(_expert_file(psg, options.true))
+        true = expert.align_to(result.n_epochs, result.start_time).stages
+        if (true >= 0).any():
+            metrics = compute_metrics(true, result.stages)
+            outcome.agreement, outcome.kappa = metrics.accuracy, metrics.kappa
+    outcome.outputs = write_outputs(
+        result, options.out, true=true, demo_model=outcome.bundled, overwrite=options.overwrite
+    )
+    if on_phase is not None:
+        on_phase("outputs")
+    stats = result.statistics()
+    outcome.epochs, outcome.tst, outcome.efficiency = (
+        result.n_epochs,
+        stats.tst,
+        stats.sleep_efficiency,
+    )
 
 
 def stage_files(
@@ -199,25 +248,45 @@ def stage_files(
     -------
     list of FileOutcome
         In the order of ``files``.
+
+    Raises
+    ------
+    CheckpointError
+        If ``options.model`` cannot be loaded (before any file is staged).
     """
+    if options.model is not None:
+        _stager(options.model, options.backend)  # a bad checkpoint is one error, not one per file
     outcomes: list[FileOutcome] = []
-    results: Iterator[FileOutcome]
-    if jobs <= 1 or len(files) <= 1:
-        results = (
-            stage_file(f, options, None if on_phase is None else partial(on_phase, f))
-            for f in files
-        )
-        for outcome in results:
+    workers = min(jobs, len(files))  # no idle workers
+    if workers <= 1:
+        for f in files:
+            outcome = stage_file(f, options, None if on_phase is None else partial(on_phase, f))
             outcomes.append(outcome)
             if on_done:
                 on_done(outcome)
         return outcomes
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for outcome in pool.map(stage_file, files, [options] * len(files)):
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(stage_file, f, options) for f in files]
+        for f, future in zip(files, futures, strict=True):
+            outcome = _collect(f, future)
             outcomes.append(outcome)
             if on_done:
                 on_done(outcome)
     return outcomes
+
+
+def _collect(psg: Path, future: Future[FileOutcome]) -> FileOutcome:
+    """The outcome a worker returned, or its failure (a worker killed, a result lost)."""
+    try:
+        return future.result()
+    except Exception as error:  # BrokenProcessPool, an outcome that could not be sent, ...
+        return FileOutcome(
+            psg,
+            error=shorten(
+                f"{psg}: the worker process staging it failed ({type(error).__name__}: "
+                f"{error}); stage it again, with --jobs 1 to see its own error"
+            ),
+        )
 
 
 def agreement_line(outcome: FileOutcome) -> str:

@@ -148,9 +148,7 @@ def check_type(parameter: str, value: Any, expected: type) -> Any:
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not ok:
-        raise ConfigError(
-            f"{parameter}={value!r} is not allowed; give {_type_name(expected)}"
-        )
+        raise ConfigError(f"{parameter}={value!r} is not allowed; give {_type_name(expected)}")
     return value
 
 
@@ -166,21 +164,23 @@ def check_template(parameter: str, template: str, fields: Iterable[str]) -> str:
     import string
 
     allowed = list(fields)
-    shown = ", ".join(f"{{{name}}}" for name in allowed)
+    shown = ", ".join(f"'{{{name}}}'" for name in allowed)
     try:
         used = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError as error:
         raise ConfigError(
-            f"{parameter}={template!r} is not a valid pattern ({error}); use {shown}, "
-            "and write a literal brace as {{ or }}"
+            f"{parameter}={template!r} is not a valid pattern ({error}); allowed placeholders: "
+            f"{shown}; write a literal brace as {{{{ or }}}}"
         ) from None
     wrong = sorted({name or "{}" for name in used if name not in allowed}, key=str)
     if wrong:
         raise ConfigError(
             f"{parameter}={template!r} uses unknown or positional placeholder(s) {wrong}; "
-            f"the allowed placeholder(s): {shown}"
+            f"allowed: {shown}"
         )
     missing = [name for name in allowed if name not in used]
     if missing:
-        raise ConfigError(f"{parameter}={template!r} must contain {shown}")
+        raise ConfigError(
+            f"{parameter} must contain {shown} (and no other placeholder), got {template!r}"
+        )
     return template

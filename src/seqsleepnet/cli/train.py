@@ -99,6 +99,9 @@ def train(
     cell: Cell = None,
     settings: ModelSet = None,
     threads: Threads = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Start over in an --out folder that holds a run.")
+    ] = False,
     quiet: QuietOption = False,
 ) -> None:
     """Train one model."""
@@ -106,12 +109,15 @@ def train(
     from seqsleepnet.training.config import TrainConfig
     from seqsleepnet.training.loop import train as run_training
     from seqsleepnet.training.selection import pick_subjects, subjects_of
+    from seqsleepnet.training.state import refuse_existing_run
 
     if resume is not None:
         result = run_training(TrainConfig.load(resume), resume, resume=True, progress=not quiet)
     else:
         if data is None or out is None:
             raise ConfigError("give --data CACHE and --out RUN (or --resume RUN)")
+        if not overwrite:
+            refuse_existing_run(out)
         subjects = subjects_of(load_manifest(data)[0])
         if val_subjects is None:
             chosen = pick_subjects(subjects, max(1, round(len(subjects) / 20)), seed)

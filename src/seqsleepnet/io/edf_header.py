@@ -154,8 +154,7 @@ def _check_length(
             path,
             f"header promises {n_records} records of {record_duration:g} s ({seconds / 3600:.0f} "
             f"h), longer than the limit of {MAX_RECORDING_SECONDS / 3600:.0f} h (7 days)",
-            "the header's number of records or record duration is damaged; "
-            "split longer recordings",
+            "the header's number of records or record duration is damaged; split longer recordings",
         )
     for signal in signals:
         total = n_records * signal.samples_per_record
@@ -191,7 +190,12 @@ def read_edf_header(path: str | Path) -> EdfHeader:
     path = Path(path)
     problem = not_a_file(path)
     if problem is not None:
-        raise FileFormatError(path, problem, "give the path of an EDF, EDF+ or BDF file")
+        found = problem != "file not found"
+        raise FileFormatError(
+            path,
+            problem,
+            "give the path of an EDF, EDF+ or BDF file" if found else "check the path",
+        )
     size = os.path.getsize(path)
     with open(path, "rb") as handle:
         fixed = handle.read(256)

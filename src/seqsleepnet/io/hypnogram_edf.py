@@ -94,8 +94,8 @@ def read_edf_hypnogram(path: Path, epoch_length: float | None) -> Hypnogram:
             "give an EDF+ hypnogram such as Sleep-EDF's *-Hypnogram.edf",
         )
     header = read_edf_header(path)  # bounded and self-consistent before edfio sizes anything
-    annotation_bytes = 2 * header.n_records * sum(
-        s.samples_per_record for s in header.signals if s.is_annotation
+    annotation_bytes = (
+        2 * header.n_records * sum(s.samples_per_record for s in header.signals if s.is_annotation)
     )
     check_size(path, annotation_bytes, what="annotation section")
     try:
