@@ -39,6 +39,7 @@ from seqsleepnet.models.base import SleepStagingModel
 from seqsleepnet.models.checkpoint import load_trained
 from seqsleepnet.onnx_backend import OnnxParts
 from seqsleepnet.result import StagingResult
+from seqsleepnet.stages import UNSCORED
 
 __all__ = ["DEFAULT_MODELS", "DEMO_WARNING", "Backend", "SleepStager", "bundled_model_for"]
 
@@ -259,8 +260,12 @@ class SleepStager:
     ) -> StagingResult:
         """Package the model output of a recording (the last step of :meth:`predict`)."""
         probabilities = np.exp(output.log_probs).astype(np.float32)
+        stages = probabilities.argmax(axis=1).astype(np.int8)
+        gap = recording.in_gaps(onsets, self.preprocessing.epoch_seconds)
+        stages[gap] = UNSCORED  # no signal was recorded there (EDF+D)
+        probabilities[gap] = np.nan
         return StagingResult(
-            stages=probabilities.argmax(axis=1).astype(np.int8),
+            stages=stages,
             probabilities=probabilities,
             onsets=onsets,
             attention=output.attention,

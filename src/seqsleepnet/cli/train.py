@@ -259,10 +259,11 @@ def evaluate(
         typer.echo(_json_metrics(pooled))
         return
     for night in nights:
+        scored = night.metrics.epochs
         typer.echo(
             f"{night.pred_file.name}: {night.compared} epochs compared "
             f"(true {night.true_epochs}, predicted {night.pred_epochs}), "
-            f"accuracy {night.metrics.accuracy:.3f}"
+            + (f"accuracy {night.metrics.accuracy:.3f}" if scored else "none scored in both")
         )
     typer.echo(markdown_table({f"{len(nights)} night(s)": pooled}).rstrip())
 

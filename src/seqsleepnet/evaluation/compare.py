@@ -93,11 +93,13 @@ def pair_files(true: Path, pred: Path) -> list[tuple[Path, Path]]:
         raise FileFormatError(pred, "give two files or two folders", "pass --true and --pred alike")
 
     def listing(folder: Path) -> dict[str, Path]:
-        return {
-            _key(p): p
-            for p in sorted(folder.iterdir())
-            if p.is_file() and p.suffix.lower() in HYPNOGRAM_SUFFIXES
-        }
+        found: dict[str, Path] = {}
+        # by suffix priority: a night.edf beside night.csv is its PSG, not its hypnogram
+        for suffix in HYPNOGRAM_SUFFIXES:
+            for p in sorted(folder.iterdir()):
+                if p.is_file() and p.suffix.lower() == suffix:
+                    found.setdefault(_key(p), p)
+        return found
 
     left, right = listing(true), listing(pred)
     common = sorted(set(left) & set(right))
@@ -132,6 +134,11 @@ def compare_files(
     pooled : StagingMetrics
         Over the overlapping, scored epochs of every pair.
     nights : list of NightComparison
+
+    Raises
+    ------
+    AlignmentError
+        If no epoch is scored in both hypnograms of any pair.
     """
     nights, all_t, all_p = [], [], []
     pairs = pair_files(Path(true), Path(pred))
@@ -156,4 +163,11 @@ def compare_files(
             all_t.append(t)
             all_p.append(p)
             steps.done(p_file.name)
-    return compute_metrics(np.concatenate(all_t), np.concatenate(all_p)), nights
+    pooled = compute_metrics(np.concatenate(all_t), np.concatenate(all_p))
+    if pooled.epochs == 0:
+        raise AlignmentError(
+            f"{true}: nothing was comparable: no epoch is scored in both it and {pred} "
+            f"({sum(n.compared for n in nights)} overlapping epoch(s), all unscored in one of "
+            "them); check that the true hypnogram is scored and covers the predicted night"
+        )
+    return pooled, nights

@@ -26,6 +26,7 @@ import numpy.typing as npt
 from seqsleepnet.errors import FileFormatError, SignalError
 from seqsleepnet.io.channels import ROLES, ChannelPick, match_roles
 from seqsleepnet.io.edf_header import EdfHeader, SignalHeader, read_edf_header
+from seqsleepnet.io.edf_records import record_onsets
 
 __all__ = ["MIN_SFREQ", "SignalSource", "SignalWarning", "open_psg", "signals_from_raw"]
 
@@ -121,7 +122,24 @@ def _read_channel(
             x[start:stop] = raw.get_data(start=start, stop=stop)[0] * 1e6
     except (ValueError, RuntimeError, OSError) as error:
         raise FileFormatError(path, f"MNE could not read channel {name!r}: {error}") from error
+    if header.gaps:
+        x = _at_true_times(x, sfreq, header)
     return x, sfreq
+
+
+def _at_true_times(
+    x: npt.NDArray[np.float32], sfreq: float, header: EdfHeader
+) -> npt.NDArray[np.float32]:
+    """The records of an EDF+D channel placed at their onsets; the gaps hold zeros.
+
+    MNE reads the records one after another, as if they were contiguous.
+    """
+    per_record = round(header.record_duration * sfreq)
+    starts = np.rint(record_onsets(header.n_records, header.record_duration, header.gaps) * sfreq)
+    placed = np.zeros(int(starts[-1]) + per_record, dtype=np.float32)
+    for k, start in enumerate(starts.astype(np.int64)):
+        placed[start : start + per_record] = x[k * per_record : (k + 1) * per_record]
+    return placed
 
 
 def _check_rate(pick: ChannelPick, sfreq: float, source: str) -> None:
@@ -150,6 +168,9 @@ class SignalSource:
         Wall-clock time of the first sample, when the file says.
     source : Path or None
         The file, for messages and output names.
+    gaps : tuple of (float, float)
+        Spans (start, end) in seconds without samples (EDF+D); channels hold
+        zeros there, so that every sample keeps its true time.
     """
 
     picks: tuple[ChannelPick, ...]
@@ -158,6 +179,7 @@ class SignalSource:
     source: Path | None
     _read: Callable[[int], npt.NDArray[np.float32]] = field(repr=False)
     _headers: tuple[SignalHeader | None, ...] = field(repr=False)
+    gaps: tuple[tuple[float, float], ...] = ()
 
     @property
     def label(self) -> str:
@@ -240,7 +262,18 @@ def open_psg(
     for pick in picks:
         _check_rate(pick, by_name[pick.name].sfreq, str(file))
     log.info("opened %s: %s", file, ", ".join(f"{p.role}={p.name}" for p in picks))
+    if header.gaps:
+        lost = sum(end - start for start, end in header.gaps)
+        warnings.warn(
+            f"{file}: discontinuous recording (EDF+D) with {len(header.gaps)} gap(s) of "
+            f"{lost:g} s in all, the first from {header.gaps[0][0]:g} s to "
+            f"{header.gaps[0][1]:g} s; epochs keep their true times and those in a gap are "
+            "left unscored",
+            SignalWarning,
+            stacklevel=2,
+        )
     return SignalSource(
+        gaps=header.gaps,
         picks=tuple(picks),
         native_sfreq=tuple(by_name[p.name].sfreq for p in picks),
         start_time=header.start_time,

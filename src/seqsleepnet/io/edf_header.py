@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from seqsleepnet.errors import FileFormatError
+from seqsleepnet.io.edf_records import gaps_between, read_record_onsets
 from seqsleepnet.io.paths import not_a_file
 
 __all__ = [
@@ -93,11 +94,12 @@ class EdfHeader:
     n_records: int
     record_duration: float  # seconds
     signals: tuple[SignalHeader, ...]
+    gaps: tuple[tuple[float, float], ...] = ()  # (start, end) s without records (EDF+D)
 
     @property
     def duration(self) -> float:
-        """Recording length in seconds."""
-        return self.n_records * self.record_duration
+        """Recording length in seconds, gaps included."""
+        return self.n_records * self.record_duration + sum(b - a for a, b in self.gaps)
 
     @property
     def data_signals(self) -> tuple[SignalHeader, ...]:
@@ -165,6 +167,42 @@ def _check_length(
                 f"of {MAX_SIGNAL_SAMPLES}",
                 "the header is damaged, or split the recording",
             )
+
+
+def _discontinuities(
+    path: Path,
+    header_bytes: int,
+    n_records: int,
+    record_duration: float,
+    signals: list[SignalHeader],
+) -> tuple[tuple[float, float], ...]:
+    """The gaps of an EDF+D file, its total span bounded like a continuous file's length."""
+    offsets = [0]
+    for s in signals:
+        offsets.append(offsets[-1] + 2 * s.samples_per_record)
+    annotation = next((i for i, s in enumerate(signals) if s.is_annotation), None)
+    if annotation is None:
+        raise FileFormatError(
+            path,
+            "EDF+D file without an 'EDF Annotations' signal: the records' times are unknown",
+            "the file is damaged; re-export it from the recording software",
+        )
+    onsets = read_record_onsets(
+        path,
+        header_bytes=header_bytes,
+        record_bytes=offsets[-1],
+        annotation_offset=offsets[annotation],
+        n_records=n_records,
+    )
+    span = float(onsets[-1]) + record_duration
+    if span > MAX_RECORDING_SECONDS:
+        raise FileFormatError(
+            path,
+            f"EDF+D records span {span / 3600:.0f} h, longer than the limit of "
+            f"{MAX_RECORDING_SECONDS / 3600:.0f} h (7 days)",
+            "the records' onsets are damaged; split longer recordings",
+        )
+    return gaps_between(path, onsets, record_duration)
 
 
 def read_edf_header(path: str | Path) -> EdfHeader:
@@ -362,7 +400,11 @@ def read_edf_header(path: str | Path) -> EdfHeader:
             f"({header_bytes + n_records * record_bytes} bytes) but the file has {size} bytes",
             "the file is incomplete (interrupted copy or recording?); copy it again",
         )
+    gaps: tuple[tuple[float, float], ...] = ()
+    if kind == "EDF+D" and n_records > 0:
+        gaps = _discontinuities(path, header_bytes, n_records, record_duration, signals)
     return EdfHeader(
+        gaps=gaps,
         path=path,
         kind=kind,
         patient=text["patient"],
