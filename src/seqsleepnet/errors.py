@@ -66,14 +66,20 @@ class HypnogramError(SeqSleepNetError, ValueError):
     """A hypnogram file is malformed (overlaps, gaps, wrong epoch length, ...)."""
 
 
+_SHOWN_LABELS = 10  # unknown labels listed in a message; the rest are counted
+
+
 class UnknownStageError(HypnogramError):
     """Stage labels that no known scoring convention defines."""
 
     def __init__(self, labels: Iterable[str], source: str | Path | None = None) -> None:
         self.labels = sorted(set(labels))
         where = f"{source}: " if source is not None else ""
+        shown = repr(self.labels[:_SHOWN_LABELS])
+        if len(self.labels) > _SHOWN_LABELS:
+            shown = f"{shown[:-1]}, ... ({len(self.labels) - _SHOWN_LABELS} more)]"
         super().__init__(
-            f"{where}unknown stage label(s) {self.labels}; known labels include "
+            f"{where}unknown stage label(s) {shown}; known labels include "
             "W/Wake, N1-N4, S1-S4, R/REM, 'Sleep stage 1'.., 'Stage 2 sleep|2', "
             "'?'/Unscored and 'Movement time'"
         )

@@ -35,6 +35,10 @@ QuietOption = Annotated[
     ),
 ]
 
+OverwriteOption = Annotated[
+    bool, typer.Option("--overwrite", help="Replace the output if it exists (else refused).")
+]
+
 _METAVARS = {"Path": "PATH", "int": "INTEGER", "float": "FLOAT", "str": "TEXT"}
 
 

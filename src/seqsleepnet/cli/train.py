@@ -40,7 +40,10 @@ ModelName = Annotated[
 ]
 
 
-def _model_config(cell: str | None, settings: list[str] | None) -> dict[str, Any]:
+def _model_config(model: str, cell: str | None, settings: list[str] | None) -> dict[str, Any]:
+    """The ``--set KEY=VALUE`` and ``--cell`` options of ``model``, validated (JSON values)."""
+    from seqsleepnet.models.registry import check_model_config
+
     config: dict[str, Any] = {}
     for item in settings or []:
         key, sep, raw = item.partition("=")
@@ -52,7 +55,7 @@ def _model_config(cell: str | None, settings: list[str] | None) -> dict[str, Any
             config[key.strip()] = raw
     if cell is not None:
         config["cell"] = cell
-    return config
+    return check_model_config(model, config)
 
 
 def _json_metrics(metrics: Any) -> str:
@@ -118,6 +121,7 @@ def train(
             raise ConfigError("give --data CACHE and --out RUN (or --resume RUN)")
         if not overwrite:
             refuse_existing_run(out)
+        model_config = _model_config(model, cell, settings)  # before any data is read
         subjects = subjects_of(load_manifest(data)[0])
         if val_subjects is None:
             chosen = pick_subjects(subjects, max(1, round(len(subjects) / 20)), seed)
@@ -128,7 +132,7 @@ def train(
         config = TrainConfig(
             data=str(data),
             model=model,
-            model_config=_model_config(cell, settings),
+            model_config=model_config,
             seq_len=seq_len,
             batch_size=batch_size,
             epochs=epochs,
@@ -190,11 +194,12 @@ def cv(
     from seqsleepnet.training.config import TrainConfig
     from seqsleepnet.training.cross_validation import prepare_folds, run_fold
 
+    model_config = _model_config(model, cell, settings)  # before folds are written
     fold_list = prepare_folds(out, data, folds, val_subjects, seed)
     base = TrainConfig(
         data=str(data),
         model=model,
-        model_config=_model_config(cell, settings),
+        model_config=model_config,
         seq_len=seq_len,
         batch_size=batch_size,
         epochs=epochs,

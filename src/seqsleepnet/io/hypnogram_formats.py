@@ -308,6 +308,15 @@ def read_table(path: Path, epoch_length: float | None, *, sep: str) -> Hypnogram
         ) from None
     header = [str(name).strip().lower() for name in frame.iloc[0]]
     stage_column = next((name for name in STAGE_COLUMNS if name in header), None)
+    other = "," if sep == "\t" else "\t"
+    if frame.shape[1] == 1 and other in header[0]:  # e.g. a CSV file named .tsv
+        kind, other_kind = ("TSV", "CSV") if sep == "\t" else ("CSV", "TSV")
+        raise FileFormatError(
+            path,
+            f"a {kind} file whose lines hold no {kind} separator but {other!r} (first line "
+            f"{header[0][:40]!r}): it looks like {other_kind}",
+            f"rename it .{other_kind.lower()} or give the format '{other_kind.lower()}'",
+        )
     if stage_column is None:
         if frame.shape[1] != 1:
             raise FileFormatError(

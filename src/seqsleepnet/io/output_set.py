@@ -75,8 +75,13 @@ def refuse_existing(folder: Path, set_name: str, names: Sequence[str]) -> None:
     if present:
         raise FileFormatError(
             present[0],
-            f"already exists ({len(present)} of the {len(names)} outputs of {set_name} are there)",
-            "pass --overwrite to replace them, or choose another output folder",
+            "already exists"
+            + (
+                f" ({len(present)} of the {len(names)} outputs of {set_name} are there)"
+                if len(names) > 1
+                else ""
+            ),
+            "pass --overwrite to replace it, or choose another output",
         )
 
 
