@@ -124,15 +124,15 @@ def shorten(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     The start (file and problem) and the end (the fix) are kept; the cut says
     how many characters were left out.
 
-    >>> shorten("a" * 10, limit=8)
-    'aa ... [6 characters left out] ... aa'
+    >>> shorten("a" * 20, limit=16)
+    'aaaaaaaaaa ... [6 characters left out] ... aaaa'
     """
     line = " ".join(message.split())
     if len(line) <= limit:
         return line
-    keep = max(limit // 4, 1)
-    left_out = len(line) - 2 * keep
-    return f"{line[:keep]} ... [{left_out} characters left out] ... {line[-keep:]}"
+    head, tail = limit * 5 // 8, limit // 4
+    left_out = len(line) - head - tail
+    return f"{line[:head]} ... [{left_out} characters left out] ... {line[-tail:]}"
 
 
 def _type_name(expected: type) -> str:
