@@ -280,16 +280,21 @@ def _per_epoch_tsv(path: Path, stages: list[str]) -> Path:
 # ---------------------------------------------------------------------- faults
 
 
-def _enospc_on_fsync(after: int) -> Fault:
-    """The disk fills: the ``after``-th fsync and every later one fail with ENOSPC."""
+def _disk_full(at: str) -> Fault:
+    """The disk fills: flushing the file ``at`` (or its temporary file) fails with ENOSPC.
+
+    The file of a descriptor is found through ``/proc/self/fd`` (Linux).
+    """
+    target = Path(at)
+
+    def hit(name: str) -> bool:  # atomic_write's temporary: .<stem>.<token>.tmp<suffix>
+        return name == at or (name.startswith(f".{target.stem}.") and name.endswith(target.suffix))
 
     def inject(monkeypatch: pytest.MonkeyPatch) -> None:
-        calls = {"n": 0}
         real = os.fsync
 
         def fsync(fd: int) -> None:
-            calls["n"] += 1
-            if calls["n"] >= after:
+            if hit(Path(os.readlink(f"/proc/self/fd/{fd}")).name):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             real(fd)
 
@@ -537,7 +542,7 @@ def _set_cases() -> list[tuple[Any, ...]]:
             _stage(good, good.psg, out=tmp / "out"),
             absent=_outputs_of(tmp / "out", "good"),
             clean=[tmp / "out"],
-            fault=_enospc_on_fsync(after=3),
+            fault=_disk_full(at="good.png"),
         )
 
     def stage_full_rerun(tmp: Path, good: Good) -> Scenario:
@@ -546,7 +551,7 @@ def _set_cases() -> list[tuple[Any, ...]]:
             _stage(good, good.psg, out=tmp / "out", extra=("--overwrite",)),
             keep=earlier,
             clean=[tmp / "out"],
-            fault=_enospc_on_fsync(after=5),
+            fault=_disk_full(at="good.stats.json"),
         )
 
     def stage_read_only(tmp: Path, good: Good) -> Scenario:
@@ -572,12 +577,11 @@ def _set_cases() -> list[tuple[Any, ...]]:
     def batch_full_second(tmp: Path, good: Good) -> Scenario:
         first = _copy(good.psg, tmp / "psg" / "a.edf")
         second = _copy(good.psg, tmp / "psg" / "b.edf")
-        # each night fsyncs 6 files in its staging folder, then 6 again as the set completes
         return Scenario(
             _stage(good, first, second, out=tmp / "out"),
             absent=_outputs_of(tmp / "out", "b"),
             clean=[tmp / "out"],
-            fault=_enospc_on_fsync(after=13),
+            fault=_disk_full(at="b.html"),
             check=_all_present(_outputs_of(tmp / "out", "a")),
         )
 
@@ -587,7 +591,7 @@ def _set_cases() -> list[tuple[Any, ...]]:
             ["features", str(good.psg), "--out", str(out)],
             absent=[out],
             clean=[tmp],
-            fault=_enospc_on_fsync(after=1),
+            fault=_disk_full(at="features.npz"),
         )
 
     def hypnogram_full(tmp: Path, good: Good) -> Scenario:
@@ -597,7 +601,7 @@ def _set_cases() -> list[tuple[Any, ...]]:
             ["hypnogram", str(source), "--out", str(out)],
             absent=[out],
             clean=[tmp],
-            fault=_enospc_on_fsync(after=1),
+            fault=_disk_full(at="converted.edf"),
         )
 
     def hypnogram_read_only(tmp: Path, good: Good) -> Scenario:
@@ -626,7 +630,7 @@ def _set_cases() -> list[tuple[Any, ...]]:
             ["export-onnx", "--model", str(good.checkpoint), "--out", str(out)],
             absent=[out / "encoder.onnx", out / "classifier.onnx"],
             clean=[out],
-            fault=_enospc_on_fsync(after=2),
+            fault=_disk_full(at="classifier.onnx"),
         )
 
     return [

@@ -1,9 +1,10 @@
 """Write a set of output files so that they appear together or not at all.
 
 :func:`output_set` hands out paths in a hidden staging folder beside the
-targets (``.<set>.set-<token>/``). When the ``with`` block ends normally every
-file is flushed to disk, a marker file records that the set is complete, and
-the files are renamed onto their targets. If the block fails (a bad input, a
+targets (``.<set>.set-<token>/``). When the ``with`` block ends normally (the
+block writes each file with :func:`~seqsleepnet.io.atomic.atomic_write`, which
+flushes it to disk) a marker file records that the set is complete, and the
+files are renamed onto their targets. If the block fails (a bad input, a
 full or read-only disk) the staging folder is removed and earlier outputs are
 untouched. A run killed while the files are renamed leaves the staging folder
 with its marker: the next :func:`output_set` of the same set finishes the
@@ -150,9 +151,7 @@ def output_set(
             raise FileFormatError(
                 out / missing[0], "was not written", "write every file of the set"
             )
-        for name in names:
-            _fsync(staging / name)
-        (staging / _COMPLETE).touch()
+        (staging / _COMPLETE).touch()  # each file was flushed as it was written
         _fsync(staging)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
