@@ -27,6 +27,14 @@ Channels = Mapping[str, tuple[npt.NDArray[np.float64], float]]
 EdfWriter = Callable[..., Path]
 
 
+@pytest.fixture(autouse=True)
+def _private_cache_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exported ONNX graphs go to a folder of the test run, never the user's cache."""
+    monkeypatch.setenv("SEQSLEEPNET_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
 def write_test_edf(
     path: Path,
     channels: Channels,

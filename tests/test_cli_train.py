@@ -1,18 +1,16 @@
-"""The train, cv, cv-summary and evaluate commands through typer's runner."""
+"""The train, cv and cv-summary commands through typer's runner."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 import seqsleepnet.cli.train  # noqa: F401  (registers the commands)
 from seqsleepnet.cli import app
-from seqsleepnet.hypnogram import Hypnogram
-from seqsleepnet.io.hypnogram import write_hypnogram
 from test_training_datasets import make_toy_cache
 
 runner = CliRunner()
@@ -78,6 +76,23 @@ def test_train_writes_a_run_with_the_options(cache: Path, tmp_path: Path) -> Non
     assert [json.loads(x)["step"] for x in (run / "log.jsonl").read_text().splitlines()] == [3, 5]
 
 
+def test_train_without_a_terminal_prints_one_plain_line_per_validation(
+    cache: Path, tmp_path: Path
+) -> None:
+    loud = [arg for arg in FAST if arg != "-q"]
+    args = ["train", "--data", str(cache), "--out", str(tmp_path / "run"), "--val-subjects", "1"]
+    result = runner.invoke(app, [*args, "--eval-every", "2", "--max-steps", "3", *loud])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("train: step")]
+    pattern = (
+        r"train: step {}/3 loss \d+\.\d{{3}} acc \d\.\d{{3}} "
+        r"\| val acc \d\.\d{{3}} kappa -?\d\.\d{{3}} best step \d \(\d+ s\)"
+    )
+    assert len(lines) == 2
+    for step, line in zip((2, 3), lines, strict=True):
+        assert re.fullmatch(pattern.format(step), line), line
+
+
 def test_cv_summary_prints_the_table_and_json(cache: Path, tmp_path: Path) -> None:
     cv = tmp_path / "cv"
     for k in (0, 1):
@@ -130,36 +145,6 @@ def test_cv_summary_names_missing_folds(cache: Path, tmp_path: Path) -> None:
     assert "error:" in result.output and "fold(s) [0, 2] of 3" in result.output
 
 
-def _write(path: Path, stages: list[int], onset: float = 0.0) -> Path:
-    return write_hypnogram(Hypnogram(np.array(stages), onset=onset), path)
-
-
-def test_evaluate_files_with_offset_and_unequal_lengths(tmp_path: Path) -> None:
-    true = _write(tmp_path / "night.edf", [0, 0, 1, 2, 2, 3, 4, -1])
-    pred = _write(tmp_path / "night.tsv", [0, 1, 2, 2, 3], onset=60.0)  # epochs 2..6
-    result = runner.invoke(app, ["evaluate", "--true", str(true), "--pred", str(pred), "--json"])
-    assert result.exit_code == 0, result.output
-    metrics = json.loads(result.output)
-    # compared: true [1, 2, 2, 3, 4] vs pred [0, 1, 2, 2, 3] -> one hit (N2)
-    assert metrics["epochs"] == 5 and metrics["accuracy"] == pytest.approx(1 / 5)
-    text = runner.invoke(app, ["evaluate", "--true", str(true), "--pred", str(pred)])
-    assert "5 epochs compared (true 8, predicted 5)" in text.output
-
-
-def test_evaluate_folders_pair_by_stem(tmp_path: Path) -> None:
-    (tmp_path / "t").mkdir()
-    (tmp_path / "p").mkdir()
-    _write(tmp_path / "t" / "a.tsv", [0, 2, 2])
-    _write(tmp_path / "t" / "b.tsv", [4, 4])
-    _write(tmp_path / "p" / "a.hypnogram.tsv", [0, 2, 3])
-    _write(tmp_path / "p" / "b.csv", [4, 4])
-    result = runner.invoke(
-        app, ["evaluate", "--true", str(tmp_path / "t"), "--pred", str(tmp_path / "p"), "--json"]
-    )
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["accuracy"] == pytest.approx(4 / 5)
-
-
 def test_bad_input_gives_one_error_line(cache: Path, tmp_path: Path) -> None:
     cases = [
         (["train", "--data", str(cache)], "give --data CACHE and --out RUN"),
@@ -173,23 +158,8 @@ def test_bad_input_gives_one_error_line(cache: Path, tmp_path: Path) -> None:
         ),
         (["train", "--data", str(tmp_path), "--out", str(tmp_path / "x")], "no manifest.json"),
         (["train", "--resume", str(tmp_path)], "no training config"),
-        (["evaluate", "--true", str(tmp_path / "none.tsv"), "--pred", str(tmp_path)], "not found"),
     ]
     for args, message in cases:
         result = runner.invoke(app, args)
         assert result.exit_code == 1, (args, result.output)
         assert message in result.output and "Traceback" not in result.output
-
-
-def test_evaluate_folders_show_one_line_per_night_unless_quiet_or_json(tmp_path: Path) -> None:
-    for folder in ("t", "p"):
-        (tmp_path / folder).mkdir()
-        for name in ("a", "b"):
-            _write(tmp_path / folder / f"{name}.tsv", [0, 2, 2])
-    args = ["evaluate", "--true", str(tmp_path / "t"), "--pred", str(tmp_path / "p")]
-    result = runner.invoke(app, args)
-    assert result.exit_code == 0, result.output
-    lines = [line.rsplit(" (", 1)[0] for line in result.stderr.splitlines()]
-    assert lines == ["evaluate: 1/2 a.tsv", "evaluate: 2/2 b.tsv"]
-    for extra in ("--quiet", "--json"):
-        assert runner.invoke(app, [*args, extra]).stderr == ""

@@ -52,8 +52,16 @@ def test_chunked_conditioning_of_a_short_signal_is_the_plain_filter() -> None:
     x = _drifting(90.0, 100.0, seed=5)
     np.testing.assert_allclose(
         condition_in_chunks(x, 100.0, "eeg", ConditioningConfig()),
-        condition(x, 100.0, "eeg", ConditioningConfig()).astype(np.float32),
+        condition(x.astype(np.float32), 100.0, "eeg", ConditioningConfig()).astype(np.float32),
     )
+
+
+def test_conditioning_in_float32_equals_float64_to_float32_precision() -> None:
+    x = _drifting(600.0, 100.0, seed=6)
+    for role in ("eeg", "emg"):
+        exact = condition(x, 100.0, role, ConditioningConfig())
+        fast = condition(x.astype(np.float32), 100.0, role, ConditioningConfig())
+        assert np.max(np.abs(fast - exact)) < 1e-5 * np.max(np.abs(exact))
 
 
 @pytest.mark.parametrize(("chunk", "overlap"), [(0.0, 10.0), (-5.0, 10.0), (60.0, -1.0)])

@@ -1,3 +1,4 @@
+import json
 import re
 from pathlib import Path
 
@@ -60,3 +61,41 @@ def test_write_outputs_writes_every_file_and_no_temporary_file(tmp_path: Path) -
     )
     assert paths[".png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert '"tst": 15.0' in paths[".stats.json"].read_text()
+
+
+def _expert() -> np.ndarray:
+    """An expert scoring of :func:`_result`'s 42 epochs that differs in a few places."""
+    true = _result().stages.copy()
+    true[[5, 6, 20]] = [1, 1, 3]
+    true[30] = -1
+    return true
+
+
+def test_report_with_expert_shows_confusion_statistics_side_by_side_and_definitions() -> None:
+    page = render_report(_result(), true=_expert())
+    assert 'class="cm"' in page and "expert \\ predicted" in page
+    assert "Sleep statistics: expert and predicted" in page and "predicted - expert" in page
+    assert "next to an expert stage change" in page
+    for term in ("TST", "SE", "WASO", "SOL", "REM latency", "Cohen&#x27;s kappa"):
+        assert f"<dt>{term}</dt>" in page
+    assert "not from the start of the record" in page  # REM latency's reference point
+
+
+def test_report_says_nothing_comparable_for_an_unscored_expert() -> None:
+    page = render_report(_result(), true=np.full(42, -1, dtype=np.int8))
+    assert "Nothing comparable" in page and "Accuracy <b>" not in page
+
+
+def test_stats_json_has_the_agreement_evaluate_computes_for_the_same_pair(tmp_path: Path) -> None:
+    from seqsleepnet.evaluation.cohort_agreement import evaluate_agreement
+    from seqsleepnet.hypnogram import Hypnogram
+    from seqsleepnet.io.hypnogram import write_hypnogram
+
+    result, true = _result("n1"), _expert()
+    paths = write_outputs(result, tmp_path / "out", true=true)
+    stats = json.loads(paths[".stats.json"].read_text())["agreement"]
+    expert = write_hypnogram(Hypnogram(true), tmp_path / "n1.tsv")
+    night = evaluate_agreement(expert, paths[".hypnogram.tsv"]).to_dict()["nights"][0]
+    for key in ("accuracy", "kappa", "macro_f1", "confusion", "statistics", "transitions"):
+        assert stats[key] == night[key], key
+    assert stats["statistics"]["tst"]["expert"] != stats["statistics"]["tst"]["predicted"]

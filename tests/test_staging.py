@@ -133,3 +133,49 @@ def test_a_model_on_raw_signals_stages_a_file_through_the_same_path(night_edf: P
     assert result.stages.shape == (50,) and result.attention is None
     x, _ = stager.model_input.of_recording(stager.read(night_edf))
     assert x.shape == (50, 3, 3000)
+
+
+def test_onnxruntime_backend_exports_a_model_once_and_reuses_the_cached_graphs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEQSLEEPNET_CACHE_DIR", str(tmp_path))
+    model = build_model("arnn", preprocessing=EEG_ONLY, seed=0)
+    images = np.random.default_rng(0).normal(size=(8, 1, 29, 129)).astype(np.float32)
+    model_input = ModelInput(EEG_ONLY, "tf", Normalizer().fit(images))
+    SleepStager(model, model_input, seq_len=6, backend="onnxruntime")
+    (entry,) = (tmp_path / "onnx").iterdir()
+    assert sorted(p.name for p in entry.iterdir()) == ["classifier.onnx", "encoder.onnx"]
+    stamps = [p.stat().st_mtime_ns for p in sorted(entry.iterdir())]
+
+    def no_export(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the cached graphs should have been used")
+
+    monkeypatch.setattr("seqsleepnet.onnx_backend.export_onnx", no_export)
+    SleepStager(
+        build_model("arnn", preprocessing=EEG_ONLY, seed=0),
+        model_input,
+        seq_len=6,
+        backend="onnxruntime",
+    )
+    assert [p.stat().st_mtime_ns for p in sorted(entry.iterdir())] == stamps
+    with pytest.raises(AssertionError, match="cached graphs"):  # other weights: a new entry
+        SleepStager(
+            build_model("arnn", preprocessing=EEG_ONLY, seed=1),
+            model_input,
+            seq_len=6,
+            backend="onnxruntime",
+        )
+    assert [p.name for p in (tmp_path / "onnx").iterdir()] == [entry.name]  # nothing half-made
+
+
+def test_onnxruntime_backend_exports_anew_when_the_cache_folder_is_not_writable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("SEQSLEEPNET_CACHE_DIR", str(blocker))
+    model = build_model("arnn", preprocessing=EEG_ONLY, seed=0)
+    images = np.random.default_rng(0).normal(size=(8, 1, 29, 129)).astype(np.float32)
+    model_input = ModelInput(EEG_ONLY, "tf", Normalizer().fit(images))
+    stager = SleepStager(model, model_input, seq_len=6, backend="onnxruntime")
+    assert stager.predict_inputs(model_input.normalise(images)).log_probs.shape == (8, 5)

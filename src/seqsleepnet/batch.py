@@ -22,7 +22,7 @@ from seqsleepnet.errors import (
     SeqSleepNetError,
     shorten,
 )
-from seqsleepnet.evaluation.metrics import compute_metrics
+from seqsleepnet.evaluation.agreement import NOTHING_COMPARABLE, night_agreement
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES, read_hypnogram
 from seqsleepnet.report.outputs import refuse_existing_outputs, write_outputs
@@ -68,6 +68,7 @@ class FileOutcome:
     efficiency: float = 0.0  # percent
     agreement: float | None = None  # accuracy against the expert hypnogram, 0..1
     kappa: float | None = None
+    compared: bool = False  # an expert hypnogram was compared (agreement None: nothing comparable)
     bundled: bool = False
 
 
@@ -204,9 +205,11 @@ def _stage_into(
     if options.true is not None:
         expert = read_hypnogram(_expert_file(psg, options.true))
         true = expert.align_to(result.n_epochs, result.start_time).stages
-        if (true >= 0).any():
-            metrics = compute_metrics(true, result.stages)
-            outcome.agreement, outcome.kappa = metrics.accuracy, metrics.kappa
+        agreement = night_agreement(true, result.stages, result.epoch_length)
+        outcome.compared = True
+        if agreement.comparable:
+            outcome.agreement = agreement.metrics.accuracy
+            outcome.kappa = agreement.metrics.kappa
     outcome.outputs = write_outputs(
         result, options.out, true=true, demo_model=outcome.bundled, overwrite=options.overwrite
     )
@@ -301,4 +304,6 @@ def agreement_line(outcome: FileOutcome) -> str:
         line += (
             f", agreement with expert {100 * outcome.agreement:.1f}% (kappa {outcome.kappa:.2f})"
         )
+    elif outcome.compared:
+        line += f", expert hypnogram: {NOTHING_COMPARABLE}"
     return line

@@ -2,10 +2,21 @@
 
 The classifier graph is fixed to one window length L (see
 :mod:`seqsleepnet.models.onnx_export`), so its windows always have L epochs.
+
+Exporting takes seconds, so :meth:`OnnxParts.cached` exports a model once and
+keeps its graphs in a cache folder, keyed by the model's weights, config, L and
+the PyTorch version: ``$SEQSLEEPNET_CACHE_DIR``, else
+``$XDG_CACHE_HOME/seqsleepnet``, else ``~/.cache/seqsleepnet``. Later
+processes open the cached graphs without exporting.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,11 +24,30 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
+import torch
 
 from seqsleepnet.models.base import SleepStagingModel
-from seqsleepnet.models.onnx_export import export_onnx
+from seqsleepnet.models.checkpoint import model_digest
+from seqsleepnet.models.onnx_export import export_onnx, graph_seq_len
 
-__all__ = ["OnnxParts"]
+__all__ = ["OnnxParts", "cache_folder"]
+
+logger = logging.getLogger(__name__)
+
+_PART_FILES = ("encoder.onnx", "classifier.onnx")
+
+
+def cache_folder() -> Path:
+    """Where exported graphs are kept (see the module docstring)."""
+    if configured := os.environ.get("SEQSLEEPNET_CACHE_DIR"):
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "seqsleepnet"
+
+
+def _graph_key(model: SleepStagingModel, seq_len: int) -> str:
+    digest = hashlib.sha256(f"{model_digest(model)};L={seq_len};torch={torch.__version__}".encode())
+    return digest.hexdigest()[:24]
 
 
 def _session(path: Path) -> ort.InferenceSession:
@@ -58,6 +88,37 @@ class OnnxParts:
             export_onnx(model, folder / "encoder.onnx", "encoder"),
             export_onnx(model, folder / "classifier.onnx", "classifier", seq_len=seq_len),
         )
+
+    @classmethod
+    def cached(cls, model: SleepStagingModel, *, seq_len: int | None = None) -> OnnxParts:
+        """Open the model's graphs from the cache folder, exporting them there once.
+
+        The graphs are exported into a temporary folder inside the cache and
+        renamed into place, so a cache entry is complete or absent, also when
+        two processes export at once. A cache folder that cannot be written
+        only costs the export: the graphs go to a temporary folder instead.
+        """
+        length = graph_seq_len(model, seq_len)
+        entry = cache_folder() / "onnx" / _graph_key(model, length)
+        if all((entry / name).is_file() for name in _PART_FILES):
+            return cls.load(*(entry / name for name in _PART_FILES))
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=".export-", dir=entry.parent))
+        except OSError as error:
+            logger.warning("ONNX cache %s is not writable (%s); exporting anew", entry, error)
+            with tempfile.TemporaryDirectory() as folder:
+                return cls.export(model, Path(folder), seq_len=length)
+        try:
+            cls.export(model, staging, seq_len=length)
+            try:
+                staging.rename(entry)
+            except OSError:  # another process put the same entry in place first
+                if not all((entry / name).is_file() for name in _PART_FILES):
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return cls.load(*(entry / name for name in _PART_FILES))
 
     @classmethod
     def load(cls, encoder: Path, classifier: Path) -> OnnxParts:

@@ -18,7 +18,6 @@ aggregates the windows per epoch (:mod:`seqsleepnet.inference`).
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -142,8 +141,7 @@ class SleepStager:
                     "the onnxruntime backend runs models with a separable epoch encoder; "
                     f"{model.name} has none, use backend='torch'"
                 )
-            with tempfile.TemporaryDirectory() as folder:
-                self._onnx = OnnxParts.export(model, Path(folder), seq_len=seq_len)
+            self._onnx = OnnxParts.cached(model, seq_len=seq_len)
 
     @classmethod
     def from_checkpoint(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from seqsleepnet.cli import (  # noqa: F401  (importing registers the commands)
     compare,
     demo,
+    evaluate,
     hypnogram,
     models,
     prepare,

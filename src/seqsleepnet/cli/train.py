@@ -1,4 +1,4 @@
-"""``seqsleepnet train``, ``cv``, ``cv-summary`` and ``evaluate``: training and scoring."""
+"""``seqsleepnet train``, ``cv`` and ``cv-summary``: training and cross-validation."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import typer
 from seqsleepnet.cli._app import QuietOption, command
 from seqsleepnet.errors import ConfigError
 
-__all__ = ["cv", "cv_summary", "evaluate", "train"]
+__all__ = ["cv", "cv_summary", "train"]
 
 logger = logging.getLogger(__name__)
 
@@ -235,42 +235,6 @@ def cv_summary(
 
     summary = summarize_cv(folder)
     typer.echo(_json_metrics(summary.metrics) if as_json else summary.table.rstrip())
-
-
-@command(
-    name="evaluate",
-    help=(
-        "Compare predicted with true hypnograms (files, or folders paired by file stem; any "
-        "format 'seqsleepnet hypnogram' reads). Epochs are matched by onset and only the "
-        "overlap is compared; unscored epochs are left out.\n\n"
-        "Example: seqsleepnet evaluate --true SC4001EC-Hypnogram.edf "
-        "--pred SC4001.hypnogram.tsv --json"
-    ),
-)
-def evaluate(
-    true: Annotated[Path, typer.Option("--true", "-t", help="True hypnogram file or folder.")],
-    pred: Annotated[Path, typer.Option("--pred", "-p", help="Predicted hypnogram file or folder.")],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the metrics as JSON only (no progress).")
-    ] = False,
-    quiet: QuietOption = False,
-) -> None:
-    """Score predicted hypnograms against true ones."""
-    from seqsleepnet.evaluation.compare import compare_files
-    from seqsleepnet.evaluation.metrics import markdown_table
-
-    pooled, nights = compare_files(true, pred, progress=not (quiet or as_json))
-    if as_json:
-        typer.echo(_json_metrics(pooled))
-        return
-    for night in nights:
-        scored = night.metrics.epochs
-        typer.echo(
-            f"{night.pred_file.name}: {night.compared} epochs compared "
-            f"(true {night.true_epochs}, predicted {night.pred_epochs}), "
-            + (f"accuracy {night.metrics.accuracy:.3f}" if scored else "none scored in both")
-        )
-    typer.echo(markdown_table({f"{len(nights)} night(s)": pooled}).rstrip())
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m seqsleepnet.cli.train ...`

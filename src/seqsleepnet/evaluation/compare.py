@@ -61,7 +61,7 @@ def align_hypnograms(
 
 @dataclass(frozen=True)
 class NightComparison:
-    """One pair of files and how many epochs they share."""
+    """One pair of files, how many epochs they share and the stages of that overlap."""
 
     true_file: Path
     pred_file: Path
@@ -69,6 +69,15 @@ class NightComparison:
     pred_epochs: int
     compared: int  # epochs in the overlap
     metrics: StagingMetrics
+    true_stages: npt.NDArray[np.int8]  # (compared,) the overlap, -1 unscored
+    pred_stages: npt.NDArray[np.int8]  # (compared,)
+    epoch_length: float  # seconds
+    onset: float  # seconds from the expert recording's start to the first compared epoch
+
+    @property
+    def name(self) -> str:
+        """The night's name: the predicted file's name up to its first dot."""
+        return _key(self.pred_file)
 
 
 def _key(path: Path) -> str:
@@ -134,11 +143,6 @@ def compare_files(
     pooled : StagingMetrics
         Over the overlapping, scored epochs of every pair.
     nights : list of NightComparison
-
-    Raises
-    ------
-    AlignmentError
-        If no epoch is scored in both hypnograms of any pair.
     """
     nights, all_t, all_p = [], [], []
     pairs = pair_files(Path(true), Path(pred))
@@ -157,17 +161,19 @@ def compare_files(
             metrics = compute_metrics(t, p)
             nights.append(
                 NightComparison(
-                    t_file, p_file, t_hyp.n_epochs, p_hyp.n_epochs, int(t.size), metrics
+                    t_file,
+                    p_file,
+                    t_hyp.n_epochs,
+                    p_hyp.n_epochs,
+                    int(t.size),
+                    metrics,
+                    t,
+                    p,
+                    t_hyp.epoch_length,
+                    max(t_hyp.onset, p_hyp.onset),
                 )
             )
             all_t.append(t)
             all_p.append(p)
             steps.done(p_file.name)
-    pooled = compute_metrics(np.concatenate(all_t), np.concatenate(all_p))
-    if pooled.epochs == 0:
-        raise AlignmentError(
-            f"{true}: nothing was comparable: no epoch is scored in both it and {pred} "
-            f"({sum(n.compared for n in nights)} overlapping epoch(s), all unscored in one of "
-            "them); check that the true hypnogram is scored and covers the predicted night"
-        )
-    return pooled, nights
+    return compute_metrics(np.concatenate(all_t), np.concatenate(all_p)), nights

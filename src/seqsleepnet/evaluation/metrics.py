@@ -19,7 +19,13 @@ import numpy.typing as npt
 from seqsleepnet.errors import HypnogramError
 from seqsleepnet.stages import STAGE_NAMES, UNSCORED
 
-__all__ = ["StagingMetrics", "compute_metrics", "confusion_matrix", "markdown_table"]
+__all__ = [
+    "StagingMetrics",
+    "compute_metrics",
+    "confusion_matrix",
+    "markdown_table",
+    "row_normalised",
+]
 
 N_STAGES = len(STAGE_NAMES)
 
@@ -66,6 +72,24 @@ def confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> npt.NDArra
     keep = (t != UNSCORED) & (p != UNSCORED)
     flat = t[keep] * N_STAGES + p[keep]
     return np.bincount(flat, minlength=N_STAGES**2).reshape(N_STAGES, N_STAGES)
+
+
+def row_normalised(confusion: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Each row of a confusion matrix as fractions of its true stage (a row of zeros stays 0).
+
+    Parameters
+    ----------
+    confusion : array_like, shape (K, K)
+        Counts, rows true stage.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (K, K)
+        Rows sum to 1 (or 0 for a stage that never occurs).
+    """
+    cm = np.asarray(confusion, dtype=np.float64)
+    rows = cm.sum(axis=1, keepdims=True)
+    return np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
 
 
 def _ratio(num: npt.NDArray[np.float64], den: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

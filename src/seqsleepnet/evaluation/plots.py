@@ -16,31 +16,32 @@ import numpy.typing as npt
 from matplotlib.figure import Figure
 
 from seqsleepnet.errors import ConfigError
+from seqsleepnet.evaluation.metrics import row_normalised
 from seqsleepnet.evaluation.paired import PairedDifference
 from seqsleepnet.io.atomic import atomic_path
 from seqsleepnet.stages import STAGE_NAMES
 
-__all__ = ["plot_confusion", "plot_paired_differences", "plot_validation_curves"]
+__all__ = [
+    "confusion_figure",
+    "plot_confusion",
+    "plot_paired_differences",
+    "plot_validation_curves",
+]
 
 
-def plot_confusion(
-    confusion: npt.ArrayLike, path: str | Path, *, title: str = "Confusion matrix"
-) -> Path:
-    """Draw a confusion matrix as a PNG, rows normalised to percent of the true stage.
+def confusion_figure(confusion: npt.ArrayLike, *, title: str = "Confusion matrix") -> Figure:
+    """A confusion matrix, each cell the percent of its true stage and the count.
 
     Parameters
     ----------
     confusion : array_like of int, shape (5, 5)
         Counts; rows true stage, columns predicted stage (W, N1, N2, N3, REM).
-    path : str or Path
-        Output PNG, written atomically.
     title : str
         Figure title.
 
     Returns
     -------
-    Path
-        The written file.
+    Figure
 
     Raises
     ------
@@ -51,9 +52,9 @@ def plot_confusion(
     k = len(STAGE_NAMES)
     if cm.shape != (k, k):
         raise ConfigError(f"confusion must have shape ({k}, {k}), got {cm.shape}")
-    rows = cm.sum(axis=1, keepdims=True)
-    percent = np.divide(100.0 * cm, rows, out=np.zeros(cm.shape), where=rows > 0)
-    fig, ax = plt.subplots(figsize=(5.2, 4.6))
+    percent = 100.0 * row_normalised(cm)
+    fig = Figure(figsize=(5.2, 4.6), layout="constrained")
+    ax = fig.add_subplot()
     image = ax.imshow(percent, cmap="Blues", vmin=0, vmax=100)
     for i in range(k):
         for j in range(k):
@@ -73,8 +74,34 @@ def plot_confusion(
     ax.set_ylabel("true stage")
     ax.set_title(title)
     fig.colorbar(image, ax=ax, label="% of true stage")
-    fig.tight_layout()
-    return _save(fig, path)
+    return fig
+
+
+def plot_confusion(
+    confusion: npt.ArrayLike, path: str | Path, *, title: str = "Confusion matrix"
+) -> Path:
+    """Draw :func:`confusion_figure` as a PNG, written atomically.
+
+    Parameters
+    ----------
+    confusion : array_like of int, shape (5, 5)
+        Counts; rows true stage, columns predicted stage (W, N1, N2, N3, REM).
+    path : str or Path
+        Output PNG.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    ConfigError
+        If ``confusion`` is not a (5, 5) matrix.
+    """
+    return _save(confusion_figure(confusion, title=title), path)
 
 
 def _save(fig: Figure, path: str | Path) -> Path:

@@ -1,9 +1,11 @@
-"""Read PSG recordings (EDF, EDF+, BDF) through MNE: the channels of each role.
+"""Read PSG recordings (EDF, EDF+, BDF): the channels of each role.
 
 :func:`open_psg` validates the header (:mod:`seqsleepnet.io.edf_header`),
 picks one channel per role (:mod:`seqsleepnet.io.channels`) and returns a
 :class:`SignalSource` that reads each chosen channel at its own rate, in
-microvolts, when asked, and checks what it read (NaN, flat, clipped). An
+microvolts, when asked (straight from the data records,
+:mod:`seqsleepnet.io.edf_samples`, or through MNE for duplicate labels), and
+checks what it read (NaN, flat, clipped). An
 :class:`mne.io.Raw` already in memory gives the same object through
 :func:`signals_from_raw`. This module only reads: filtering and resampling
 live in :mod:`seqsleepnet.features.conditioning`.
@@ -27,6 +29,7 @@ from seqsleepnet.errors import FileFormatError, SignalError
 from seqsleepnet.io.channels import ROLES, ChannelPick, match_roles
 from seqsleepnet.io.edf_header import EdfHeader, SignalHeader, read_edf_header
 from seqsleepnet.io.edf_records import record_onsets
+from seqsleepnet.io.edf_samples import read_signal
 
 __all__ = ["MIN_SFREQ", "SignalSource", "SignalWarning", "open_psg", "signals_from_raw"]
 
@@ -98,14 +101,31 @@ def _check_clipping(
 def _read_channel(
     path: Path, header: EdfHeader, name: str
 ) -> tuple[npt.NDArray[np.float32], float]:
-    """Read one channel at its native rate with MNE, in microvolts (float32).
+    """Read one channel at its native rate, in microvolts (float32).
 
-    The file is read in pieces of :data:`READ_SECONDS` straight into a float32
-    array, so that a long recording never exists as a float64 copy. MNE reads
-    a file only by a name ending in ``.edf``/``.bdf``; any other (ISRUC's
-    ``.rec``) is handed to it as an open file, which MNE reads preloaded: the
-    channel then passes through one float64 copy.
+    A channel whose label is unique in the header is read straight from the
+    data records (:func:`seqsleepnet.io.edf_samples.read_signal`, whatever
+    the file's name). Otherwise MNE, which renames duplicate labels, reads it
+    in pieces of :data:`READ_SECONDS` straight into a float32 array, so that a
+    long recording never exists as a float64 copy; MNE reads a file only by a
+    name ending in ``.edf``/``.bdf``, so any other (ISRUC's ``.rec``) is
+    handed to it as an open file, which MNE reads preloaded. The records of an
+    EDF+D file are then placed at their true times (:func:`_at_true_times`).
     """
+    labels = [s.label for s in header.signals]
+    if labels.count(name) == 1:
+        index = labels.index(name)
+        x, sfreq = read_signal(header, index), header.signals[index].sfreq
+    else:
+        x, sfreq = _read_with_mne(path, header, name)
+    if header.gaps:
+        x = _at_true_times(x, sfreq, header)
+    return x, sfreq
+
+
+def _read_with_mne(
+    path: Path, header: EdfHeader, name: str
+) -> tuple[npt.NDArray[np.float32], float]:
     reader = mne.io.read_raw_bdf if header.kind == "BDF" else mne.io.read_raw_edf
     try:
         if path.suffix.lower() == f".{header.kind.lower()}":
@@ -122,8 +142,6 @@ def _read_channel(
             x[start:stop] = raw.get_data(start=start, stop=stop)[0] * 1e6
     except (ValueError, RuntimeError, OSError) as error:
         raise FileFormatError(path, f"MNE could not read channel {name!r}: {error}") from error
-    if header.gaps:
-        x = _at_true_times(x, sfreq, header)
     return x, sfreq
 
 
@@ -132,7 +150,7 @@ def _at_true_times(
 ) -> npt.NDArray[np.float32]:
     """The records of an EDF+D channel placed at their onsets; the gaps hold zeros.
 
-    MNE reads the records one after another, as if they were contiguous.
+    The records are read one after another, as if they were contiguous.
     """
     per_record = round(header.record_duration * sfreq)
     starts = np.rint(record_onsets(header.n_records, header.record_duration, header.gaps) * sfreq)

@@ -47,6 +47,7 @@ __all__ = [
     "CHECKPOINT_VERSION",
     "load_checkpoint",
     "load_trained",
+    "model_digest",
     "save_checkpoint",
     "save_trained",
 ]
@@ -119,6 +120,14 @@ def _feed(digest: Any, value: Any) -> None:
 def _checksum(payload: dict[str, Any]) -> str:
     digest = hashlib.sha256()
     _feed(digest, {k: v for k, v in payload.items() if k != "checksum"})
+    return digest.hexdigest()
+
+
+def model_digest(model: SleepStagingModel) -> str:
+    """SHA-256 of a model's name, config and weights: equal digests mean equal models."""
+    digest = hashlib.sha256()
+    _feed(digest, {"model": model.name, "config": model.config.to_dict()})
+    _feed(digest, dict(model.state_dict()))
     return digest.hexdigest()
 
 

@@ -2,49 +2,21 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from datetime import timedelta
 
 import numpy as np
 import numpy.typing as npt
-from matplotlib.figure import Figure
 
 from seqsleepnet._version import __version__
-from seqsleepnet.evaluation.metrics import compute_metrics
-from seqsleepnet.report.plots import plot_attention, plot_hypnogram
+from seqsleepnet.evaluation.agreement import night_agreement
+from seqsleepnet.report.agreement import agreement_section
+from seqsleepnet.report.html_parts import STYLE, img, png, table
+from seqsleepnet.report.plots import plot_attention
 from seqsleepnet.result import StagingResult
 from seqsleepnet.stages import STAGE_NAMES
 
-__all__ = ["figure_png", "render_report"]
-
-_STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;
-max-width:1100px;color:#222;line-height:1.4;padding:0 1em}
-h1{font-size:1.6em;margin-bottom:.2em}
-h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:.5em 0}td,th{padding:.25em .8em;border-bottom:1px solid #eee;
-text-align:right}th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}
-img{max-width:100%}.note{background:#fff6e0;border-left:4px solid #f2b134;padding:.6em 1em}
-.muted{color:#777;font-size:.9em}.grid{display:flex;gap:2em;flex-wrap:wrap}
-"""
-
-
-def figure_png(fig: Figure, dpi: int = 90) -> bytes:
-    """A figure as PNG bytes."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
-
-
-def _img(png: bytes) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img alt="figure" src="data:image/png;base64,{data}">'
-
-
-def _png(fig: Figure) -> str:
-    return _img(figure_png(fig))
+__all__ = ["render_report"]
 
 
 def _clock(result: StagingResult, seconds: float) -> str:
@@ -53,21 +25,13 @@ def _clock(result: StagingResult, seconds: float) -> str:
     return (result.start_time + timedelta(seconds=seconds)).strftime("%H:%M")
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
-    )
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
 def _minutes(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f} min"
 
 
 def _statistics(result: StagingResult) -> str:
     s = result.statistics()
-    overview = _table(
+    overview = table(
         ["measure", "value"],
         [
             ["Time in bed (TIB)", _minutes(s.tib)],
@@ -80,34 +44,11 @@ def _statistics(result: StagingResult) -> str:
             ["Stage transitions", str(s.transitions)],
         ],
     )
-    stages = _table(
+    stages = table(
         ["stage", "minutes", "% (W: of TIB, others: of TST)"],
         [[n, f"{s.minutes[n]:.1f}", f"{s.percent[n]:.1f}"] for n in STAGE_NAMES],
     )
     return f'<div class="grid"><div>{overview}</div><div>{stages}</div></div>'
-
-
-def _agreement(result: StagingResult, true: npt.NDArray[np.int8]) -> str:
-    metrics = compute_metrics(true, result.stages)
-    onset = float(result.onsets[0]) if result.n_epochs else 0.0
-    side_by_side = Figure(figsize=(11, 4.4), layout="constrained")
-    top, bottom = side_by_side.subplots(2, 1, sharex=True)
-    plot_hypnogram(true, onset=onset, ax=top, title="expert")
-    plot_hypnogram(result.stages, onset=onset, ax=bottom, title="predicted")
-    top.set_xlabel("")
-    per_stage = _table(
-        ["stage", "F1", "sensitivity", "precision"],
-        [
-            [n, f"{v['f1']:.3f}", f"{v['recall']:.3f}", f"{v['precision']:.3f}"]
-            for n, v in metrics.per_stage.items()
-        ],
-    )
-    return (
-        f"<h2>Agreement with the expert hypnogram</h2><p>Accuracy "
-        f"<b>{100 * metrics.accuracy:.1f} %</b>, Cohen's kappa <b>{metrics.kappa:.3f}</b>, "
-        f"macro F1 {100 * metrics.macro_f1:.1f} % over {metrics.epochs} scored epochs.</p>"
-        f"{_png(side_by_side)}{per_stage}"
-    )
 
 
 def render_report(
@@ -146,7 +87,7 @@ def render_report(
     )
     periods = result.low_confidence_periods(confidence_threshold)
     low = (
-        _table(
+        table(
             ["from", "to", "mean confidence"],
             [
                 [_clock(result, p.start), _clock(result, p.end), f"{p.mean_confidence:.2f}"]
@@ -158,7 +99,7 @@ def render_report(
     )
     attention = (
         "<h2>Attention over the epoch (paper Fig. 4)</h2>"
-        f"{_png(plot_attention(result.attention, result.stages))}"
+        f"{png(plot_attention(result.attention, result.stages))}"
         '<p class="muted">Mean weight the epoch encoder gives each 2-s frame, per predicted '
         "stage; a flat line is uniform attention.</p>"
         if result.attention is not None
@@ -167,11 +108,15 @@ def render_report(
     channels = ", ".join(
         f"{r.upper()}: {c}" for r, c in zip(result.roles, result.channels, strict=True)
     )
-    agreement = _agreement(result, true) if true is not None else ""
-    night = _img(night_png) if night_png is not None else _png(result.plot(true=true))
+    agreement = (
+        agreement_section(result, true, night_agreement(true, result.stages, result.epoch_length))
+        if true is not None
+        else ""
+    )
+    night = img(night_png) if night_png is not None else png(result.plot(true=true))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Sleep staging report: {name}</title>
-<style>{_STYLE}</style></head><body>
+<style>{STYLE}</style></head><body>
 <h1>Sleep staging report: {name}</h1>
 <p class="muted">{result.n_epochs} epochs of {result.epoch_length:g} s ·
 channels {html.escape(channels)} · model {html.escape(result.model)} · seqsleepnet {__version__}</p>

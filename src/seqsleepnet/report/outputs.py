@@ -1,8 +1,9 @@
-"""Write every output of a staged night into a folder, each file atomically.
+"""Write every output of a staged night into a folder, as one set.
 
 ``<name>.hypnogram.tsv`` (onset, duration, stage), ``<name>.csv`` (per-epoch
 probabilities), ``<name>.annotations.edf`` (EDF+ "Sleep stage X"),
-``<name>.stats.json``, ``<name>.png`` (hypnogram with probability band) and
+``<name>.stats.json`` (with an expert hypnogram, also the agreement with it, the
+figures the report shows), ``<name>.png`` (hypnogram with probability band) and
 ``<name>.html`` (the self-contained report). :data:`OUTPUTS` is the one list
 of them: a new output file is one entry there (a suffix and a function that
 writes it).
@@ -23,9 +24,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from seqsleepnet.evaluation.agreement import night_agreement
 from seqsleepnet.io.atomic import atomic_write
 from seqsleepnet.io.output_set import output_set, refuse_existing
-from seqsleepnet.report.html import figure_png, render_report
+from seqsleepnet.report.html import render_report
+from seqsleepnet.report.html_parts import figure_png
 from seqsleepnet.result import StagingResult
 
 __all__ = ["OUTPUTS", "OUTPUT_SUFFIXES", "output_names", "refuse_existing_outputs", "write_outputs"]
@@ -47,6 +50,9 @@ class _Night:
 def _write_stats(night: _Night, path: Path) -> None:
     result = night.result
     statistics = {"recording": result.name, "model": result.model, **result.statistics().to_dict()}
+    if night.true is not None:
+        agreement = night_agreement(night.true, result.stages, result.epoch_length)
+        statistics["agreement"] = agreement.to_dict()
     with atomic_write(path) as handle:
         json.dump(statistics, handle, indent=1)
 

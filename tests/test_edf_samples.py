@@ -1,0 +1,111 @@
+"""Reading a signal straight from the data records equals MNE's reading, in microvolts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import edfio
+import mne
+import numpy as np
+import pytest
+
+from bad_inputs.cases import write_bdf
+from seqsleepnet.io import edf_samples
+from seqsleepnet.io.edf import open_psg
+from seqsleepnet.io.edf_header import read_edf_header
+from seqsleepnet.io.edf_samples import microvolts_per_unit, read_signal
+
+
+def mne_microvolts(path: Path, name: str) -> np.ndarray:
+    reader = mne.io.read_raw_bdf if path.suffix == ".bdf" else mne.io.read_raw_edf
+    raw = reader(path, include=[name], preload=True, verbose="error")
+    return raw.get_data()[0] * 1e6
+
+
+def write_mixed_edf(path: Path) -> Path:
+    """Signals of different rates, units and ranges, with an annotation signal (EDF+)."""
+    rng = np.random.default_rng(3)
+    seconds = 90
+    signals = [
+        edfio.EdfSignal(
+            rng.normal(0, 30, seconds * 256),
+            sampling_frequency=256,
+            label="EEG C3",
+            physical_dimension="uV",
+            physical_range=(-500, 500),
+        ),
+        edfio.EdfSignal(
+            rng.normal(0, 0.05, seconds * 200),
+            sampling_frequency=200,
+            label="EOG",
+            physical_dimension="mV",
+            physical_range=(-1.2, 0.8),
+        ),
+        edfio.EdfSignal(
+            rng.normal(0, 2e-5, seconds * 1),
+            sampling_frequency=1,
+            label="EMG env",
+            physical_dimension="V",
+            physical_range=(-1e-4, 1e-4),
+        ),
+        edfio.EdfSignal(
+            rng.normal(0, 10, seconds * 100),
+            sampling_frequency=100,
+            label="EEG O2",
+            physical_dimension="uV",
+            physical_range=(-100, 300),
+        ),
+    ]
+    edf = edfio.Edf(signals, annotations=[edfio.EdfAnnotation(5.0, 30.0, "Sleep stage W")])
+    edf.write(path)
+    return path
+
+
+@pytest.mark.parametrize("name", ["EEG C3", "EOG", "EMG env", "EEG O2"])
+def test_each_signal_of_an_edf_equals_mnes_reading(tmp_path: Path, name: str) -> None:
+    path = write_mixed_edf(tmp_path / "mixed.edf")
+    header = read_edf_header(path)
+    index = [s.label for s in header.signals].index(name)
+    ours = read_signal(header, index)
+    assert (
+        ours.dtype == np.float32
+        and ours.size == header.n_records * header.signals[index].samples_per_record
+    )
+    expected = mne_microvolts(path, name)
+    np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-6 * np.abs(expected).max())
+
+
+def test_a_bdf_signal_equals_mnes_reading(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    x = {"EEG": rng.normal(0, 40, 6000), "EMG": rng.normal(0, 300, 6000)}
+    path = write_bdf(tmp_path / "night.bdf", x, sfreq=100.0, physical_range=(-2000.0, 1500.0))
+    header = read_edf_header(path)
+    for index, name in enumerate(x):
+        expected = mne_microvolts(path, name)
+        np.testing.assert_allclose(read_signal(header, index), expected, rtol=1e-6, atol=1e-4)
+        assert np.abs(read_signal(header, index) - x[name]).max() < 1e-3  # 24-bit resolution
+
+
+def test_reading_in_pieces_equals_one_piece(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_mixed_edf(tmp_path / "mixed.edf")
+    header = read_edf_header(path)
+    whole = read_signal(header, 0)
+    monkeypatch.setattr(edf_samples, "PIECE_SAMPLES", 700)  # pieces of 2 records of 256 samples
+    np.testing.assert_array_equal(read_signal(header, 0), whole)
+
+
+def test_a_psg_named_rec_reads_like_the_same_file_named_edf(tmp_path: Path) -> None:
+    edf = write_mixed_edf(tmp_path / "mixed.edf")
+    rec = tmp_path / "mixed.rec"
+    rec.write_bytes(edf.read_bytes())
+    reads = [open_psg(p, roles=("eeg",), eeg="EEG C3").channel(0) for p in (edf, rec)]
+    np.testing.assert_array_equal(reads[0], reads[1])
+
+
+@pytest.mark.parametrize(
+    ("unit", "factor"), [("uV", 1.0), ("µV", 1.0), ("mV", 1e3), ("V", 1e6), ("", 1e6)]
+)
+def test_units_are_read_as_mne_reads_them(unit: str, factor: float) -> None:
+    assert microvolts_per_unit(unit) == factor
