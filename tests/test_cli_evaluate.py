@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -19,20 +20,43 @@ from test_evaluation_cohort_agreement import fake_nights
 runner = CliRunner()
 
 
-def _write(path: Path, stages: list[int], onset: float = 0.0) -> Path:
-    return write_hypnogram(Hypnogram(np.array(stages), onset=onset), path)
+START = datetime(2020, 1, 1, 22, 0, 0)
 
 
-def test_evaluate_files_with_offset_and_unequal_lengths(tmp_path: Path) -> None:
+def _write(
+    path: Path, stages: list[int], onset: float = 0.0, start: datetime | None = START
+) -> Path:
+    return write_hypnogram(Hypnogram(np.array(stages), onset=onset, start_time=start), path)
+
+
+def test_evaluate_files_by_clock_time_with_offset_and_unequal_lengths(tmp_path: Path) -> None:
     true = _write(tmp_path / "night.edf", [0, 0, 1, 2, 2, 3, 4, -1])
-    pred = _write(tmp_path / "night.tsv", [0, 1, 2, 2, 3], onset=60.0)  # epochs 2..6
+    # another recording, started one minute later: its epochs 1..5 are the true epochs 2..6
+    pred = _write(tmp_path / "night.tsv", [0, 1, 2, 2, 3], 0.0, START + timedelta(seconds=30))
     result = runner.invoke(app, ["evaluate", "--true", str(true), "--pred", str(pred), "--json"])
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.output)
-    # compared: true [1, 2, 2, 3, 4] vs pred [0, 1, 2, 2, 3] -> one hit (N2)
-    assert metrics["epochs"] == 5 and metrics["accuracy"] == pytest.approx(1 / 5)
+    # compared: true [0, 1, 2, 2, 3] vs pred [0, 1, 2, 2, 3] -> all five epochs agree
+    assert metrics["epochs"] == 5 and metrics["accuracy"] == pytest.approx(1.0)
     text = runner.invoke(app, ["evaluate", "--true", str(true), "--pred", str(pred)])
-    assert "5 epochs compared (true 8, predicted 5)" in text.output
+    assert "5 epochs compared (true 8, predicted 5)" in text.stdout
+    assert text.stderr.strip() == (
+        "note: aligned night.tsv with night.edf by clock time: 5 shared epochs from "
+        "2020-01-01 22:00:30; cropped 3 of the 8 epochs of night.edf (1 before, 2 after) and "
+        "none of the 5 epochs of night.tsv"
+    )
+
+
+def test_evaluate_without_start_times_needs_equal_lengths(tmp_path: Path) -> None:
+    true = _write(tmp_path / "night.edf", [0, 0, 1, 2, 2], start=None)
+    pred = _write(tmp_path / "night.txt", [0, 1, 2, 2, 3], start=None)
+    text = runner.invoke(app, ["evaluate", "--true", str(true), "--pred", str(pred)])
+    assert text.exit_code == 0, text.output
+    assert text.stderr.startswith("note: neither night.edf nor night.txt gives a recording start")
+    short = _write(tmp_path / "short.txt", [0, 1], start=None)
+    text = runner.invoke(app, ["evaluate", "--true", str(true), "--pred", str(short)])
+    assert text.exit_code == 1
+    assert "cannot be placed by clock time, and their lengths differ" in text.stderr
 
 
 def test_evaluate_folders_pair_by_stem(tmp_path: Path) -> None:

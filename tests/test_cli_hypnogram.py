@@ -61,7 +61,8 @@ def test_out_writes_per_epoch_tsv(tmp_path: Path) -> None:
     back = read_hypnogram(out)
     np.testing.assert_array_equal(back.stages, expected.stages)
     assert back.onset == expected.onset
-    assert out.read_text().splitlines()[0] == "onset\tduration\tstage"
+    assert out.read_text().splitlines()[0] == "onset\tduration\tstage\tclock_time"
+    assert back.start_time == expected.start_time
 
 
 @pytest.mark.parametrize("suffix", [".xml", ".edf", ".csv", ".txt", ""])

@@ -51,8 +51,12 @@ def test_a_corrupt_file_is_reported_and_the_batch_goes_on(
         ],
     )
     assert result.exit_code == 1
-    errors = result.stderr.strip().splitlines()
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith(f"error: {batch / 'broken.edf'}: truncated")
+    assert (
+        "note: good.edf: good.tsv gives no recording start time: good.edf and good.tsv are "
+        "matched epoch by epoch from their first epochs (50 epochs each)"
+    ) in result.stderr
     assert "good.edf: 50 epochs" in result.stdout and "agreement with expert" in result.stdout
     assert "staged 1 of 2 file(s)" in result.stdout and "1 failed: broken.edf" in result.stdout
     assert sorted(p.name for p in out.iterdir()) == sorted(f"good{s}" for s in OUTPUT_SUFFIXES)

@@ -7,29 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqsleepnet.errors import AlignmentError, FileFormatError
-from seqsleepnet.evaluation.compare import align_hypnograms, compare_files, pair_files
+from seqsleepnet.errors import FileFormatError
+from seqsleepnet.evaluation.compare import compare_files, pair_files
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.hypnogram import write_hypnogram
-
-
-def test_align_by_onset_both_directions() -> None:
-    a = Hypnogram(np.array([0, 1, 2, 3, 4]), onset=0.0)
-    b = Hypnogram(np.array([2, 3, 4, 4, 4, 4]), onset=60.0)
-    t, p = align_hypnograms(a, b)
-    assert t.tolist() == [2, 3, 4] and p.tolist() == [2, 3, 4]
-    p2, t2 = align_hypnograms(b, a)
-    assert t2.tolist() == [2, 3, 4] and p2.tolist() == [2, 3, 4]
-    far = Hypnogram(np.array([0]), onset=300.0)
-    assert align_hypnograms(a, far)[0].size == 0
-
-
-def test_misaligned_or_unequal_epochs_raise() -> None:
-    a = Hypnogram(np.array([0, 1]), onset=0.0)
-    with pytest.raises(AlignmentError, match="not on the 30-s grid"):
-        align_hypnograms(a, Hypnogram(np.array([0, 1]), onset=15.0))
-    with pytest.raises(AlignmentError, match="epochs of 20 s"):
-        align_hypnograms(a, Hypnogram(np.array([0, 1]), epoch_length=20.0))
 
 
 def test_pairing_and_pooling(tmp_path: Path) -> None:
@@ -45,7 +26,7 @@ def test_pairing_and_pooling(tmp_path: Path) -> None:
     with pytest.raises(FileFormatError, match="two files or two folders"):
         pair_files(tmp_path / "t" / "n1.tsv", tmp_path / "p")
     (tmp_path / "q").mkdir()
-    with pytest.raises(FileFormatError, match="no file stem in common"):
+    with pytest.raises(FileFormatError, match="no predicted hypnogram has a partner in"):
         pair_files(tmp_path / "t", tmp_path / "q")
 
 

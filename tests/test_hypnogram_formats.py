@@ -108,8 +108,7 @@ def test_edf_writer_merges_runs_with_sleep_edf_labels(tmp_path: Path) -> None:
     suffix=st.sampled_from(HYPNOGRAM_SUFFIXES),
 )
 def test_round_trip_property(stages: list[int], first_epoch: int, suffix: str) -> None:
-    keeps_onset = suffix != ".txt"
-    hyp = Hypnogram(stages, onset=30.0 * first_epoch if keeps_onset else 0.0)
+    hyp = Hypnogram(stages, onset=30.0 * first_epoch)
     with tempfile.TemporaryDirectory() as folder:
         back = read_hypnogram(write_hypnogram(hyp, Path(folder) / f"h{suffix}"))
     np.testing.assert_array_equal(back.stages, hyp.stages)
@@ -117,10 +116,86 @@ def test_round_trip_property(stages: list[int], first_epoch: int, suffix: str) -
     assert back.epoch_length == 30.0
 
 
-@pytest.mark.parametrize("fmt", ["edf", "xml"])
-def test_start_time_round_trip(tmp_path: Path, fmt: str) -> None:
-    hyp = Hypnogram([0, 1, 2], start_time=datetime(1989, 4, 24, 16, 13, 0))
-    assert read_hypnogram(write_hypnogram(hyp, tmp_path / f"h.{fmt}")) == hyp
+WRITABLE = [name for name, spec in HYPNOGRAM_FORMATS.items() if spec.encoder is not None]
+
+
+@pytest.mark.parametrize("fmt", WRITABLE)
+def test_start_time_and_onset_round_trip(tmp_path: Path, fmt: str) -> None:
+    hyp = Hypnogram([0, 1, 2, U, 4], onset=90.0, start_time=datetime(1989, 4, 24, 16, 13, 0))
+    back = read_hypnogram(write_hypnogram(hyp, tmp_path / f"h.{fmt}"))
+    assert back == hyp
+    assert back.offset_from(datetime(1989, 4, 24, 16, 0, 0)) == 13 * 60 + 90.0
+
+
+@pytest.mark.parametrize("fmt", WRITABLE)
+def test_files_without_start_time_read_with_start_unknown(tmp_path: Path, fmt: str) -> None:
+    hyp = Hypnogram([0, 1, 2], onset=30.0)
+    back = read_hypnogram(write_hypnogram(hyp, tmp_path / f"h.{fmt}"))
+    assert back == hyp and back.start_time is None
+
+
+def test_tables_give_each_epoch_its_clock_time(tmp_path: Path) -> None:
+    hyp = Hypnogram([0, 2], onset=60.0, start_time=datetime(2020, 1, 2, 23, 59, 30))
+    path = write_hypnogram(hyp, tmp_path / "h.tsv")
+    assert path.read_text().splitlines() == [
+        "onset\tduration\tstage\tclock_time",
+        "60.0\t30.0\tW\t2020-01-03T00:00:30",
+        "90.0\t30.0\tN2\t2020-01-03T00:01:00",
+    ]
+
+
+def test_per_epoch_table_with_clock_times_starts_at_the_first_clock_time(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text("stage,clock_time\nW,2020-01-02T22:00:00\nN1,2020-01-02T22:00:30\n")
+    hyp = read_hypnogram(path)
+    assert (hyp.onset, hyp.start_time) == (0.0, datetime(2020, 1, 2, 22, 0, 0))
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("0\t30\tW\tyesterday\n", r"row 1: 'yesterday' is not an ISO 8601 date and time"),
+        (
+            "0\t30\tW\t2020-01-02T22:00:00\n30\t30\tW\t2020-01-02T22:00:45\n",
+            r"row 2: '2020-01-02T22:00:45' is 15 s off the clock time of the first row",
+        ),
+    ],
+)
+def test_bad_clock_times_are_refused(tmp_path: Path, rows: str, message: str) -> None:
+    path = tmp_path / "h.tsv"
+    path.write_text("onset\tduration\tstage\tclock_time\n" + rows)
+    with pytest.raises(FileFormatError, match=message):
+        read_hypnogram(path)
+
+
+def test_yasa_text_comments_give_start_onset_and_epoch_length(tmp_path: Path) -> None:
+    hyp = Hypnogram([0, 2, U], epoch_length=20.0, onset=40.0, start_time=datetime(2020, 1, 2))
+    path = write_hypnogram(hyp, tmp_path / "h.txt")
+    assert path.read_text().splitlines()[1:] == [
+        "# start_time: 2020-01-02T00:00:00",
+        "# onset: 40.0",
+        "# epoch_length: 20.0",
+        "0",
+        "2",
+        "-2",
+    ]
+    np.testing.assert_array_equal(np.loadtxt(path), [0, 2, -2])  # how YASA users load it
+    assert read_hypnogram(path, epoch_length=40.0).epoch_length == 40.0  # the caller decides
+
+
+@pytest.mark.parametrize(
+    ("comment", "message"),
+    [
+        ("# start_time: tonight", r"'# start_time: tonight' is not an ISO 8601 date and time"),
+        ("# onset: soon", r"'# onset: soon' is not a number of seconds"),
+        ("# epoch_length: x", r"'# epoch_length: x' is not a number of seconds"),
+    ],
+)
+def test_bad_yasa_text_comments_are_refused(tmp_path: Path, comment: str, message: str) -> None:
+    path = tmp_path / "h.txt"
+    path.write_text(f"{comment}\n0\n")
+    with pytest.raises(FileFormatError, match=message):
+        read_hypnogram(path)
 
 
 @pytest.mark.parametrize("fmt", ["edf", "xml", "tsv", "csv"])
@@ -166,7 +241,7 @@ def test_bare_txt_is_yasa_text_not_isruc(tmp_path: Path) -> None:
 def test_format_argument_overrides_extension(tmp_path: Path) -> None:
     hyp = Hypnogram([0, 1, 4])
     path = write_hypnogram(hyp, tmp_path / "stages.dat", format="txt")
-    assert path.read_text() == "0\n1\n4\n"
+    assert path.read_text().splitlines()[-3:] == ["0", "1", "4"]
     assert read_hypnogram(path, format="TXT").stages.tolist() == [0, 1, 4]
 
 
@@ -224,9 +299,8 @@ def test_yasa_text(tmp_path: Path) -> None:
     path = tmp_path / "h.txt"
     path.write_text("0\n1\n2.0\n3\n4\n-1\n-2\n")
     assert read_hypnogram(path).stages.tolist() == [0, 1, 2, 3, 4, U, U]
-    assert write_hypnogram(read_hypnogram(path), tmp_path / "o.txt").read_text() == (
-        "0\n1\n2\n3\n4\n-2\n-2\n"
-    )
+    written = write_hypnogram(read_hypnogram(path), tmp_path / "o.txt").read_text()
+    assert written.splitlines()[-7:] == ["0", "1", "2", "3", "4", "-2", "-2"]
 
 
 # ------------------------------------------------------------------ EDF+ / MASS

@@ -32,7 +32,7 @@ FAST = settings(max_examples=30, deadline=None)
 FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-EVENT_FORMATS = ("edf", "xml", "tsv", "csv")  # formats that keep onset and epoch length
+EVENT_FORMATS = ("edf", "xml", "tsv", "csv", "txt")  # formats that keep onset and epoch length
 FILE_FORMATS = tuple(suffix.lstrip(".") for suffix in HYPNOGRAM_SUFFIXES)  # chosen by extension
 FLOOR_DB = 20 * np.log10(FeatureConfig().floor)  # -120 dB
 
@@ -62,8 +62,7 @@ def _round_trip(
 def test_conversion_between_any_two_formats_keeps_the_stages(
     stages: list[int], first_epoch: int, first: str, second: str
 ) -> None:
-    keeps_onset = "txt" not in (first, second)  # YASA text stores stages only
-    hyp = Hypnogram(stages, onset=30.0 * first_epoch if keeps_onset else 0.0)
+    hyp = Hypnogram(stages, onset=30.0 * first_epoch)
     with tempfile.TemporaryDirectory() as folder:
         back = _round_trip(_round_trip(hyp, first, Path(folder)), second, Path(folder))
     np.testing.assert_array_equal(back.stages, hyp.stages)
@@ -71,8 +70,8 @@ def test_conversion_between_any_two_formats_keeps_the_stages(
 
 
 @FAST
-@given(stages=stage_lists, start=start_times, fmt=st.sampled_from(("edf", "xml")))
-def test_start_time_survives_formats_that_store_it(
+@given(stages=stage_lists, start=start_times, fmt=st.sampled_from(EVENT_FORMATS))
+def test_start_time_survives_every_written_format(
     stages: list[int], start: datetime, fmt: str
 ) -> None:
     hyp = Hypnogram(stages, start_time=start)

@@ -76,9 +76,10 @@ def test_report_with_expert_shows_confusion_statistics_side_by_side_and_definiti
     assert 'class="cm"' in page and "expert \\ predicted" in page
     assert "Sleep statistics: expert and predicted" in page and "predicted - expert" in page
     assert "next to an expert stage change" in page
-    for term in ("TST", "SE", "WASO", "SOL", "REM latency", "Cohen&#x27;s kappa"):
+    terms = ("Total sleep time (TST)", "Sleep efficiency (SE)", "Wake after sleep onset (WASO)")
+    for term in (*terms, "Sleep onset latency (SOL)", "REM latency", "Cohen&#x27;s kappa"):
         assert f"<dt>{term}</dt>" in page
-    assert "not from the start of the record" in page  # REM latency's reference point
+    assert "from sleep onset to the first REM epoch (AASM)" in page  # REM latency: from where
 
 
 def test_report_says_nothing_comparable_for_an_unscored_expert() -> None:

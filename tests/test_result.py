@@ -29,6 +29,7 @@ def test_frame_has_one_row_per_epoch_with_probabilities() -> None:
         "onset",
         "duration",
         "stage",
+        "clock_time",
         "p_W",
         "p_N1",
         "p_N2",
@@ -38,6 +39,7 @@ def test_frame_has_one_row_per_epoch_with_probabilities() -> None:
     ]
     assert frame["stage"].tolist()[:4] == ["W", "W", "N1", "N2"]
     assert frame["onset"].iloc[0] == 60.0
+    assert frame["clock_time"].iloc[0] == "2020-01-01T23:01:00"
 
 
 def test_tsv_edf_and_csv_files_read_back(tmp_path: Path) -> None:

@@ -9,12 +9,17 @@ in a pool of worker processes. Each worker process loads its model once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+
+from seqsleepnet.alignment import align_hypnograms
+from seqsleepnet.data.sources import RecordingSpec, find_hypnograms
+from seqsleepnet.data.sources.experts import is_hypnogram_name
 from seqsleepnet.errors import (
     CheckpointError,
     ConfigError,
@@ -23,9 +28,12 @@ from seqsleepnet.errors import (
     shorten,
 )
 from seqsleepnet.evaluation.agreement import NOTHING_COMPARABLE, night_agreement
+from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
-from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES, read_hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram
+from seqsleepnet.period import sleep_period
 from seqsleepnet.report.outputs import refuse_existing_outputs, write_outputs
+from seqsleepnet.stages import UNSCORED
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
 
 __all__ = [
@@ -34,6 +42,7 @@ __all__ = [
     "StageOptions",
     "agreement_line",
     "check_output_names",
+    "expert_hypnograms",
     "find_psg_files",
     "stage_file",
     "stage_files",
@@ -52,7 +61,10 @@ class StageOptions:
     eeg: str | None = None
     eog: str | None = None
     emg: str | None = None
-    true: Path | None = None  # expert hypnogram file, or a folder of them (matched by stem)
+    true: Path | None = None  # expert hypnogram file, or a folder of them (see expert_hypnograms)
+    lights_off: str | None = None  # HH:MM[:SS] or seconds from the recording start
+    lights_on: str | None = None
+    in_bed: bool = False  # analyse 30 min around the sleep period (as prepare --in-bed)
     overwrite: bool = False  # replace a night's existing outputs
 
 
@@ -69,11 +81,16 @@ class FileOutcome:
     agreement: float | None = None  # accuracy against the expert hypnogram, 0..1
     kappa: float | None = None
     compared: bool = False  # an expert hypnogram was compared (agreement None: nothing comparable)
+    expert: Path | None = None  # the expert hypnogram compared with, if any
+    alignment: str | None = None  # how the expert hypnogram was aligned, if cropped or by order
     bundled: bool = False
 
 
 def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
     """Expand folders into their PSG files (sorted); keep files as given.
+
+    In folders, hypnogram files named as a dataset names them (``*-Hypnogram.edf``,
+    ``* Base.edf``, ``*-hypnogram.edf``) and ``*.annotations.edf`` outputs are skipped.
 
     Raises
     ------
@@ -87,7 +104,8 @@ def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
                 p
                 for p in item.iterdir()
                 if p.suffix.lower() in PSG_SUFFIXES
-                and not p.name.endswith((".annotations.edf", "Hypnogram.edf"))
+                and not p.name.endswith(".annotations.edf")
+                and not is_hypnogram_name(p)
             )
             if not found:
                 raise FileFormatError(item, f"folder holds no PSG file ({', '.join(PSG_SUFFIXES)})")
@@ -118,20 +136,25 @@ def check_output_names(files: Sequence[Path], out: Path) -> None:
             )
 
 
-def _expert_file(psg: Path, true: Path) -> Path:
+def expert_hypnograms(psgs: Sequence[Path], true: Path) -> dict[Path, RecordingSpec]:
+    """The expert hypnogram of each PSG file: ``true`` itself, or found in the folder ``true``.
+
+    A folder is searched with :func:`~seqsleepnet.data.sources.find_hypnograms`
+    (the naming of Sleep-EDF, MASS, SHHS, ISRUC-Sleep and ``<stem>.<ext>``);
+    PSG files without a hypnogram there are left out.
+
+    Raises
+    ------
+    FileFormatError
+        If ``true`` does not exist, or a folder holds two hypnograms of one recording.
+    """
     if true.is_file():
-        return true
+        return {psg: RecordingSpec(psg.stem, psg.stem, 1, psg, true) for psg in psgs}
     if not true.is_dir():
         raise FileFormatError(
             true, "file not found", "give an expert hypnogram file or a folder of them"
         )
-    for suffix in HYPNOGRAM_SUFFIXES:
-        for name in (f"{psg.stem}{suffix}", f"{psg.stem}-hypnogram{suffix}"):
-            if (true / name).is_file() and (true / name) != psg:
-                return true / name
-    raise FileFormatError(
-        true, f"no hypnogram named {psg.stem}{'/'.join(HYPNOGRAM_SUFFIXES)} for {psg.name}"
-    )
+    return find_hypnograms(psgs, true)
 
 
 _stagers: dict[tuple[Path, str], SleepStager] = {}  # per process: load each model once
@@ -149,7 +172,10 @@ STAGE_PHASES = ("checkpoint", "read", "features", "model", "outputs")
 
 
 def stage_file(
-    psg: Path, options: StageOptions, on_phase: Callable[[str], None] | None = None
+    psg: Path,
+    options: StageOptions,
+    on_phase: Callable[[str], None] | None = None,
+    experts: Mapping[Path, RecordingSpec] | None = None,
 ) -> FileOutcome:
     """Stage one file and write its outputs; errors become the outcome's message.
 
@@ -161,6 +187,10 @@ def stage_file(
         Model, channels, expert hypnograms and output folder.
     on_phase : callable (str) -> None, optional
         Called as each of :data:`STAGE_PHASES` ends, with its name.
+    experts : mapping, optional
+        :func:`expert_hypnograms` of the batch, when ``options.true`` is set;
+        looked up for this file alone if not given. A file without an expert
+        hypnogram is staged without agreement.
 
     Returns
     -------
@@ -168,7 +198,7 @@ def stage_file(
     """
     outcome = FileOutcome(psg)
     try:
-        _stage_into(outcome, options, on_phase)
+        _stage_into(outcome, options, on_phase, experts)
     except CheckpointError as error:  # names the checkpoint, not the recording
         outcome.error = shorten(str(error))
     except (SeqSleepNetError, OSError) as error:
@@ -185,7 +215,10 @@ def stage_file(
 
 
 def _stage_into(
-    outcome: FileOutcome, options: StageOptions, on_phase: Callable[[str], None] | None
+    outcome: FileOutcome,
+    options: StageOptions,
+    on_phase: Callable[[str], None] | None,
+    experts: Mapping[Path, RecordingSpec] | None,
 ) -> None:
     """Stage ``outcome.psg`` and fill in ``outcome``; errors propagate."""
     psg = outcome.psg
@@ -202,20 +235,49 @@ def _stage_into(
         psg, eeg=options.eeg, eog=options.eog, emg=options.emg, on_phase=on_phase
     )
     true = None
-    if options.true is not None:
-        expert = read_hypnogram(_expert_file(psg, options.true))
-        true = expert.align_to(result.n_epochs, result.start_time).stages
+    if options.true is not None and experts is None:
+        experts = expert_hypnograms([psg], options.true)
+    spec = experts.get(psg) if experts is not None else None
+    if spec is not None:
+        outcome.expert = spec.hypnogram
+        expert = read_hypnogram(spec.hypnogram, format=spec.hypnogram_format)
+        predicted = result.to_hypnogram()
+        pair = align_hypnograms(
+            expert,
+            Hypnogram(
+                predicted.stages,
+                predicted.epoch_length,
+                predicted.onset,
+                predicted.start_time,
+                str(psg),
+            ),
+        )
+        if pair.cropped or not pair.by_clock:
+            outcome.alignment = pair.note
+        true = np.full(result.n_epochs, UNSCORED, dtype=np.int8)
+        true[slice(*pair.pred_span)] = pair.true.stages
         agreement = night_agreement(true, result.stages, result.epoch_length)
         outcome.compared = True
         if agreement.comparable:
             outcome.agreement = agreement.metrics.accuracy
             outcome.kappa = agreement.metrics.kappa
+    period = sleep_period(
+        result.to_hypnogram(),
+        lights_off=options.lights_off,
+        lights_on=options.lights_on,
+        in_bed=options.in_bed,
+    )
     outcome.outputs = write_outputs(
-        result, options.out, true=true, demo_model=outcome.bundled, overwrite=options.overwrite
+        result,
+        options.out,
+        true=true,
+        demo_model=outcome.bundled,
+        period=period,
+        overwrite=options.overwrite,
     )
     if on_phase is not None:
         on_phase("outputs")
-    stats = result.statistics()
+    stats = result.statistics(period)
     outcome.epochs, outcome.tst, outcome.efficiency = (
         result.n_epochs,
         stats.tst,
@@ -254,22 +316,26 @@ def stage_files(
 
     Raises
     ------
+    FileFormatError
+        If ``options.true`` does not exist or holds two hypnograms of one recording.
     CheckpointError
         If ``options.model`` cannot be loaded (before any file is staged).
     """
+    experts = None if options.true is None else expert_hypnograms(files, options.true)
     if options.model is not None:
         _stager(options.model, options.backend)  # a bad checkpoint is one error, not one per file
     outcomes: list[FileOutcome] = []
     workers = min(jobs, len(files))  # no idle workers
     if workers <= 1:
         for f in files:
-            outcome = stage_file(f, options, None if on_phase is None else partial(on_phase, f))
+            phase = None if on_phase is None else partial(on_phase, f)
+            outcome = stage_file(f, options, phase, experts)
             outcomes.append(outcome)
             if on_done:
                 on_done(outcome)
         return outcomes
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(stage_file, f, options) for f in files]
+        futures = [pool.submit(stage_file, f, options, None, experts) for f in files]
         for f, future in zip(files, futures, strict=True):
             outcome = _collect(f, future)
             outcomes.append(outcome)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +29,7 @@ from seqsleepnet.stages import EPOCH_SECONDS, STAGE_NAMES, UNSCORED, UNSCORED_NA
 from seqsleepnet.statistics import SleepStatistics, sleep_statistics
 
 __all__ = [
+    "CLOCK_COLUMN",
     "MAX_EPOCH_LENGTH",
     "MIN_EPOCH_LENGTH",
     "TOLERANCE",
@@ -41,6 +43,8 @@ TOLERANCE = 1e-3
 """Seconds by which onsets and durations may miss the epoch grid (float rounding)."""
 
 MIN_EPOCH_LENGTH = 1.0
+CLOCK_COLUMN = "clock_time"
+"""Column of per-epoch tables that gives each epoch's wall-clock start (ISO 8601)."""
 MAX_EPOCH_LENGTH = 3600.0
 
 
@@ -384,15 +388,19 @@ class Hypnogram:
 
     # ------------------------------------------------------------------ summaries
 
-    def statistics(self) -> SleepStatistics:
-        """AASM sleep statistics of the whole hypnogram (see :mod:`seqsleepnet.statistics`).
+    def statistics(
+        self, rem_latency_from: Literal["sleep-onset", "record-start"] = "sleep-onset"
+    ) -> SleepStatistics:
+        """Sleep statistics of the whole hypnogram (see :mod:`seqsleepnet.statistics`).
+
+        ``rem_latency_from``: from sleep onset (AASM) or the hypnogram's start (YASA).
 
         Raises
         ------
         ConfigError
             If the hypnogram has no epoch.
         """
-        return sleep_statistics(self.stages, self.epoch_length)
+        return sleep_statistics(self.stages, self.epoch_length, rem_latency_from=rem_latency_from)
 
     def counts(self) -> dict[str, int]:
         """Epochs per stage: keys ``W, N1, N2, N3, REM`` and ``UNS`` (unscored/movement)."""
@@ -401,15 +409,30 @@ class Hypnogram:
         result[UNSCORED_NAME] = int(tally[0])
         return result
 
+    def clock_times(self) -> list[str] | None:
+        """ISO 8601 date and time of each epoch's start, or None if the start time is unknown."""
+        if self.start_time is None:
+            return None
+        start = self.start_time
+        return [(start + timedelta(seconds=float(t))).isoformat() for t in self.onsets]
+
     def to_frame(self) -> pd.DataFrame:
-        """One row per epoch: ``onset`` (s), ``duration`` (s), ``stage`` (W..REM or UNS)."""
-        return pd.DataFrame(
+        """One row per epoch: ``onset`` (s), ``duration`` (s), ``stage`` (W..REM or UNS).
+
+        With a known start time, ``clock_time`` gives each epoch's start as an
+        ISO 8601 date and time (see :data:`CLOCK_COLUMN`).
+        """
+        frame = pd.DataFrame(
             {
                 "onset": self.onsets,
                 "duration": np.full(self.n_epochs, self.epoch_length),
                 "stage": stage_names(self.stages),
             }
         )
+        clock = self.clock_times()
+        if clock is not None:
+            frame[CLOCK_COLUMN] = clock
+        return frame
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Hypnogram):

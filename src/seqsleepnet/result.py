@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +22,8 @@ from seqsleepnet.statistics import SleepStatistics
 if TYPE_CHECKING:
     import mne
     from matplotlib.figure import Figure
+
+    from seqsleepnet.period import SleepPeriod
 
 __all__ = ["LowConfidencePeriod", "StagingResult"]
 
@@ -89,14 +91,12 @@ class StagingResult:
         return Hypnogram(self.stages, self.epoch_length, onset, self.start_time, self.name)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per epoch: onset, duration, stage, p_W..p_REM, confidence."""
-        frame = pd.DataFrame(
-            {
-                "onset": self.onsets,
-                "duration": self.epoch_length,
-                "stage": stage_names(self.stages),
-            }
-        )
+        """One row per epoch: onset, duration, stage, clock_time, p_W..p_REM, confidence.
+
+        ``clock_time`` (ISO 8601 date and time of the epoch start) only when the
+        recording's start time is known.
+        """
+        frame = self.to_hypnogram().to_frame()
         for index, name in enumerate(STAGE_NAMES):
             frame[f"p_{name}"] = np.round(self.probabilities[:, index].astype(np.float64), 5)
         frame["confidence"] = np.round(self.confidence.astype(np.float64), 5)
@@ -116,9 +116,24 @@ class StagingResult:
         """Write an EDF+ annotation file ("Sleep stage W/1/2/3/R"), atomically."""
         return write_hypnogram(self.to_hypnogram(), path, format="edf")
 
-    def statistics(self) -> SleepStatistics:
-        """AASM sleep statistics of the predicted hypnogram."""
-        return self.to_hypnogram().statistics()
+    def statistics(
+        self,
+        period: SleepPeriod | None = None,
+        rem_latency_from: Literal["sleep-onset", "record-start"] = "sleep-onset",
+    ) -> SleepStatistics:
+        """Sleep statistics of the predicted hypnogram (see :mod:`seqsleepnet.statistics`).
+
+        Parameters
+        ----------
+        period : SleepPeriod, optional
+            Lights off to lights on; by default the whole recording.
+        rem_latency_from : {"sleep-onset", "record-start"}
+            REM latency from sleep onset (AASM) or from lights off (YASA).
+        """
+        hypnogram = self.to_hypnogram()
+        if period is not None:
+            hypnogram = period.crop(hypnogram)
+        return hypnogram.statistics(rem_latency_from)
 
     def low_confidence_periods(
         self, threshold: float = 0.6, min_epochs: int = 4
@@ -138,9 +153,18 @@ class StagingResult:
                 )
         return periods
 
-    def plot(self, true: npt.ArrayLike | None = None) -> Figure:
-        """Hypnogram above the probability band; ``true`` adds the expert hypnogram."""
+    def plot(self, true: npt.ArrayLike | None = None, period: SleepPeriod | None = None) -> Figure:
+        """Hypnogram above the probability band, on clock time when the start time is known.
+
+        ``true`` adds the expert hypnogram; a ``period`` chosen by lights or
+        in-bed rule is marked "lights off" and "lights on".
+        """
         onset = float(self.onsets[0]) if self.n_epochs else 0.0
+        marks = (
+            [(period.lights_off, "lights off"), (period.lights_on, "lights on")]
+            if period is not None and period.rule != "recording"
+            else []
+        )
         return plot_night(
             self.stages,
             self.probabilities,
@@ -148,6 +172,8 @@ class StagingResult:
             onset=onset,
             true=true,
             title=self.name,
+            start_time=self.start_time,
+            marks=marks,
         )
 
     def to_annotations(self) -> mne.Annotations:

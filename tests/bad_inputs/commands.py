@@ -1354,14 +1354,14 @@ def _message_cases() -> list[tuple[Any, ...]]:
         (
             "evaluate-all-unscored-truth",
             evaluate_unscored,
-            "true.tsv: nothing was comparable",
+            r"pred\.tsv: nothing comparable: no epoch is scored by both the expert and the model",
             "pred.tsv",
         ),
         (
             "evaluate-all-unscored-folder",
             evaluate_unscored_folder,
-            "nothing was comparable",
-            "true",
+            r"pred: nothing comparable: .* in 1 pair\(s\) of files",
+            "pred",
         ),
         (
             "evaluate-folder-psg-beside-hypnogram",

@@ -14,9 +14,12 @@ __all__ = ["evaluate"]
 
 _HELP = (
     "Compare predicted with true (expert) hypnograms: two files, or two folders paired by "
-    "file stem (any format 'seqsleepnet hypnogram' reads). Epochs are matched by onset and "
-    "only the overlap is compared; unscored epochs are left out, and a night with no epoch "
-    "scored by both is reported as nothing comparable.\n\n"
+    "file stem or by the datasets' naming (any format 'seqsleepnet hypnogram' reads). Epochs "
+    "are matched by clock time (each file's recording start plus its onsets) and only the "
+    "overlap is compared, with a note saying how much was cropped; a file without start time "
+    "is matched epoch by epoch only when both have the same number of epochs. Unscored epochs "
+    "are left out, and a night with no epoch scored by both is reported as nothing "
+    "comparable.\n\n"
     "Prints one line per night (accuracy, kappa), then the metrics pooled over the nights "
     "(accuracy, kappa, macro F1, sensitivity, specificity, F1 per stage) with bootstrap 95% "
     "confidence intervals over nights, the confusion matrix (epochs and % of the expert "
@@ -81,6 +84,9 @@ def evaluate(
         typer.echo(json.dumps(cohort.to_dict()))
         return
     for night in cohort.nights:
+        alignment = night.comparison.alignment
+        if alignment.cropped or not alignment.by_clock:
+            typer.echo(f"note: {alignment.note}", err=True)
         typer.echo(night.line())
     typer.echo("")
     typer.echo(summary_markdown(cohort))

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
         "outputs are kept unless --overwrite is given.\n\n"
         "Without --model, the bundled demonstration model that fits the channels is used "
         "(EEG+EOG+EMG, else EEG only); it was trained on synthetic data only.\n\n"
-        "Example: seqsleepnet stage night1.edf night2.edf --out results/ --true expert/"
+        "Example: seqsleepnet stage night1.edf night2.edf --out results/ --true expert/ "
+        "--lights-off 22:30 --lights-on 06:45"
     )
 )
 def stage(
@@ -41,10 +42,33 @@ def stage(
         Path | None,
         typer.Option(
             "--true",
-            help="Expert hypnogram (one PSG) or folder of them named like the PSG files; "
-            "adds agreement and kappa to the report.",
+            help="Expert hypnogram (one PSG) or a folder of them, paired with the PSG files "
+            "as 'prepare' pairs them (Sleep-EDF SC4ssN*-PSG.edf + SC4ssN*-Hypnogram.edf, MASS "
+            "'<id> PSG.edf' + '<id> Base.edf', SHHS <id>.edf + <id>-nsrr.xml, ISRUC <s>.rec + "
+            "<s>_1.txt, or <stem>.tsv/csv/txt/xml/-hypnogram.edf); aligned by clock time. "
+            "Adds agreement and kappa to the report; a PSG without one is staged without.",
         ),
     ] = None,
+    lights_off: Annotated[
+        str | None,
+        typer.Option(
+            "--lights-off",
+            help="Start of the analysed period: clock time HH:MM[:SS] or seconds from the "
+            "recording start. Statistics and report describe lights off to lights on.",
+        ),
+    ] = None,
+    lights_on: Annotated[
+        str | None,
+        typer.Option("--lights-on", help="End of the analysed period (as --lights-off)."),
+    ] = None,
+    in_bed: Annotated[
+        bool,
+        typer.Option(
+            "--in-bed",
+            help="Analyse 30 min before the first to 30 min after the last predicted sleep "
+            "epoch (the rule of 'prepare --in-bed'), e.g. for day-long recordings.",
+        ),
+    ] = False,
     jobs: Annotated[
         int,
         typer.Option("--jobs", "-j", min=1, help="Files staged in parallel (capped at the files)."),
@@ -77,7 +101,11 @@ def stage(
             "give a folder of hypnograms named like the PSG files"
         )
     runtime: Backend = "onnxruntime" if backend == "onnxruntime" else "torch"
-    options = StageOptions(out, model, runtime, eeg, eog, emg, true, overwrite)
+    if in_bed and (lights_off is not None or lights_on is not None):
+        raise ConfigError("--in-bed chooses the period itself; give --in-bed or --lights-off/on")
+    options = StageOptions(
+        out, model, runtime, eeg, eog, emg, true, lights_off, lights_on, in_bed, overwrite
+    )
     failed: list[FileOutcome] = []
     noted: list[bool] = []  # the demonstration-model note is printed once
     one = len(files) == 1  # one long night: show its phases, else one step per file
@@ -97,13 +125,19 @@ def stage(
                 failed.append(outcome)
                 typer.echo(f"error: {outcome.error}", err=True)
             else:
+                if outcome.alignment:
+                    typer.echo(f"note: {outcome.psg.name}: {outcome.alignment}", err=True)
                 typer.echo(agreement_line(outcome))
 
-        stage_files(files, options, jobs=jobs, on_done=report, on_phase=phase if one else None)
+        outcomes = stage_files(
+            files, options, jobs=jobs, on_done=report, on_phase=phase if one else None
+        )
     done = len(files) - len(failed)
+    alone = [o.psg.name for o in outcomes if true is not None and not o.error and not o.expert]
     typer.echo(
         f"staged {done} of {len(files)} file(s) into {out}"
         + (f"; {len(failed)} failed: {', '.join(o.psg.name for o in failed)}" if failed else "")
+        + (f"; no expert hypnogram for {len(alone)}: {', '.join(alone)}" if alone else "")
     )
     if failed:
         raise typer.Exit(code=1)

@@ -1,67 +1,34 @@
-"""Compare hypnogram files: align two scorings of a night by onset and pool the metrics."""
+"""Compare hypnogram files: align two scorings of a night by absolute time and pool the metrics.
+
+Each pair is aligned by :func:`seqsleepnet.alignment.align_hypnograms`, the
+same function ``stage --true`` uses.
+"""
 
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from seqsleepnet.errors import AlignmentError, FileFormatError
+from seqsleepnet.alignment import AlignedPair, align_hypnograms
+from seqsleepnet.data.sources import find_hypnograms
+from seqsleepnet.errors import FileFormatError
 from seqsleepnet.evaluation.metrics import StagingMetrics, compute_metrics
-from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES, read_hypnogram
 from seqsleepnet.progress import progress_steps
 
-__all__ = ["NightComparison", "align_hypnograms", "compare_files", "pair_files"]
+__all__ = ["NightComparison", "compare_files", "pair_files"]
 
 logger = logging.getLogger(__name__)
 
 
-def align_hypnograms(
-    true: Hypnogram, pred: Hypnogram
-) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8]]:
-    """Stages of the epochs both hypnograms cover, matched by onset.
-
-    Parameters
-    ----------
-    true, pred : Hypnogram
-        Two scorings of the same recording (onsets in seconds from its start).
-
-    Returns
-    -------
-    true_stages, pred_stages : numpy.ndarray of int8, shape (N,)
-        The overlapping epochs (N may be 0).
-
-    Raises
-    ------
-    AlignmentError
-        If the epoch lengths differ or the epochs are not on a common grid.
-    """
-    length = true.epoch_length
-    if not math.isclose(length, pred.epoch_length, abs_tol=1e-6):
-        raise AlignmentError(
-            f"{pred.source}: epochs of {pred.epoch_length:g} s cannot be compared with the "
-            f"{length:g}-s epochs of {true.source}; rescore with equal epoch lengths"
-        )
-    shift = (pred.onset - true.onset) / length
-    offset = round(shift)
-    if abs(shift - offset) > 1e-3:
-        raise AlignmentError(
-            f"{pred.source}: first epoch at {pred.onset:g} s is not on the {length:g}-s grid "
-            f"of {true.source} (first epoch at {true.onset:g} s); align the onsets"
-        )
-    start_t, start_p = max(offset, 0), max(-offset, 0)
-    n = max(min(true.n_epochs - start_t, pred.n_epochs - start_p), 0)
-    return true.stages[start_t : start_t + n], pred.stages[start_p : start_p + n]
-
-
 @dataclass(frozen=True)
 class NightComparison:
-    """One pair of files, how many epochs they share and the stages of that overlap."""
+    """One pair of files, how they were aligned, and the stages of the epochs they share."""
 
     true_file: Path
     pred_file: Path
@@ -69,10 +36,27 @@ class NightComparison:
     pred_epochs: int
     compared: int  # epochs in the overlap
     metrics: StagingMetrics
-    true_stages: npt.NDArray[np.int8]  # (compared,) the overlap, -1 unscored
-    pred_stages: npt.NDArray[np.int8]  # (compared,)
-    epoch_length: float  # seconds
-    onset: float  # seconds from the expert recording's start to the first compared epoch
+    alignment: AlignedPair
+
+    @property
+    def true_stages(self) -> npt.NDArray[np.int8]:
+        """(compared,) expert stages of the shared epochs, -1 unscored."""
+        return self.alignment.true.stages
+
+    @property
+    def pred_stages(self) -> npt.NDArray[np.int8]:
+        """(compared,) predicted stages of the shared epochs."""
+        return self.alignment.pred.stages
+
+    @property
+    def epoch_length(self) -> float:
+        """Seconds per epoch."""
+        return self.alignment.true.epoch_length
+
+    @property
+    def onset(self) -> float:
+        """Seconds from the expert recording's start to the first compared epoch."""
+        return self.alignment.true.onset
 
     @property
     def name(self) -> str:
@@ -85,13 +69,20 @@ def _key(path: Path) -> str:
 
 
 def pair_files(true: Path, pred: Path) -> list[tuple[Path, Path]]:
-    """Pair two files, or the hypnogram files of two folders by stem (name up to the first dot).
+    """Pair two files, or the hypnogram files of two folders.
+
+    A predicted file ``<name>.hypnogram.tsv`` (or any hypnogram named
+    ``<name>.<ext>``) is the hypnogram of the PSG ``<name>.edf``: its true
+    hypnogram is found as ``stage --true`` finds it, by the dataset sources'
+    naming (:func:`~seqsleepnet.data.sources.find_hypnograms`: Sleep-EDF,
+    MASS, SHHS, ISRUC-Sleep, ``<name>.<ext>``); failing that, a true file of
+    the same name up to the first dot.
 
     Raises
     ------
     FileFormatError
-        If a path is missing, one is a folder and the other not, or two
-        folders share no stem.
+        If a path is missing, one is a folder and the other not, or no
+        predicted file has a true partner.
     """
     for path in (true, pred):
         if not path.exists():
@@ -100,28 +91,40 @@ def pair_files(true: Path, pred: Path) -> list[tuple[Path, Path]]:
         return [(true, pred)]
     if not (true.is_dir() and pred.is_dir()):
         raise FileFormatError(pred, "give two files or two folders", "pass --true and --pred alike")
-
-    def listing(folder: Path) -> dict[str, Path]:
-        found: dict[str, Path] = {}
-        # by suffix priority: a night.edf beside night.csv is its PSG, not its hypnogram
-        for suffix in HYPNOGRAM_SUFFIXES:
-            for p in sorted(folder.iterdir()):
-                if p.is_file() and p.suffix.lower() == suffix:
-                    found.setdefault(_key(p), p)
-        return found
-
-    left, right = listing(true), listing(pred)
-    common = sorted(set(left) & set(right))
-    if not common:
+    predicted = _listing(pred)
+    psgs = {pred / f"{key}{suffix}": key for key in predicted for suffix in PSG_SUFFIXES}
+    partners: dict[str, Path] = {}
+    for psg, spec in find_hypnograms(list(psgs), true).items():
+        partners.setdefault(psgs[psg], spec.hypnogram)
+    same_name = _listing(true)
+    for key in predicted:
+        if key not in partners and key in same_name:
+            partners[key] = same_name[key]
+    if not partners:
         raise FileFormatError(
             pred,
-            f"no file stem in common with {true}",
-            "name predicted and true hypnograms alike (e.g. NIGHT.tsv and NIGHT.edf)",
+            f"no predicted hypnogram has a partner in {true}",
+            "name the true hypnograms as the datasets do (e.g. SC4001E0-PSG.hypnogram.tsv "
+            "with SC4001EC-Hypnogram.edf) or alike (NIGHT.tsv and NIGHT.edf)",
         )
-    unpaired = sorted(set(left) ^ set(right))
+    unpaired = sorted(set(predicted) - set(partners))
     if unpaired:
-        logger.warning("no partner for %d file(s): %s", len(unpaired), unpaired[:10])
-    return [(left[k], right[k]) for k in common]
+        logger.warning("no true hypnogram for %d file(s): %s", len(unpaired), unpaired[:10])
+    return [(partners[key], predicted[key]) for key in sorted(partners)]
+
+
+def _listing(folder: Path) -> dict[str, Path]:
+    """Hypnogram files of a folder by name up to the first dot.
+
+    Of two files of one name the first in :data:`HYPNOGRAM_SUFFIXES` order wins:
+    a ``night.edf`` beside ``night.csv`` is the night's PSG, not its hypnogram.
+    """
+    found: dict[str, Path] = {}
+    for suffix in HYPNOGRAM_SUFFIXES:
+        for p in sorted(folder.iterdir()):
+            if p.is_file() and p.suffix.lower() == suffix:
+                found.setdefault(_key(p), p)
+    return found
 
 
 def compare_files(
@@ -143,34 +146,25 @@ def compare_files(
     pooled : StagingMetrics
         Over the overlapping, scored epochs of every pair.
     nights : list of NightComparison
+
+    Raises
+    ------
+    AlignmentError
+        If a pair cannot be aligned (see :func:`~seqsleepnet.alignment.align_hypnograms`).
     """
     nights, all_t, all_p = [], [], []
     pairs = pair_files(Path(true), Path(pred))
     with progress_steps("evaluate", len(pairs), enabled=progress and len(pairs) > 1) as steps:
         for t_file, p_file in pairs:
             t_hyp, p_hyp = read_hypnogram(t_file), read_hypnogram(p_file)
-            t, p = align_hypnograms(t_hyp, p_hyp)
-            if t.size < max(t_hyp.n_epochs, p_hyp.n_epochs):
-                logger.warning(
-                    "%s: comparing the %d overlapping epochs of %d and %d",
-                    p_file,
-                    t.size,
-                    t_hyp.n_epochs,
-                    p_hyp.n_epochs,
-                )
+            pair = align_hypnograms(t_hyp, p_hyp)
+            if pair.cropped or not pair.by_clock:
+                logger.info("%s", pair.note)
+            t, p = pair.true.stages, pair.pred.stages
             metrics = compute_metrics(t, p)
             nights.append(
                 NightComparison(
-                    t_file,
-                    p_file,
-                    t_hyp.n_epochs,
-                    p_hyp.n_epochs,
-                    int(t.size),
-                    metrics,
-                    t,
-                    p,
-                    t_hyp.epoch_length,
-                    max(t_hyp.onset, p_hyp.onset),
+                    t_file, p_file, t_hyp.n_epochs, p_hyp.n_epochs, int(t.size), metrics, pair
                 )
             )
             all_t.append(t)

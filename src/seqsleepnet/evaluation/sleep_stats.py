@@ -20,9 +20,10 @@ import numpy.typing as npt
 
 from seqsleepnet.errors import HypnogramError
 from seqsleepnet.stages import STAGE_NAMES, UNSCORED
-from seqsleepnet.statistics import SleepStatistics, sleep_statistics
+from seqsleepnet.statistics import DEFINITIONS, SleepStatistics, sleep_statistics
 
 __all__ = [
+    "COMPARED_EPOCHS",
     "COMPARED_STATISTICS",
     "STATISTIC_TERMS",
     "ComparedStatistic",
@@ -62,39 +63,17 @@ class ComparedStatistic:
         return None if value is None else float(value)
 
 
+def _compared(key: str, label: str, unit: str) -> ComparedStatistic:
+    """A statistic of :data:`~seqsleepnet.statistics.DEFINITIONS`, with its definition."""
+    return ComparedStatistic(key, (key,), label, unit, DEFINITIONS[key][1])
+
+
 COMPARED_STATISTICS: tuple[ComparedStatistic, ...] = (
-    ComparedStatistic(
-        "tst", ("tst",), "TST", "min", "total sleep time: minutes of N1, N2, N3 and REM"
-    ),
-    ComparedStatistic(
-        "sleep_efficiency",
-        ("sleep_efficiency",),
-        "SE",
-        "%",
-        "sleep efficiency: TST as a percentage of the time in bed (every compared epoch)",
-    ),
-    ComparedStatistic(
-        "waso",
-        ("waso",),
-        "WASO",
-        "min",
-        "wake after sleep onset: minutes of W from sleep onset to the end of the last sleep epoch",
-    ),
-    ComparedStatistic(
-        "sleep_onset_latency",
-        ("sleep_onset_latency",),
-        "SOL",
-        "min",
-        "sleep onset latency: from the first compared epoch to the first epoch of N1, N2, N3 "
-        "or REM (sleep onset)",
-    ),
-    ComparedStatistic(
-        "rem_latency",
-        ("rem_latency",),
-        "REM latency",
-        "min",
-        "from sleep onset to the first REM epoch (AASM; not from the start of the record)",
-    ),
+    _compared("tst", "TST", "min"),
+    _compared("sleep_efficiency", "SE", "%"),
+    _compared("waso", "WASO", "min"),
+    _compared("sleep_onset_latency", "SOL", "min"),
+    _compared("rem_latency", "REM latency", "min"),
     *(
         ComparedStatistic(
             f"minutes_{stage}",
@@ -108,14 +87,18 @@ COMPARED_STATISTICS: tuple[ComparedStatistic, ...] = (
 )
 """The statistics compared, in display order."""
 
+COMPARED_EPOCHS = (
+    "Compared epochs",
+    "the statistics of both scorings are computed over the epochs both scored, which are the "
+    "analysed period (lights off to lights on); an epoch unscored by either counts in the time "
+    "in bed of both and in the sleep of neither",
+)
+"""How the period of compared statistics is chosen, for footnotes."""
+
 STATISTIC_TERMS: tuple[tuple[str, str], ...] = (
     *((s.label, s.definition) for s in COMPARED_STATISTICS if s.field[0] != "minutes"),
     ("Stage minutes", "minutes scored with each stage (W, N1, N2, N3, REM)"),
-    (
-        "Compared epochs",
-        "the statistics of both scorings are computed over the epochs both scored; an epoch "
-        "unscored by either counts in the time in bed of both and in the sleep of neither",
-    ),
+    COMPARED_EPOCHS,
 )
 """Term and definition of each statistic compared, for footnotes."""
 

@@ -175,9 +175,10 @@ def write_hypnogram(hypnogram: Hypnogram, path: str | Path, *, format: str | Non
     format : str, optional
         A writable name of :data:`HYPNOGRAM_FORMATS`; by default from the
         extension. TSV/CSV are per epoch (``onset``, ``duration``, ``stage``
-        as W, N1, N2, N3, REM, UNS); EDF+ and XML merge runs of a stage into
-        one event; text writes one integer per epoch (-2 for unscored) and
-        keeps neither onset nor epoch length.
+        as W, N1, N2, N3, REM, UNS, and ``clock_time`` when the start time is
+        known); EDF+ and XML merge runs of a stage into one event; text writes
+        one integer per epoch (-2 for unscored) below ``#`` comments with the
+        start time, onset and epoch length. Every format keeps the start time.
 
     Returns
     -------

@@ -6,7 +6,8 @@ readers and writers of the plain-text formats:
 
 * CSV / TSV, either one stage per row or timed events (``onset``,
   ``duration``, ``stage``), written per epoch as the package's TSV contract;
-* YASA integer text, one integer per line.
+* YASA integer text, one integer per line, below ``#`` comments that give
+  the start time, the onset and the epoch length.
 
 Every reader returns a :class:`~seqsleepnet.hypnogram.Hypnogram` whose
 ``source`` is the file. EDF+ lives in :mod:`seqsleepnet.io.hypnogram_edf`,
@@ -28,6 +29,7 @@ import pandas as pd
 
 from seqsleepnet.errors import FileFormatError, HypnogramError, UnknownStageError
 from seqsleepnet.hypnogram import (
+    CLOCK_COLUMN,
     MAX_EPOCH_LENGTH,
     MIN_EPOCH_LENGTH,
     TOLERANCE,
@@ -335,7 +337,11 @@ def read_table(path: Path, epoch_length: float | None, *, sep: str) -> Hypnogram
         raise HypnogramError(f"{source}: the table has a header but no epochs")
     labels = [str(v).strip() for v in body[stage_column]]
     if "onset" not in header:
-        return per_epoch(labels_to_stages(labels, source), epoch_length, source)
+        hypnogram = per_epoch(labels_to_stages(labels, source), epoch_length, source)
+        if CLOCK_COLUMN not in header:
+            return hypnogram
+        start = _start_from_clock(body[CLOCK_COLUMN], hypnogram.onsets, source)
+        return Hypnogram(hypnogram.stages, hypnogram.epoch_length, 0.0, start, source)
     onsets = _numbers(body["onset"], "onset", source)
     if "duration" in header:
         durations = _numbers(body["duration"], "duration", source)
@@ -343,7 +349,50 @@ def read_table(path: Path, epoch_length: float | None, *, sep: str) -> Hypnogram
         default = EPOCH_SECONDS if epoch_length is None else check_epoch_length(epoch_length)
         durations = np.full(onsets.shape, default)
     stages = labels_to_stages(labels, source)
-    return events_to_stages(onsets, durations, stages, epoch_length, source)
+    start_time = (
+        _start_from_clock(body[CLOCK_COLUMN], onsets, source) if CLOCK_COLUMN in header else None
+    )
+    return events_to_stages(onsets, durations, stages, epoch_length, source, start_time)
+
+
+def _start_from_clock(
+    clock: pd.Series, onsets: npt.NDArray[np.float64], source: str
+) -> datetime | None:
+    """Recording start from a ``clock_time`` column: each row's clock time minus its onset.
+
+    Empty cells everywhere mean the start is unknown (None).
+
+    Raises
+    ------
+    FileFormatError
+        If a clock time is not an ISO 8601 date and time, or the rows disagree
+        on the recording start (clock time minus onset) by more than 1 ms.
+    """
+    texts = clock.str.strip()
+    if not texts.astype(bool).any():
+        return None
+    parsed = pd.to_datetime(texts, format="ISO8601", errors="coerce")
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if bad.size:
+        row = int(bad[0])
+        raise FileFormatError(
+            source,
+            f"column '{CLOCK_COLUMN}' row {row + 1}: {texts.iloc[row]!r} is not an ISO 8601 "
+            "date and time",
+            "write it as YYYY-MM-DDTHH:MM:SS, or leave the column out",
+        )
+    starts = parsed - pd.to_timedelta(onsets, unit="s")
+    spread = (starts - starts.iloc[0]).abs().dt.total_seconds().to_numpy()
+    if spread.max() > TOLERANCE:
+        row = int(np.argmax(spread > TOLERANCE))
+        raise FileFormatError(
+            source,
+            f"column '{CLOCK_COLUMN}' row {row + 1}: {texts.iloc[row]!r} is "
+            f"{spread[row]:g} s off the clock time of the first row plus the onset",
+            f"give each epoch's start in '{CLOCK_COLUMN}', consistent with 'onset'",
+        )
+    start: datetime = starts.iloc[0].to_pydatetime()
+    return start
 
 
 def per_epoch(stages: npt.NDArray[np.int8], epoch_length: float | None, source: str) -> Hypnogram:
@@ -354,12 +403,34 @@ def per_epoch(stages: npt.NDArray[np.int8], epoch_length: float | None, source: 
 
 
 def encode_table(hypnogram: Hypnogram, *, sep: str) -> bytes:
-    """Per-epoch table ``onset, duration, stage`` (W, N1, N2, N3, REM, UNS) as bytes."""
+    """Per-epoch table ``onset, duration, stage`` (W, N1, N2, N3, REM, UNS) as bytes.
+
+    A hypnogram with a start time also gets ``clock_time``, the ISO 8601 date
+    and time of each epoch's start, from which the reader recovers the start.
+    """
     text = hypnogram.to_frame().to_csv(sep=sep, index=False, lineterminator="\n")
     return text.encode("utf-8")
 
 
 # ---------------------------------------------------------------------- YASA text
+
+
+def _text(path: Path, expected: str) -> str:
+    try:
+        return read_file_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise FileFormatError(path, "not a text file", f"give {expected}") from None
+
+
+def _one_value(path: Path, number: int, line: str, expected: str) -> str:
+    tokens = line.split()
+    if len(tokens) != 1:
+        raise FileFormatError(
+            path,
+            f"line {number} holds {len(tokens)} values ({line.strip()!r})",
+            f"write exactly {expected}",
+        )
+    return tokens[0]
 
 
 def read_lines(path: Path, expected: str) -> list[str]:
@@ -377,34 +448,96 @@ def read_lines(path: Path, expected: str) -> list[str]:
     FileFormatError
         If the file is empty, not UTF-8 text, or a line holds no or several values.
     """
-    try:
-        text = read_file_bytes(path).decode("utf-8")
-    except UnicodeDecodeError:
-        raise FileFormatError(path, "not a text file", f"give {expected}") from None
-    values: list[str] = []
-    for number, line in enumerate(text.strip().splitlines(), start=1):
-        tokens = line.split()
-        if len(tokens) != 1:
-            raise FileFormatError(
-                path,
-                f"line {number} holds {len(tokens)} values ({line.strip()!r})",
-                f"write exactly {expected}",
-            )
-        values.append(tokens[0])
-    return values
+    text = _text(path, expected)
+    return [
+        _one_value(path, number, line, expected)
+        for number, line in enumerate(text.strip().splitlines(), start=1)
+    ]
 
 
 def read_yasa(path: Path, epoch_length: float | None) -> Hypnogram:
     """Read a YASA-style text hypnogram: one integer (or stage name) per line.
 
     Codes: 0..4 = W, N1, N2, N3, REM; -1 (artefact) and -2 (unscored) become
-    unscored. The file carries no epoch length: 30 s unless given.
+    unscored. Lines that start with ``#`` are comments (as for
+    :func:`numpy.loadtxt`); the comments :func:`encode_yasa` writes give the
+    recording start (``# start_time: ISO 8601``), the first epoch's onset
+    (``# onset: seconds``) and the epoch length (``# epoch_length: seconds``).
+    Without them the file starts at the recording start, with 30-s epochs
+    unless ``epoch_length`` is given (which also overrides the comment).
     """
-    labels = read_lines(path, "one stage code per line (0..4, -1, -2)")
-    return per_epoch(labels_to_stages(labels, str(path)), epoch_length, str(path))
+    comments, labels = _read_commented_lines(path, "one stage code per line (0..4, -1, -2)")
+    source = str(path)
+    start = None
+    if "start_time" in comments:
+        try:
+            start = datetime.fromisoformat(comments["start_time"])
+        except ValueError:
+            raise FileFormatError(
+                path,
+                f"comment '# start_time: {comments['start_time']}' is not an ISO 8601 date and "
+                "time",
+                "write it as YYYY-MM-DDTHH:MM:SS, or remove that line",
+            ) from None
+    onset = _seconds_comment(path, comments, "onset")
+    written = _seconds_comment(path, comments, "epoch_length")
+    length = epoch_length if epoch_length is not None else written
+    epochs = per_epoch(labels_to_stages(labels, source), length, source)
+    return Hypnogram(epochs.stages, epochs.epoch_length, onset or 0.0, start, source)
+
+
+def _seconds_comment(path: Path, comments: dict[str, str], key: str) -> float | None:
+    """The number of seconds a ``# key: value`` comment gives, or None without the comment."""
+    if key not in comments:
+        return None
+    try:
+        return float(comments[key])
+    except ValueError:
+        raise FileFormatError(
+            path,
+            f"comment '# {key}: {comments[key]}' is not a number of seconds",
+            "fix or remove that line",
+        ) from None
+
+
+def _read_commented_lines(path: Path, expected: str) -> tuple[dict[str, str], list[str]]:
+    """``# key: value`` comment fields and the value lines of a text file.
+
+    Comment lines (starting with ``#``) may appear anywhere; those of the form
+    ``# key: value`` are returned by key. The other lines are read as by
+    :func:`read_lines`.
+    """
+    fields: dict[str, str] = {}
+    values: list[str] = []
+    for number, line in enumerate(_text(path, expected).strip().splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            key, colon, value = stripped.lstrip("#").partition(":")
+            if colon:
+                fields[key.strip().lower()] = value.strip()
+            continue
+        values.append(_one_value(path, number, line, expected))
+    if not values:
+        raise FileFormatError(path, "file holds no stage", f"give {expected}")
+    return fields, values
 
 
 def encode_yasa(hypnogram: Hypnogram) -> bytes:
-    """One integer per epoch and line; unscored epochs are written as -2."""
+    """One integer per epoch and line, unscored epochs as -2, below comment lines.
+
+    The comments give the start time (when known), the first epoch's onset and
+    the epoch length; :func:`numpy.loadtxt` and YASA skip them.
+    """
     codes = np.where(hypnogram.stages < 0, YASA_UNSCORED, hypnogram.stages)
-    return "".join(f"{int(code)}\n" for code in codes).encode("ascii")
+    header = [
+        "# sleep stages, one per epoch: 0 W, 1 N1, 2 N2, 3 N3, 4 REM, -2 unscored",
+        *(
+            [f"# start_time: {hypnogram.start_time.isoformat()}"]
+            if hypnogram.start_time is not None
+            else []
+        ),
+        f"# onset: {hypnogram.onset!r}",
+        f"# epoch_length: {hypnogram.epoch_length!r}",
+    ]
+    lines = [*header, *(str(int(code)) for code in codes)]
+    return "".join(f"{line}\n" for line in lines).encode("ascii")

@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 
 from seqsleepnet.evaluation.agreement import METRIC_DEFINITIONS, NOTHING_COMPARABLE, NightAgreement
 from seqsleepnet.evaluation.sleep_stats import (
+    COMPARED_EPOCHS,
     COMPARED_STATISTICS,
-    STATISTIC_TERMS,
     StatisticsComparison,
 )
 from seqsleepnet.evaluation.transitions import TransitionAgreement
@@ -64,13 +64,18 @@ def _transitions(t: TransitionAgreement) -> str:
 
 
 def _hypnograms(result: StagingResult, true: npt.NDArray[np.int8]) -> str:
-    onset = float(result.onsets[0]) if result.n_epochs else 0.0
     figure = Figure(figsize=(11, 4.4), layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True)
-    plot_hypnogram(true, epoch_length=result.epoch_length, onset=onset, ax=top, title="expert")
-    plot_hypnogram(
-        result.stages, epoch_length=result.epoch_length, onset=onset, ax=bottom, title="predicted"
-    )
+    onset = float(result.onsets[0]) if result.n_epochs else 0.0
+    for stages, ax, title in ((true, top, "expert"), (result.stages, bottom, "predicted")):
+        plot_hypnogram(
+            stages,
+            epoch_length=result.epoch_length,
+            onset=onset,
+            ax=ax,
+            title=title,
+            start_time=result.start_time,
+        )
     top.set_xlabel("")
     return png(figure, "expert and predicted hypnograms")
 
@@ -129,5 +134,5 @@ def agreement_section(
         f"<div>{statistics}</div>"
         f"<div><h3>Agreement at stage changes</h3>{_transitions(agreement.transitions)}</div>"
         "</div>"
-        f"{definitions([*STATISTIC_TERMS, *METRIC_DEFINITIONS])}"
+        f"{definitions([COMPARED_EPOCHS, *METRIC_DEFINITIONS])}"
     )

@@ -10,11 +10,13 @@ import numpy.typing as npt
 
 from seqsleepnet._version import __version__
 from seqsleepnet.evaluation.agreement import night_agreement
+from seqsleepnet.period import SleepPeriod
 from seqsleepnet.report.agreement import agreement_section
-from seqsleepnet.report.html_parts import STYLE, img, png, table
+from seqsleepnet.report.html_parts import STYLE, definitions, img, png, table
 from seqsleepnet.report.plots import plot_attention
 from seqsleepnet.result import StagingResult
 from seqsleepnet.stages import STAGE_NAMES
+from seqsleepnet.statistics import DEFINITIONS
 
 __all__ = ["render_report"]
 
@@ -29,26 +31,49 @@ def _minutes(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f} min"
 
 
-def _statistics(result: StagingResult) -> str:
-    s = result.statistics()
+def _statistics(result: StagingResult, period: SleepPeriod | None) -> str:
+    s = result.statistics(period)
+    latency = s.latency
+    rem_from = "sleep onset, AASM" if s.rem_latency_from == "sleep-onset" else "lights off, YASA"
     overview = table(
         ["measure", "value"],
         [
             ["Time in bed (TIB)", _minutes(s.tib)],
             ["Total sleep time (TST)", _minutes(s.tst)],
-            ["Sleep efficiency", f"{s.sleep_efficiency:.1f} %"],
-            ["Sleep onset latency", _minutes(s.sleep_onset_latency)],
-            ["REM latency", _minutes(s.rem_latency)],
+            ["Sleep period time (SPT)", _minutes(s.spt)],
+            ["Sleep efficiency (SE)", f"{s.sleep_efficiency:.1f} %"],
+            ["Sleep maintenance efficiency (SME)", f"{s.sleep_maintenance_efficiency:.1f} %"],
+            ["NREM sleep", _minutes(s.nrem)],
+            ["Sleep onset latency (SOL)", _minutes(s.sleep_onset_latency)],
+            [
+                f"Latency to persistent sleep ({s.persistent_minutes:g} min)",
+                _minutes(s.persistent_sleep_latency),
+            ],
+            [f"REM latency (from {rem_from})", _minutes(s.rem_latency)],
             ["Wake after sleep onset (WASO)", _minutes(s.waso)],
-            ["Awakenings", str(s.awakenings)],
+            [f"Awakenings (>= {s.awakening_epochs} epoch)", str(s.awakenings)],
+            ["Sleep fragmentation index", f"{s.sleep_fragmentation_index:.1f} /h"],
             ["Stage transitions", str(s.transitions)],
         ],
     )
     stages = table(
-        ["stage", "minutes", "% (W: of TIB, others: of TST)"],
-        [[n, f"{s.minutes[n]:.1f}", f"{s.percent[n]:.1f}"] for n in STAGE_NAMES],
+        ["stage", "minutes", "% (W: of TIB, others: of TST)", "latency"],
+        [
+            [n, f"{s.minutes[n]:.1f}", f"{s.percent[n]:.1f}", _minutes(latency.get(n))]
+            for n in STAGE_NAMES
+        ],
     )
     return f'<div class="grid"><div>{overview}</div><div>{stages}</div></div>'
+
+
+def _period(result: StagingResult, period: SleepPeriod | None) -> str:
+    if period is None or period.rule == "recording":
+        return '<p class="muted">Analysed period: the whole recording (no lights off/on given).</p>'
+    how = "lights off/on as given" if period.rule == "lights" else "in bed: 30 min around sleep"
+    return (
+        f'<p class="muted">Analysed period ({how}): lights off {_clock(result, period.lights_off)}'
+        f", lights on {_clock(result, period.lights_on)}.</p>"
+    )
 
 
 def render_report(
@@ -58,6 +83,7 @@ def render_report(
     demo_model: bool = False,
     confidence_threshold: float = 0.6,
     night_png: bytes | None = None,
+    period: SleepPeriod | None = None,
 ) -> str:
     """Render the report of one staged night as a self-contained HTML page.
 
@@ -72,6 +98,9 @@ def render_report(
         Periods of at least 2 minutes below it are listed.
     night_png : bytes, optional
         The hypnogram-and-probabilities picture, if already rendered.
+    period : SleepPeriod, optional
+        Lights off to lights on, which the statistics describe; by default the
+        whole recording.
 
     Returns
     -------
@@ -113,7 +142,7 @@ def render_report(
         if true is not None
         else ""
     )
-    night = img(night_png) if night_png is not None else png(result.plot(true=true))
+    night = img(night_png) if night_png is not None else png(result.plot(true, period))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Sleep staging report: {name}</title>
 <style>{STYLE}</style></head><body>
@@ -122,11 +151,12 @@ def render_report(
 channels {html.escape(channels)} · model {html.escape(result.model)} · seqsleepnet {__version__}</p>
 {notice}
 <h2>Hypnogram and stage probabilities</h2>{night}
-<h2>Sleep statistics</h2>{_statistics(result)}
+<h2>Sleep statistics</h2>{_period(result, period)}{_statistics(result, period)}
 {agreement}
 <h2>Low-confidence periods</h2>
 <p class="muted">Mean confidence {float(result.confidence.mean()):.2f}; periods where the top stage
 probability stays below {confidence_threshold:.0%}: review these epochs first.</p>{low}
 {attention}
+{definitions(list(DEFINITIONS.values()))}
 </body></html>
 """

@@ -27,9 +27,11 @@ import numpy.typing as npt
 from seqsleepnet.evaluation.agreement import night_agreement
 from seqsleepnet.io.atomic import atomic_write
 from seqsleepnet.io.output_set import output_set, refuse_existing
+from seqsleepnet.period import SleepPeriod
 from seqsleepnet.report.html import render_report
 from seqsleepnet.report.html_parts import figure_png
 from seqsleepnet.result import StagingResult
+from seqsleepnet.statistics import DEFINITIONS
 
 __all__ = ["OUTPUTS", "OUTPUT_SUFFIXES", "output_names", "refuse_existing_outputs", "write_outputs"]
 
@@ -41,15 +43,28 @@ class _Night:
     result: StagingResult
     true: npt.NDArray[np.int8] | None
     demo_model: bool
+    period: SleepPeriod | None = None
 
     @cached_property
     def png(self) -> bytes:
-        return figure_png(self.result.plot(true=self.true), dpi=100)
+        return figure_png(self.result.plot(true=self.true, period=self.period), dpi=100)
 
 
 def _write_stats(night: _Night, path: Path) -> None:
     result = night.result
-    statistics = {"recording": result.name, "model": result.model, **result.statistics().to_dict()}
+    start = result.start_time
+    period = night.period or SleepPeriod(
+        float(result.onsets[0]) if result.n_epochs else 0.0,
+        result.to_hypnogram().end,
+    )
+    statistics = {
+        "recording": result.name,
+        "model": result.model,
+        "start_time": None if start is None else start.isoformat(),
+        "period": period.to_dict(start),
+        **result.statistics(night.period).to_dict(),
+        "definitions": {key: f"{label}: {text}" for key, (label, text) in DEFINITIONS.items()},
+    }
     if night.true is not None:
         agreement = night_agreement(night.true, result.stages, result.epoch_length)
         statistics["agreement"] = agreement.to_dict()
@@ -64,7 +79,11 @@ def _write_png(night: _Night, path: Path) -> None:
 
 def _write_html(night: _Night, path: Path) -> None:
     page = render_report(
-        night.result, true=night.true, demo_model=night.demo_model, night_png=night.png
+        night.result,
+        true=night.true,
+        demo_model=night.demo_model,
+        night_png=night.png,
+        period=night.period,
     )
     with atomic_write(path) as handle:
         handle.write(page)
@@ -99,6 +118,7 @@ def write_outputs(
     *,
     true: npt.NDArray[np.int8] | None = None,
     demo_model: bool = False,
+    period: SleepPeriod | None = None,
     overwrite: bool = False,
 ) -> dict[str, Path]:
     """Write the hypnogram, probabilities, annotations, statistics, picture and report.
@@ -115,6 +135,9 @@ def write_outputs(
         Expert stages aligned with the result, for the agreement section.
     demo_model : bool
         Mark the report as coming from a demonstration model.
+    period : SleepPeriod, optional
+        Lights off to lights on: the statistics describe it, ``stats.json``
+        records it and the pictures mark it; by default the whole recording.
     overwrite : bool
         Replace the night's existing outputs; otherwise they are refused.
 
@@ -131,7 +154,7 @@ def write_outputs(
     """
     out = Path(folder)
     names = dict(zip(OUTPUTS, output_names(result.name), strict=True))
-    night = _Night(result, true, demo_model)
+    night = _Night(result, true, demo_model, period)
     with output_set(out, result.name, list(names.values()), overwrite=overwrite) as staged:
         for suffix, write in OUTPUTS.items():
             write(night, staged[names[suffix]])

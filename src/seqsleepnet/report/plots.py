@@ -6,14 +6,26 @@ state), so they work in scripts, servers and notebooks alike.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
 import numpy as np
 import numpy.typing as npt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from seqsleepnet.stages import STAGE_NAMES, UNSCORED
 
-__all__ = ["STAGE_COLORS", "plot_attention", "plot_hypnogram", "plot_night", "plot_probabilities"]
+__all__ = [
+    "STAGE_COLORS",
+    "mark_times",
+    "plot_attention",
+    "plot_hypnogram",
+    "plot_night",
+    "plot_probabilities",
+    "time_axis",
+]
 
 STAGE_COLORS: dict[str, str] = {
     "W": "#f2b134",
@@ -29,6 +41,45 @@ _LEVEL_LABELS = ["N3", "N2", "N1", "REM", "W"]
 
 def _hours(n_epochs: int, epoch_length: float, onset: float) -> npt.NDArray[np.float64]:
     return np.asarray((onset + np.arange(n_epochs + 1) * epoch_length) / 3600.0, dtype=np.float64)
+
+
+def time_axis(ax: Axes, start_time: datetime | None) -> None:
+    """Label an axis of hours from the recording start with clock time, if the start is known.
+
+    Ticks fall on whole clock hours (half hours for nights under 4 h).
+    """
+    if start_time is None:
+        ax.set_xlabel("time from recording start (h)")
+        return
+    low, high = ax.get_xlim()
+    step = 1.0 if high - low >= 4 else 0.5
+    midnight = datetime.combine(start_time.date(), datetime.min.time(), start_time.tzinfo)
+    past = (start_time - midnight).total_seconds() / 3600.0  # hours since midnight at the start
+    ax.xaxis.set_major_locator(MultipleLocator(step, offset=-past % step))
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda h, _: (start_time + timedelta(hours=h)).strftime("%H:%M"))
+    )
+    ax.set_xlabel(f"clock time (recording started {start_time:%Y-%m-%d %H:%M:%S})")
+
+
+def mark_times(ax: Axes, marks: Sequence[tuple[float, str]]) -> None:
+    """Dashed vertical lines with labels at seconds from the recording start (lights off/on)."""
+    low, high = ax.get_xlim()
+    for seconds, label in marks:
+        hours = seconds / 3600.0
+        right_half = hours > (low + high) / 2  # label inside the plot, on the side of the middle
+        ax.axvline(hours, color="#2a9d8f", linestyle="--", linewidth=1.4)
+        ax.annotate(
+            label,
+            (hours, 0.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(-3 if right_half else 3, 3),
+            textcoords="offset points",
+            ha="right" if right_half else "left",
+            va="bottom",
+            fontsize="small",
+            color="#2a9d8f",
+        )
 
 
 def _draw_hypnogram(
@@ -58,6 +109,8 @@ def plot_hypnogram(
     true: npt.ArrayLike | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    start_time: datetime | None = None,
+    marks: Sequence[tuple[float, str]] = (),
 ) -> Figure:
     """Hypnogram in the clinical layout (W at the top, REM in red).
 
@@ -72,6 +125,10 @@ def plot_hypnogram(
     ax : Axes, optional
         Where to draw; a new figure otherwise.
     title : str, optional
+    start_time : datetime, optional
+        Recording start: the axis shows clock time (hours from the start without it).
+    marks : sequence of (float, str)
+        Seconds from the recording start and labels of vertical marks (lights off/on).
 
     Returns
     -------
@@ -93,7 +150,8 @@ def plot_hypnogram(
     ax.set_yticks(range(5), _LEVEL_LABELS)
     ax.set_ylim(-0.5, 4.5)
     ax.set_xlim(onset / 3600, (onset + predicted.size * epoch_length) / 3600)
-    ax.set_xlabel("time from recording start (h)")
+    time_axis(ax, start_time)
+    mark_times(ax, marks)
     ax.grid(axis="x", alpha=0.3)
     if true is not None:
         ax.legend(loc="upper right", fontsize="small", ncols=2)
@@ -108,6 +166,7 @@ def plot_probabilities(
     epoch_length: float = 30.0,
     onset: float = 0.0,
     ax: Axes | None = None,
+    start_time: datetime | None = None,
 ) -> Figure:
     """Stacked stage probabilities over the night.
 
@@ -115,6 +174,8 @@ def plot_probabilities(
     ----------
     probabilities : array_like, shape (E, 5)
         Per-epoch probabilities of W, N1, N2, N3, REM (rows sum to 1).
+    start_time : datetime, optional
+        Recording start: the axis shows clock time (hours from the start without it).
     """
     p = np.asarray(probabilities, dtype=float)
     if ax is None:
@@ -133,7 +194,7 @@ def plot_probabilities(
     ax.set_ylim(0, 1)
     ax.set_xlim(t[0], t[-1])
     ax.set_ylabel("probability")
-    ax.set_xlabel("time from recording start (h)")
+    time_axis(ax, start_time)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     return fig
 
@@ -146,13 +207,28 @@ def plot_night(
     onset: float = 0.0,
     true: npt.ArrayLike | None = None,
     title: str | None = None,
+    start_time: datetime | None = None,
+    marks: Sequence[tuple[float, str]] = (),
 ) -> Figure:
-    """Hypnogram above its probability band, sharing the time axis."""
+    """Hypnogram above its probability band, sharing the (clock) time axis and the marks."""
     fig = Figure(figsize=(11, 5.2), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
-    plot_hypnogram(stages, epoch_length=epoch_length, onset=onset, true=true, ax=top, title=title)
+    plot_hypnogram(
+        stages,
+        epoch_length=epoch_length,
+        onset=onset,
+        true=true,
+        ax=top,
+        title=title,
+        start_time=start_time,
+        marks=marks,
+    )
     top.set_xlabel("")
-    plot_probabilities(probabilities, epoch_length=epoch_length, onset=onset, ax=bottom)
+    plot_probabilities(
+        probabilities, epoch_length=epoch_length, onset=onset, ax=bottom, start_time=start_time
+    )
+    for seconds, _ in marks:
+        bottom.axvline(seconds / 3600.0, color="#2a9d8f", linestyle="--", linewidth=1.4)
     return fig
 
 

@@ -2,7 +2,9 @@
 
 Each source knows one dataset's file naming and lists
 :class:`RecordingSpec` objects; :func:`get_source` picks one by name
-(``folder``, ``sleep-edf``, ``mass``, ``shhs``, ``isruc``).
+(``folder``, ``sleep-edf``, ``mass``, ``shhs``, ``isruc``);
+:func:`find_hypnograms` finds the expert hypnogram of PSG files by the same
+naming (``stage --true``, ``evaluate``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from seqsleepnet.data.sources.base import DatasetSource, RecordingSpec, SourceListing
+from seqsleepnet.data.sources.experts import find_hypnograms
 from seqsleepnet.data.sources.folder import FolderSource
 from seqsleepnet.data.sources.isruc import IsrucSource
 from seqsleepnet.data.sources.mass import MassSource
@@ -28,6 +31,7 @@ __all__ = [
     "SleepEdfSource",
     "SourceListing",
     "download_sleep_edf",
+    "find_hypnograms",
     "get_source",
 ]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -73,16 +73,28 @@ class DatasetSource(ABC):
     """A dataset's file naming: finds PSG/hypnogram pairs in a folder.
 
     Subclasses set :attr:`name`, :attr:`in_bed_default` and implement
-    :meth:`scan`; callers use :meth:`list_recordings`.
+    :meth:`pair`; callers use :meth:`list_recordings`.
     """
 
     name: ClassVar[str] = ""
     in_bed_default: ClassVar[bool] = False
     """Whether prepare keeps only the in-bed period by default for this dataset."""
+    hypnogram_name: ClassVar[re.Pattern[str] | None] = None
+    """Full-name pattern of the dataset's hypnogram files (so that ``stage`` skips them)."""
 
     @abstractmethod
+    def pair(self, files: Sequence[Path], root: Path) -> SourceListing:
+        """Pair the PSG and hypnogram files among ``files``, which lie below ``root``.
+
+        The pairing rules of the dataset, on any list of files: :meth:`scan`
+        gives it every file below a folder, and
+        :func:`~seqsleepnet.data.sources.find_hypnograms` the PSG files of a
+        staging batch together with the files of an expert folder.
+        """
+
     def scan(self, input_dir: Path) -> SourceListing:
-        """Pair the files of ``input_dir`` (unchecked; see :meth:`list_recordings`)."""
+        """Pair the files below ``input_dir`` (unchecked; see :meth:`list_recordings`)."""
+        return self.pair(files_under(input_dir, recursive=True), input_dir)
 
     def list_recordings(self, input_dir: str | Path) -> SourceListing:
         """Find every recording of the dataset under ``input_dir``.

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import csv
 import glob
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from seqsleepnet.data.sources.base import DatasetSource, RecordingSpec, SourceListing, files_under
+from seqsleepnet.data.sources.base import DatasetSource, RecordingSpec, SourceListing
 from seqsleepnet.errors import FileFormatError, check_template
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES
@@ -61,6 +63,9 @@ class FolderSource(DatasetSource):
 
     name: ClassVar[str] = "folder"
     in_bed_default: ClassVar[bool] = False
+    hypnogram_name: ClassVar[re.Pattern[str] | None] = re.compile(
+        rf".*{_HYPNOGRAM_SUFFIX}\.[^.]+", re.IGNORECASE
+    )
 
     def __init__(self, pattern: str | None = None) -> None:
         if pattern is not None:
@@ -83,7 +88,10 @@ class FolderSource(DatasetSource):
                     "give a folder, or a CSV with columns psg,hypnogram,subject[,night]",
                 )
             return SourceListing(read_manifest_csv(input_dir))
-        files = files_under(input_dir, recursive=True)
+        return super().scan(input_dir)
+
+    def pair(self, files: Sequence[Path], root: Path) -> SourceListing:
+        """Pair each PSG file among ``files`` with a hypnogram named after it, beside it."""
         lookup = {str(p).lower(): p for p in files}
         psgs = [
             p

@@ -19,10 +19,11 @@ it is also the recording id, one night per folder.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from seqsleepnet.data.sources.base import DatasetSource, RecordingSpec, SourceListing, files_under
+from seqsleepnet.data.sources.base import DatasetSource, RecordingSpec, SourceListing
 from seqsleepnet.errors import ConfigError
 
 __all__ = ["IsrucSource"]
@@ -53,12 +54,12 @@ class IsrucSource(DatasetSource):
             raise ConfigError(f"ISRUC scorer must be one of {list(_SCORERS)}, got {scorer!r}")
         self.scorer = scorer
 
-    def scan(self, input_dir: Path) -> SourceListing:
-        """Pair the ISRUC-Sleep files under ``input_dir``."""
+    def pair(self, files: Sequence[Path], root: Path) -> SourceListing:
+        """Pair the ISRUC-Sleep files among ``files`` (a scorer file beside its ``.rec``)."""
         scored = re.compile(rf"(?P<key>\d+)_{self.scorer}\.txt", re.IGNORECASE)
         psgs: dict[tuple[Path, str], Path] = {}
         scores: dict[tuple[Path, str], Path] = {}
-        for path in files_under(input_dir, recursive=True):
+        for path in files:
             if (match := _PSG.fullmatch(path.name)) is not None:
                 psgs[(path.parent, match.group("key"))] = path
             elif (match := scored.fullmatch(path.name)) is not None:
@@ -66,7 +67,7 @@ class IsrucSource(DatasetSource):
         specs = []
         for key, psg in psgs.items():
             if key in scores:
-                subject = _subject(psg.parent, input_dir)
+                subject = _subject(psg.parent, root)
                 specs.append(RecordingSpec(subject, subject, 1, psg, scores[key], "isruc"))
         unpaired = [psg for key, psg in psgs.items() if key not in scores]
         unpaired += [path for key, path in scores.items() if key not in psgs]
@@ -79,5 +80,5 @@ class IsrucSource(DatasetSource):
 
 def _subject(folder: Path, input_dir: Path) -> str:
     """Subject id of a subject folder: its path below ``input_dir``, joined by ``-``."""
-    parts = folder.relative_to(input_dir).parts
+    parts = folder.relative_to(input_dir).parts if folder.is_relative_to(input_dir) else ()
     return "-".join(parts) if parts else folder.resolve().name

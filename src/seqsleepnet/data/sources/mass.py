@@ -12,6 +12,7 @@ be used with 30-s models and fail with a message saying so.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -19,7 +20,6 @@ from seqsleepnet.data.sources.base import (
     DatasetSource,
     RecordingSpec,
     SourceListing,
-    files_under,
     pair_by_key,
 )
 
@@ -34,10 +34,11 @@ class MassSource(DatasetSource):
 
     name: ClassVar[str] = "mass"
     in_bed_default: ClassVar[bool] = False
+    hypnogram_name: ClassVar[re.Pattern[str] | None] = _HYPNOGRAM
 
-    def scan(self, input_dir: Path) -> SourceListing:
-        """Pair the MASS files under ``input_dir``."""
-        pairs, unpaired = pair_by_key(files_under(input_dir, recursive=True), _PSG, _HYPNOGRAM)
+    def pair(self, files: Sequence[Path], root: Path) -> SourceListing:
+        """Pair the MASS files among ``files``."""
+        pairs, unpaired = pair_by_key(files, _PSG, _HYPNOGRAM)
         specs = [
             RecordingSpec(match.group("key"), match.group("key"), 1, psg, hypnogram)
             for match, psg, hypnogram in pairs

@@ -12,6 +12,7 @@ Recording id: the file stem (``shhs1-200001``); subject: the number
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -19,7 +20,6 @@ from seqsleepnet.data.sources.base import (
     DatasetSource,
     RecordingSpec,
     SourceListing,
-    files_under,
     pair_by_key,
 )
 
@@ -34,10 +34,11 @@ class ShhsSource(DatasetSource):
 
     name: ClassVar[str] = "shhs"
     in_bed_default: ClassVar[bool] = False
+    hypnogram_name: ClassVar[re.Pattern[str] | None] = _HYPNOGRAM
 
-    def scan(self, input_dir: Path) -> SourceListing:
-        """Pair the SHHS files under ``input_dir``."""
-        pairs, unpaired = pair_by_key(files_under(input_dir, recursive=True), _PSG, _HYPNOGRAM)
+    def pair(self, files: Sequence[Path], root: Path) -> SourceListing:
+        """Pair the SHHS files among ``files``."""
+        pairs, unpaired = pair_by_key(files, _PSG, _HYPNOGRAM)
         specs = [
             RecordingSpec(
                 recording=match.group("key").lower(),

@@ -28,7 +28,6 @@ from seqsleepnet.data.sources.base import (
     DatasetSource,
     RecordingSpec,
     SourceListing,
-    files_under,
     pair_by_key,
 )
 from seqsleepnet.errors import ConfigError
@@ -51,10 +50,11 @@ class SleepEdfSource(DatasetSource):
 
     name: ClassVar[str] = "sleep-edf"
     in_bed_default: ClassVar[bool] = True
+    hypnogram_name: ClassVar[re.Pattern[str] | None] = _HYPNOGRAM
 
-    def scan(self, input_dir: Path) -> SourceListing:
-        """Pair the Sleep-EDF files under ``input_dir``."""
-        pairs, unpaired = pair_by_key(files_under(input_dir, recursive=True), _PSG, _HYPNOGRAM)
+    def pair(self, files: Sequence[Path], root: Path) -> SourceListing:
+        """Pair the Sleep-EDF files among ``files``."""
+        pairs, unpaired = pair_by_key(files, _PSG, _HYPNOGRAM)
         specs = []
         for match, psg, hypnogram in pairs:
             study = match.group("study").upper()

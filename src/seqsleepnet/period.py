@@ -1,0 +1,164 @@
+"""The analysed period of a night: lights off to lights on.
+
+Sleep statistics describe the time in bed, not the whole recording (a
+day-long Sleep-EDF cassette recording has a sleep efficiency of about 20 %).
+:func:`sleep_period` turns ``stage --lights-off/--lights-on`` (clock times
+``HH:MM[:SS]`` or seconds from the recording start) or ``--in-bed`` (the
+30-minute rule of ``prepare --in-bed``, :meth:`Hypnogram.in_bed`) into a
+:class:`SleepPeriod`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from seqsleepnet.errors import ConfigError
+from seqsleepnet.hypnogram import TOLERANCE, Hypnogram
+
+__all__ = ["IN_BED_MARGIN_MINUTES", "SleepPeriod", "parse_moment", "sleep_period"]
+
+IN_BED_MARGIN_MINUTES = 30.0
+"""Wake kept before the first and after the last sleep epoch by ``--in-bed`` (as ``prepare``)."""
+
+_CLOCK = re.compile(r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}(?:\.\d+)?))?")
+
+
+@dataclass(frozen=True)
+class SleepPeriod:
+    """Lights off to lights on, in seconds from the recording start.
+
+    Attributes
+    ----------
+    lights_off, lights_on : float
+        Bounds of the period; whole epochs inside it are analysed.
+    rule : str
+        How it was chosen: ``"lights"`` (given), ``"in-bed"`` (30 minutes
+        around the sleep period) or ``"recording"`` (the whole recording).
+    """
+
+    lights_off: float
+    lights_on: float
+    rule: str = "recording"
+
+    def crop(self, hypnogram: Hypnogram) -> Hypnogram:
+        """The epochs of ``hypnogram`` that lie inside the period."""
+        return hypnogram.crop(self.lights_off, self.lights_on)
+
+    def to_dict(self, start_time: datetime | None) -> dict[str, Any]:
+        """JSON-ready bounds: seconds from the start and, when known, ISO clock times."""
+
+        def clock(seconds: float) -> str | None:
+            return (
+                None
+                if start_time is None
+                else (start_time + timedelta(seconds=seconds)).isoformat()
+            )
+
+        return {
+            "rule": self.rule,
+            "lights_off_seconds": self.lights_off,
+            "lights_on_seconds": self.lights_on,
+            "lights_off": clock(self.lights_off),
+            "lights_on": clock(self.lights_on),
+        }
+
+
+def parse_moment(text: str, start_time: datetime | None, option: str) -> float:
+    """Seconds from the recording start of ``HH:MM[:SS]`` (clock time) or a number of seconds.
+
+    A clock time earlier in the day than the recording start is on the next
+    day (a night that starts at 22:00 and ends at 07:00).
+
+    Raises
+    ------
+    ConfigError
+        If the text is neither, or a clock time is given for a recording
+        without start time.
+    """
+    value = text.strip()
+    match = _CLOCK.fullmatch(value)
+    if match is None:
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = math.nan
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ConfigError(
+                f"{option} must be a clock time HH:MM[:SS] or seconds >= 0 from the recording "
+                f"start, got {text!r}"
+            )
+        return seconds
+    hours, minutes, secs = int(match["h"]), int(match["m"]), float(match["s"] or 0)
+    if hours > 23 or minutes > 59 or secs >= 60:
+        raise ConfigError(f"{option}={text!r} is not a clock time (HH 0-23, MM and SS 0-59)")
+    if start_time is None:
+        raise ConfigError(
+            f"{option}={text!r} is a clock time but the recording has no start time; give "
+            "seconds from the recording start instead"
+        )
+    moment = datetime.combine(start_time.date(), datetime.min.time(), start_time.tzinfo)
+    moment += timedelta(hours=hours, minutes=minutes, seconds=secs)
+    if moment < start_time:
+        moment += timedelta(days=1)
+    return (moment - start_time).total_seconds()
+
+
+def sleep_period(
+    hypnogram: Hypnogram,
+    *,
+    lights_off: str | None = None,
+    lights_on: str | None = None,
+    in_bed: bool = False,
+) -> SleepPeriod:
+    """The period to analyse in a staged night.
+
+    Parameters
+    ----------
+    hypnogram : Hypnogram
+        The staged night (onsets from the recording start, with its start time).
+    lights_off, lights_on : str, optional
+        Clock time ``HH:MM[:SS]`` or seconds from the recording start; by
+        default the start and end of the hypnogram.
+    in_bed : bool
+        Instead, 30 minutes before the first to 30 minutes after the last
+        sleep epoch (:meth:`Hypnogram.in_bed`, as ``prepare --in-bed``).
+
+    Returns
+    -------
+    SleepPeriod
+
+    Raises
+    ------
+    ConfigError
+        If ``in_bed`` is combined with lights, a time cannot be read, lights
+        on is not after lights off, or no whole epoch lies between them.
+    HypnogramError
+        If ``in_bed`` is asked for a night without sleep.
+    """
+    where = f"{hypnogram.source}: " if hypnogram.source else ""
+    if in_bed:
+        if lights_off is not None or lights_on is not None:
+            raise ConfigError("--in-bed chooses the period itself; give it or --lights-off/on")
+        window = hypnogram.in_bed(IN_BED_MARGIN_MINUTES)
+        return SleepPeriod(window.onset, window.end, "in-bed")
+    if lights_off is None and lights_on is None:
+        return SleepPeriod(hypnogram.onset, hypnogram.end, "recording")
+    start = hypnogram.start_time
+    off = hypnogram.onset if lights_off is None else parse_moment(lights_off, start, "--lights-off")
+    on = hypnogram.end if lights_on is None else parse_moment(lights_on, start, "--lights-on")
+    if on <= off:
+        raise ConfigError(
+            f"{where}lights on ({on:g} s from the recording start) must come after lights off "
+            f"({off:g} s)"
+        )
+    length = hypnogram.epoch_length
+    if min(on, hypnogram.end) - max(off, hypnogram.onset) < length - TOLERANCE:
+        raise ConfigError(
+            f"{where}no whole epoch lies between lights off ({off:g} s) and lights on ({on:g} s); "
+            f"the recording covers {hypnogram.onset:g} to {hypnogram.end:g} s from its start"
+        )
+    return SleepPeriod(off, on, "lights")

@@ -1,0 +1,125 @@
+"""The analysed period: lights off/on and the in-bed rule, and ``stage`` with them."""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import datetime, time
+from pathlib import Path
+
+import edfio
+import pytest
+from typer.testing import CliRunner
+
+from conftest import sleep_like
+from seqsleepnet.cli import app
+from seqsleepnet.errors import ConfigError
+from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.io.hypnogram import read_hypnogram
+from seqsleepnet.period import SleepPeriod, parse_moment, sleep_period
+from seqsleepnet.statistics import DEFINITIONS
+
+runner = CliRunner()
+START = datetime(2020, 1, 1, 22, 0, 0)
+
+
+def test_clock_times_and_seconds() -> None:
+    assert parse_moment("22:30", START, "--lights-off") == 1800.0
+    assert parse_moment("06:15:30", START, "--lights-on") == 8 * 3600 + 15 * 60 + 30.0
+    assert parse_moment("90", START, "--lights-off") == 90.0
+    assert parse_moment("12.5", None, "--lights-off") == 12.5
+    with pytest.raises(ConfigError, match="no start time; give seconds"):
+        parse_moment("22:30", None, "--lights-off")
+    with pytest.raises(ConfigError, match=r"--lights-on must be a clock time HH:MM\[:SS\]"):
+        parse_moment("late", START, "--lights-on")
+    with pytest.raises(ConfigError, match=r"--lights-on='25:00' is not a clock time"):
+        parse_moment("25:00", START, "--lights-on")
+
+
+def test_period_from_lights_in_bed_or_the_whole_recording() -> None:
+    stages = [0] * 80 + [2] * 10 + [0] * 80  # 85 minutes
+    hyp = Hypnogram(stages, start_time=START, source="n.edf")
+    assert sleep_period(hyp) == SleepPeriod(0.0, 170 * 30.0, "recording")
+    assert sleep_period(hyp, lights_off="22:10") == SleepPeriod(600.0, 170 * 30.0, "lights")
+    assert sleep_period(hyp, in_bed=True) == SleepPeriod(20 * 30.0, 150 * 30.0, "in-bed")
+    window = sleep_period(hyp, lights_off="600", lights_on="22:20:15")
+    assert window.crop(hyp).n_epochs == 20  # whole epochs inside only
+    with pytest.raises(ConfigError, match=r"n.edf: lights on .* must come after lights off"):
+        sleep_period(hyp, lights_off="23:00", lights_on="22:30")
+    with pytest.raises(ConfigError, match="no whole epoch lies between lights off"):
+        sleep_period(hyp, lights_off="0", lights_on="10")
+    with pytest.raises(ConfigError, match="--in-bed chooses the period itself"):
+        sleep_period(hyp, lights_off="22:10", in_bed=True)
+
+
+@pytest.fixture
+def evening_psg(tmp_path: Path) -> Path:
+    """Twenty-five minutes of AASM channels, recorded from 22:00:00."""
+    signals = [
+        edfio.EdfSignal(
+            sleep_like(1500.0, 100, seed),
+            100.0,
+            label=label,
+            physical_dimension="uV",
+            physical_range=(-500, 500),
+        )
+        for seed, label in enumerate(("C4-M1", "E1-M2", "Chin1-Chin2"))
+    ]
+    edf = edfio.Edf(
+        signals,
+        starttime=time(22, 0, 0),
+        recording=edfio.Recording(startdate=START.date()),
+        data_record_duration=30.0,
+    )
+    edf.write(tmp_path / "evening.edf")
+    return tmp_path / "evening.edf"
+
+
+def test_stage_with_lights_off_and_on(
+    evening_psg: Path, tmp_path: Path, tiny_checkpoint: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ["stage", str(evening_psg), "-o", str(out), "-m", str(tiny_checkpoint), "-q"]
+    result = runner.invoke(app, [*args, "--lights-off", "22:05", "--lights-on", "600"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads((out / "evening.stats.json").read_text())
+    assert stats["start_time"] == "2020-01-01T22:00:00"
+    assert stats["period"] == {
+        "rule": "lights",
+        "lights_off_seconds": 300.0,
+        "lights_on_seconds": 600.0,
+        "lights_off": "2020-01-01T22:05:00",
+        "lights_on": "2020-01-01T22:10:00",
+    }
+    predicted = read_hypnogram(out / "evening.hypnogram.tsv")
+    expected = predicted.crop(300.0, 600.0).statistics().to_dict()
+    assert stats["tib"] == 5.0 and {k: stats[k] for k in expected} == expected
+    assert stats["rem_latency_from"] == "sleep-onset"
+    assert set(stats["definitions"]) == set(DEFINITIONS)
+    page = (out / "evening.html").read_text()
+    assert "lights off 22:05, lights on 22:10" in page
+    for label, text in DEFINITIONS.values():
+        assert f"<dt>{label}</dt>: <dd>{html.escape(text)}</dd>" in page
+
+
+def test_stage_refuses_in_bed_with_lights(evening_psg: Path, tmp_path: Path) -> None:
+    args = ["stage", str(evening_psg), "-o", str(tmp_path / "o"), "--in-bed", "--lights-on", "7:00"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "--in-bed chooses the period itself" in result.stderr
+
+
+def test_stage_in_bed_is_the_prepare_rule(
+    evening_psg: Path, tmp_path: Path, tiny_checkpoint: Path
+) -> None:
+    args = ["stage", str(evening_psg), "-m", str(tiny_checkpoint), "-q"]
+    assert runner.invoke(app, [*args, "-o", str(tmp_path / "all")]).exit_code == 0
+    predicted = read_hypnogram(tmp_path / "all" / "evening.hypnogram.tsv")
+    result = runner.invoke(app, [*args, "-o", str(tmp_path / "bed"), "--in-bed"])
+    if not (predicted.stages > 0).any():  # the untrained model predicted no sleep at all
+        assert result.exit_code == 1 and "no in-bed period" in result.stderr
+        return
+    assert result.exit_code == 0, result.output
+    period = json.loads((tmp_path / "bed" / "evening.stats.json").read_text())["period"]
+    window = predicted.in_bed(30.0)
+    assert (period["rule"], period["lights_off_seconds"]) == ("in-bed", window.onset)
+    assert period["lights_on_seconds"] == window.end
