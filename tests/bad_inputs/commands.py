@@ -1340,6 +1340,15 @@ def _message_cases() -> list[tuple[Any, ...]]:
             0,
         ),
         (
+            "xml-unknown-encoding",
+            hypnogram_of(
+                lambda p: _text(p, '<?xml version="1.0" encoding="Atf-8"?><PSGAnnotation/>'),
+                "night.xml",
+            ),
+            r"night\.xml: XML in an unknown encoding .*save the file as UTF-8",
+            "night.xml",
+        ),
+        (
             "xml-epoch-length-zero",
             hypnogram_of(lambda p: _xml(p, epoch="0"), "night.xml"),
             "night.xml: EpochLength '0' is not an epoch length",

@@ -110,6 +110,10 @@ def read_nsrr_xml(path: Path, epoch_length: float | None) -> Hypnogram:
         raise FileFormatError(
             path, f"not well-formed XML ({error})", "give an NSRR PSGAnnotation XML file"
         ) from None
+    except LookupError as error:  # <?xml ... encoding="Atf-8"?>
+        raise FileFormatError(
+            path, f"XML in an unknown encoding ({error})", "save the file as UTF-8"
+        ) from None
     if root.tag != "PSGAnnotation":
         raise FileFormatError(
             path,
