@@ -16,6 +16,18 @@ def test_info_prints_channels_rates_and_roles(sleep_edf_psg: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "EMG submental" in result.output
     assert "10 epochs" in result.output
+    assert "note: EMG channel 'EMG submental' is sampled at 1 Hz" in result.output
+    assert "no usable channel for: EMG" in result.output
+
+
+def test_info_signals_judges_the_samples(edf_writer: EdfWriter) -> None:
+    path = edf_writer(  # volts under a microvolt label
+        "volts.edf", {"C4-M1": (sleep_like(60, 256) * 1e-6, 256.0)}, physical_range=(-1e-3, 1e-3)
+    )
+    result = runner.invoke(app, ["info", str(path), "--signals", "--json"])
+    payload = json.loads(result.stdout)
+    assert payload["signals_checked"] and payload["roles"]["eeg"] is None
+    assert "look like volts, not microvolts" in payload["verdicts"][0]["problems"][0]
 
 
 def test_info_json(sleep_edf_psg: Path) -> None:

@@ -163,3 +163,35 @@ def test_bad_input_gives_one_error_line(cache: Path, tmp_path: Path) -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 1, (args, result.output)
         assert message in result.output and "Traceback" not in result.output
+
+
+def test_train_init_from_fine_tunes_a_checkpoint(cache: Path, tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    args = ["train", "--data", str(cache), "--val-subjects", "0", "--max-steps", "2"]
+    assert runner.invoke(app, [*args, "--out", str(base), *FAST]).exit_code == 0
+    tuned = tmp_path / "tuned"
+    result = runner.invoke(
+        app,
+        [
+            *args,
+            "--out",
+            str(tuned),
+            "--init-from",
+            str(base / "best.pt"),
+            "--freeze-encoder",
+            "--keep-normalizer",
+            "--seq-len",
+            "4",
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    config = json.loads((tuned / "config.json").read_text())
+    assert config["init_from"] == str(base / "best.pt") and config["lr"] == 2e-5
+    assert config["freeze_encoder"] and config["normalizer"] == "keep"
+    assert config["model"] == "seqsleepnet" and config["model_config"] == {}
+
+
+def test_train_help_states_the_fine_tuning_learning_rate() -> None:
+    result = runner.invoke(app, ["train", "--help"], terminal_width=200)
+    assert "--init-from" in result.output and "2e-5 when fine-tuning" in result.output

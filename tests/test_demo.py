@@ -16,6 +16,10 @@ def test_demo_stages_an_unseen_synthetic_night_and_reports_agreement(tmp_path: P
     report = Path(lines[-3].removeprefix("report: "))
     assert report.is_file() and report.suffix == ".html"
     assert "Agreement with the expert hypnogram" in report.read_text()
+    assert "Quality checks" in report.read_text() or "Quality flags" in report.read_text()
+    assert any(line.startswith("quality: ") for line in lines)
+    stats = next(report.parent.glob("*.stats.json")).read_text()
+    assert '"quality"' in stats and '"thresholds"' in stats
     agreement = float(lines[-1].split(": ")[1].split("%")[0])
     assert 0.0 < agreement <= 100.0
     assert "synthetic signals" in lines[-1]

@@ -11,6 +11,7 @@ from seqsleepnet.errors import ChannelError, CheckpointError, ConfigError
 from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.features.normalize import Normalizer
 from seqsleepnet.features.preprocessing import Preprocessing
+from seqsleepnet.io.survey import survey_channels
 from seqsleepnet.models.checkpoint import save_checkpoint
 from seqsleepnet.models.registry import build_model
 from seqsleepnet.staging import SleepStager
@@ -99,6 +100,31 @@ def test_bundled_model_is_chosen_by_the_channels_found(
     no_eeg = edf_writer("ecg.edf", {"ECG": (sleep_like(600, 100), 100.0)})
     with pytest.raises(ChannelError, match="no EEG channel found"):
         SleepStager.for_recording(no_eeg)
+
+
+def test_a_channel_that_cannot_carry_its_role_changes_the_bundled_model(
+    sleep_edf_psg: Path, edf_writer: EdfWriter
+) -> None:
+    """Sleep-EDF's 1-Hz EMG envelope is no chin EMG: a model without EMG stages the file."""
+    stager = SleepStager.for_recording(sleep_edf_psg)
+    assert "emg" not in stager.roles and stager.roles[0] == "eeg"
+    own = stager.predict(sleep_edf_psg).quality  # surveys the roles the model reads
+    assert own is not None and "channels" not in {f.kind for f in own.flags}
+    result = stager.predict(sleep_edf_psg, survey=survey_channels(sleep_edf_psg))  # all roles
+    assert result.quality is not None
+    assert [f.kind for f in result.quality.flags if f.kind == "channels"] == ["channels"]
+    assert "'EMG submental' is sampled at 1 Hz" in result.quality.flags[0].message
+
+
+def test_a_model_whose_role_has_no_usable_channel_refuses_the_file(
+    tiny_checkpoint: Path, sleep_edf_psg: Path
+) -> None:
+    stager = SleepStager.from_checkpoint(tiny_checkpoint)  # reads EEG, EOG and EMG
+    with pytest.raises(ChannelError, match=r"'EMG submental' is sampled at 1 Hz.*--emg NAME"):
+        stager.predict(sleep_edf_psg)
+    named = stager.predict(sleep_edf_psg, emg="EMG submental")  # named: used, and flagged
+    assert named.quality is not None and named.quality.flags[0].kind == "channels"
+    assert named.channels[-1] == "EMG submental"
 
 
 EEG_ONLY = Preprocessing(roles=("eeg",))

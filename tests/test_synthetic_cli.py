@@ -124,3 +124,18 @@ def test_synth_without_a_terminal_prints_its_phases(hypnogram: Path, tmp_path: P
         f"{label}: 2/3 EDF",
         f"{label}: 3/3 files",
     ]
+
+
+def test_synth_randomise_changes_the_recording_reproducibly(
+    hypnogram: Path, tmp_path: Path
+) -> None:
+    def eeg(folder: str, *flags: str) -> np.ndarray:
+        args = ["synth", "--hypnogram", str(hypnogram), "--out", str(tmp_path / folder)]
+        result = runner.invoke(app, [*args, "--layout", "aasm", "--quiet", *flags])
+        assert result.exit_code == 0, result.output
+        psg = tmp_path / folder / "synth-00-night1.edf"
+        return mne.io.read_raw_edf(psg, include=["C4-M1"], verbose="error").get_data()[0]
+
+    plain, first, second = eeg("a"), eeg("b", "--randomise"), eeg("c", "--randomise")
+    np.testing.assert_array_equal(first, second)
+    assert not np.allclose(first, plain)

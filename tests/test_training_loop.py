@@ -211,3 +211,72 @@ def test_bad_input_raises(cache: Path, tmp_path: Path) -> None:
         train(_config(cache), tmp_path / "d", resume=True)
     with pytest.raises(ConfigError, match="unknown option"):
         train(_config(cache, model_config={"depth": 3}), tmp_path / "e")
+
+
+@pytest.fixture(scope="module")
+def base_run(cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A short run trained on S00 and S01 only, to fine-tune on S02."""
+    run = tmp_path_factory.mktemp("base") / "run"
+    train(_config(cache, train_subjects=["S00", "S01"], max_steps=12), run)
+    return run / "best.pt"
+
+
+def _finetune(cache: Path, base: Path, **changes: object) -> TrainConfig:
+    values: dict[str, object] = {"model_config": {}, "init_from": str(base)}
+    values.update(train_subjects=["S02"], val_subjects=[], **changes)
+    return _config(cache, **values)
+
+
+def _weights(path: Path) -> dict[str, torch.Tensor]:
+    return load_checkpoint(path)[0].state_dict()
+
+
+def test_fine_tuning_starts_from_the_checkpoints_weights(
+    cache: Path, base_run: Path, tmp_path: Path
+) -> None:
+    # one step at a tiny learning rate: the weights stay where the checkpoint left them
+    train(_finetune(cache, base_run, max_steps=1, lr=1e-9), tmp_path / "tuned")
+    start, tuned = _weights(base_run), _weights(tmp_path / "tuned" / "best.pt")
+    assert start.keys() == tuned.keys()
+    for name, value in start.items():
+        torch.testing.assert_close(tuned[name], value, atol=1e-6, rtol=0)
+    train(_config(cache, train_subjects=["S02"], val_subjects=[], max_steps=1), tmp_path / "new")
+    scratch = _weights(tmp_path / "new" / "best.pt")
+    assert any(not torch.allclose(scratch[n], start[n], atol=1e-3) for n in start)
+    saved = json.loads((tmp_path / "tuned" / "config.json").read_text())
+    assert saved["init_from"] == str(base_run) and saved["normalizer"] == "refit"
+
+
+def test_fine_tuning_can_freeze_the_encoder_and_keep_the_normaliser(
+    cache: Path, base_run: Path, tmp_path: Path
+) -> None:
+    frozen = _finetune(cache, base_run, max_steps=6, freeze_encoder=True, normalizer="keep")
+    assert frozen.lr == pytest.approx(3e-3)  # given explicitly
+    train(frozen, tmp_path / "frozen")
+    start, tuned = _weights(base_run), _weights(tmp_path / "frozen" / "best.pt")
+    encoder = [n for n in start if n.startswith("encoder.")]
+    assert encoder and all(torch.equal(tuned[n], start[n]) for n in encoder)
+    assert any(not torch.equal(tuned[n], start[n]) for n in start if n not in encoder)
+    kept = load_checkpoint(tmp_path / "frozen" / "best.pt")[1]["model_input"]["normalizer"]
+    original = load_checkpoint(base_run)[1]["model_input"]["normalizer"]
+    np.testing.assert_array_equal(kept["mean"], original["mean"])
+    train(_finetune(cache, base_run, max_steps=1), tmp_path / "refit")
+    refit = load_checkpoint(tmp_path / "refit" / "best.pt")[1]["model_input"]["normalizer"]
+    assert not np.allclose(refit["mean"], original["mean"])  # fitted on S02 alone
+
+
+def test_fine_tuning_defaults_to_a_lower_learning_rate() -> None:
+    assert TrainConfig().lr == 1e-4
+    assert TrainConfig(init_from="best.pt").lr == 2e-5
+    assert TrainConfig(init_from="best.pt", lr=1e-3).lr == 1e-3
+
+
+def test_fine_tuning_bad_input_raises(cache: Path, base_run: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="apply to fine-tuning only"):
+        TrainConfig(freeze_encoder=True)
+    with pytest.raises(ConfigError, match="cannot change when fine-tuning"):
+        train(_finetune(cache, base_run, model_config=SMALL), tmp_path / "a")
+    with pytest.raises(ConfigError, match="is a 'seqsleepnet' checkpoint but model='arnn'"):
+        train(_finetune(cache, base_run, model="arnn"), tmp_path / "b")
+    with pytest.raises(CheckpointError, match="not found"):
+        train(_finetune(cache, tmp_path / "absent.pt"), tmp_path / "c")

@@ -31,6 +31,7 @@ from seqsleepnet.evaluation.agreement import NOTHING_COMPARABLE, night_agreement
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import read_hypnogram
+from seqsleepnet.io.survey import survey_channels
 from seqsleepnet.period import sleep_period
 from seqsleepnet.report.outputs import refuse_existing_outputs, write_outputs
 from seqsleepnet.stages import UNSCORED
@@ -84,6 +85,7 @@ class FileOutcome:
     expert: Path | None = None  # the expert hypnogram compared with, if any
     alignment: str | None = None  # how the expert hypnogram was aligned, if cropped or by order
     bundled: bool = False
+    quality: list[str] = field(default_factory=list)  # one line per quality flag
 
 
 def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
@@ -224,15 +226,23 @@ def _stage_into(
     psg = outcome.psg
     if not options.overwrite:  # before the work; again, race-free, as the set is written
         refuse_existing_outputs(options.out, psg.stem)
-    checkpoint = options.model or bundled_model_for(
-        psg, eeg=options.eeg, eog=options.eog, emg=options.emg
-    )
+    named = {"eeg": options.eeg, "eog": options.eog, "emg": options.emg}
+    if options.model is None:  # the bundled model that fits the usable channels
+        survey = survey_channels(psg, named=named)
+        checkpoint = bundled_model_for(survey)
+    else:  # the stager surveys the roles its model reads
+        survey, checkpoint = None, options.model
     outcome.bundled = options.model is None
     stager = _stager(checkpoint, options.backend)
     if on_phase is not None:
         on_phase("checkpoint")
     result = stager.predict(
-        psg, eeg=options.eeg, eog=options.eog, emg=options.emg, on_phase=on_phase
+        psg,
+        eeg=options.eeg,
+        eog=options.eog,
+        emg=options.emg,
+        on_phase=on_phase,
+        survey=survey,
     )
     true = None
     if options.true is not None and experts is None:
@@ -278,6 +288,7 @@ def _stage_into(
     if on_phase is not None:
         on_phase("outputs")
     stats = result.statistics(period)
+    outcome.quality = result.quality.lines() if result.quality is not None else []
     outcome.epochs, outcome.tst, outcome.efficiency = (
         result.n_epochs,
         stats.tst,

@@ -15,6 +15,7 @@ from seqsleepnet.errors import ConfigError
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.atomic import atomic_write
 from seqsleepnet.io.hypnogram import write_hypnogram
+from seqsleepnet.quality import QualityReport
 from seqsleepnet.report.plots import plot_night
 from seqsleepnet.stages import STAGE_NAMES, stage_names
 from seqsleepnet.statistics import SleepStatistics
@@ -62,6 +63,10 @@ class StagingResult:
         Description of the model that staged the night.
     start_time : datetime or None
         Wall clock of the recording start.
+    epoch_length : float
+        Seconds per epoch.
+    quality : QualityReport or None
+        Quality flags of the night (:mod:`seqsleepnet.quality`).
     """
 
     stages: npt.NDArray[np.int8]
@@ -74,6 +79,7 @@ class StagingResult:
     model: str = ""
     start_time: datetime | None = None
     epoch_length: float = 30.0
+    quality: QualityReport | None = None
 
     @property
     def n_epochs(self) -> int:

@@ -32,11 +32,12 @@ from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.features.recording import Recording
 from seqsleepnet.inference import NightOutput, predict_encode_once, predict_night
-from seqsleepnet.io.channels import ROLES, match_roles
-from seqsleepnet.io.edf_header import read_edf_header
+from seqsleepnet.io.channels import ROLES
+from seqsleepnet.io.survey import ChannelSurvey, survey_channels
 from seqsleepnet.models.base import SleepStagingModel
 from seqsleepnet.models.checkpoint import load_trained
 from seqsleepnet.onnx_backend import OnnxParts
+from seqsleepnet.quality import assess_night
 from seqsleepnet.result import StagingResult
 from seqsleepnet.stages import UNSCORED
 
@@ -63,29 +64,32 @@ def _bundled(name: str) -> Path:
     return Path(str(resources.files("seqsleepnet").joinpath("resources", "models", name)))
 
 
-def bundled_model_for(
-    path: str | Path, *, eeg: str | None = None, eog: str | None = None, emg: str | None = None
-) -> Path:
-    """Checkpoint of the bundled model whose roles a PSG file has (all roles, else EEG only).
+def bundled_model_for(survey: ChannelSurvey) -> Path:
+    """Checkpoint of the richest bundled model whose roles all have a usable channel.
 
-    Only the file's header is read.
+    Parameters
+    ----------
+    survey : ChannelSurvey
+        The recording's channels (:func:`seqsleepnet.io.survey.survey_channels`).
 
     Raises
     ------
     ChannelError
-        If not even an EEG channel is found (the message lists the channels).
+        If no bundled model fits (not even a usable EEG channel); the message
+        says why each missing role's channels cannot carry it.
     """
-    names = [s.label for s in read_edf_header(path).data_signals]
-    named = {"eeg": eeg, "eog": eog, "emg": emg}
-    error: ChannelError | None = None
     for roles, file_name in DEFAULT_MODELS.items():  # the richest model first
-        try:
-            match_roles(names, roles, named, source=str(path))
-        except ChannelError as mismatch:
-            error = mismatch
-            continue
-        return _bundled(file_name)
-    raise error or ChannelError(f"{path}: no bundled model fits its channels")
+        if set(roles) <= set(survey.roles):
+            return _bundled(file_name)
+    survey.require(min(DEFAULT_MODELS, key=len), fix=_ROLE_FIX)
+    raise ChannelError(f"{survey.source}: no bundled model fits its channels {survey.roles}")
+
+
+_ROLE_FIX = (
+    "name a channel with --eeg/--eog/--emg NAME (Python: eeg=NAME, ...) to use it anyway, or "
+    "stage with a model that does not read that role (without --model, stage picks a bundled "
+    "model that fits the usable channels)"
+)
 
 
 class SleepStager:
@@ -190,8 +194,8 @@ class SleepStager:
         backend: Backend = "torch",
     ) -> SleepStager:
         """The bundled model that fits the channels of a PSG file (all roles, else EEG only)."""
-        checkpoint = bundled_model_for(path, eeg=eeg, eog=eog, emg=emg)
-        return cls.from_checkpoint(checkpoint, backend=backend, demo=True)
+        survey = survey_channels(path, named={"eeg": eeg, "eog": eog, "emg": emg})
+        return cls.from_checkpoint(bundled_model_for(survey), backend=backend, demo=True)
 
     @property
     def preprocessing(self) -> Preprocessing:
@@ -223,8 +227,13 @@ class SleepStager:
         emg: str | None = None,
         encode_once: bool = True,
         on_phase: Callable[[str], None] | None = None,
+        survey: ChannelSurvey | None = None,
     ) -> StagingResult:
         """Stage a night.
+
+        Each role is read from the first channel that can carry it
+        (:func:`~seqsleepnet.io.survey.survey_channels`); channels passed over
+        and implausible named channels become quality flags of the result.
 
         Parameters
         ----------
@@ -238,29 +247,62 @@ class SleepStager:
         on_phase : callable (str) -> None, optional
             Called as each phase ends, with its name: ``"read"``, ``"features"``
             and ``"model"`` (a progress display).
+        survey : ChannelSurvey, optional
+            The recording's channel survey, if already made (``stage`` makes
+            it to choose the model); by default made here for the model's roles.
 
         Returns
         -------
         StagingResult
+
+        Raises
+        ------
+        ChannelError
+            A role of the model without a channel that can carry it.
         """
         phase_done = on_phase or (lambda name: None)
         self._warn_if_demo()
-        recording = self.read(raw_or_path, eeg=eeg, eog=eog, emg=emg)
+        if survey is None:
+            survey = survey_channels(raw_or_path, self.roles, {"eeg": eeg, "eog": eog, "emg": emg})
+        survey.require(self.roles, fix=_ROLE_FIX)
+        names = {role: survey.picks[role] for role in self.roles}
+        recording = self.read(raw_or_path, **names)
         phase_done("read")
         x, onsets = self.model_input.of_recording(recording)
         phase_done("features")
         output = self.predict_inputs(x, encode_once=encode_once)
         phase_done("model")
-        return self.result_of(recording, onsets, output)
+        inputs = x if self.model_input.kind == "tf" else None
+        return self.result_of(recording, onsets, output, inputs=inputs, survey=survey)
 
     def result_of(
-        self, recording: Recording, onsets: npt.NDArray[np.float64], output: NightOutput
+        self,
+        recording: Recording,
+        onsets: npt.NDArray[np.float64],
+        output: NightOutput,
+        *,
+        inputs: npt.NDArray[np.float32] | None = None,
+        survey: ChannelSurvey | None = None,
     ) -> StagingResult:
-        """Package the model output of a recording (the last step of :meth:`predict`)."""
+        """Package the model output of a recording (the last step of :meth:`predict`).
+
+        ``inputs`` (the normalised time-frequency input) and ``survey`` feed
+        the quality flags; without them the distribution and channel checks
+        are left out.
+        """
         probabilities = np.exp(output.log_probs).astype(np.float32)
         stages = probabilities.argmax(axis=1).astype(np.int8)
-        gap = recording.in_gaps(onsets, self.preprocessing.epoch_seconds)
-        stages[gap] = UNSCORED  # no signal was recorded there (EDF+D)
+        gap = recording.in_gaps(onsets, self.preprocessing.epoch_seconds)  # EDF+D
+        recorded = ~gap
+        quality = assess_night(  # of the epochs that hold recorded signal
+            stages[recorded],
+            probabilities[recorded],
+            epoch_length=self.preprocessing.epoch_seconds,
+            roles=recording.roles,
+            inputs=inputs[recorded] if inputs is not None else None,
+            channel_notes=survey.notes if survey is not None else None,
+        )
+        stages[gap] = UNSCORED  # no signal was recorded there
         probabilities[gap] = np.nan
         return StagingResult(
             stages=stages,
@@ -273,6 +315,7 @@ class SleepStager:
             model=self.description,
             start_time=recording.start_time,
             epoch_length=self.preprocessing.epoch_seconds,
+            quality=quality,
         )
 
     def predict_inputs(

@@ -25,6 +25,8 @@ def demo(
 
     outcome = run_demo(out, say=typer.echo)
     staged = outcome.staging
+    for line in staged.quality or ["nothing flagged (input distribution, hypnogram, confidence)"]:
+        typer.echo(f"quality: {line}")
     typer.echo(f"report: {staged.outputs['.html']}")
     typer.echo(f"hypnogram: {staged.outputs['.hypnogram.tsv']}")
     if staged.agreement is not None:

@@ -20,19 +20,26 @@ EmgOption = Annotated[str | None, typer.Option("--emg", help="EMG channel name t
 @command(
     help=(
         "Show a PSG file's channels, sampling rates, duration and the channel each role "
-        "(EEG, EOG, EMG) would use.\n\nExample: seqsleepnet info SC4001E0-PSG.edf --json"
+        "(EEG, EOG, EMG) would use. A channel whose rate or unit cannot carry its role is "
+        "not given it, and a note says why; --signals also reads the samples and judges "
+        "them as 'stage' does (flat, amplitude in the wrong unit, EMG-like EEG).\n\n"
+        "Example: seqsleepnet info SC4001E0-PSG.edf --signals --json"
     )
 )
 def info(
     psg: PsgFile,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    signals: Annotated[
+        bool,
+        typer.Option("--signals", help="Also judge the role channels' samples (reads them)."),
+    ] = False,
 ) -> None:
     from rich.console import Console
     from rich.table import Table
 
     from seqsleepnet.io.info import describe_recording
 
-    summary = describe_recording(psg)
+    summary = describe_recording(psg, signals=signals)
     if as_json:
         typer.echo(json.dumps(summary.to_dict()))
         return
@@ -47,11 +54,15 @@ def info(
     for ch in summary.channels:
         table.add_row(ch["name"], f"{ch['sfreq']:g}", ch["unit"], chosen.get(ch["name"], ""))
     console.print(table)
+    for note in summary.notes:
+        console.print(f"note: {note}", markup=False)
     missing = [role.upper() for role, name in summary.roles.items() if name is None]
     if missing:
         console.print(
-            f"no channel found for: {', '.join(missing)} (name one with --eeg/--eog/--emg)"
+            f"no usable channel for: {', '.join(missing)} (name one with --eeg/--eog/--emg)"
         )
+    if not signals:
+        console.print("signal content not checked; --signals reads and judges it")
 
 
 @command(

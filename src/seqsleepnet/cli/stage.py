@@ -23,8 +23,13 @@ if TYPE_CHECKING:
         ".edf/.bdf files. A file that fails is reported and the batch goes on; the exit "
         "status is 1 if any failed. A night's outputs appear together or not at all; earlier "
         "outputs are kept unless --overwrite is given.\n\n"
-        "Without --model, the bundled demonstration model that fits the channels is used "
-        "(EEG+EOG+EMG, else EEG only); it was trained on synthetic data only.\n\n"
+        "Each role is read from the first channel that can carry it: a channel whose rate, "
+        "unit or content cannot (a 1-Hz EMG envelope, a flat channel, volts under a "
+        "microvolt label) is passed over with a message. Without --model, the bundled "
+        "demonstration model that fits the usable channels is used (EEG+EOG+EMG, else EEG "
+        "only); it was trained on synthetic data only. Quality flags (input far from the "
+        "training data, a degenerate hypnogram, low confidence, channels dropped) are "
+        "printed one per line and written to .stats.json and the report.\n\n"
         "Example: seqsleepnet stage night1.edf night2.edf --out results/ --true expert/ "
         "--lights-off 22:30 --lights-on 06:45"
     )
@@ -128,6 +133,8 @@ def stage(
                 if outcome.alignment:
                     typer.echo(f"note: {outcome.psg.name}: {outcome.alignment}", err=True)
                 typer.echo(agreement_line(outcome))
+                for line in outcome.quality:
+                    typer.echo(f"  quality: {line}")
 
         outcomes = stage_files(
             files, options, jobs=jobs, on_done=report, on_phase=phase if one else None

@@ -32,6 +32,17 @@ _COHORT_HELP = (
 )
 
 
+RandomiseOption = Annotated[
+    bool,
+    typer.Option(
+        "--randomise",
+        help="Domain randomisation: record each night under its own gain (0.3-3x), spectral "
+        "tilt and band powers, mains (50/60 Hz), electrode pops, filters and jittered stage "
+        "signatures (seeded).",
+    ),
+]
+
+
 def _check_layout(layout: str) -> None:
     check_option("--layout", layout, LAYOUTS)
 
@@ -47,6 +58,7 @@ def synth(
     in_bed: Annotated[
         bool, typer.Option("--in-bed", help="Keep 30 min before/after the sleep period only.")
     ] = False,
+    randomise: RandomiseOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Write one synthetic night."""
@@ -57,7 +69,14 @@ def synth(
     if in_bed:
         hyp = hyp.in_bed(30.0)
     files = write_synthetic_night(
-        hyp, out, layout=layout, seed=seed, subject=subject, night=night, progress=not quiet
+        hyp,
+        out,
+        layout=layout,
+        seed=seed,
+        subject=subject,
+        night=night,
+        progress=not quiet,
+        randomise=randomise,
     )
     typer.echo(str(files.psg))
     typer.echo(str(files.hypnogram))
@@ -75,6 +94,7 @@ def cohort(
             help="Folder of SC4ssNEx-Hypnogram.edf files (default: the packaged ones).",
         ),
     ] = None,
+    randomise: RandomiseOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Write the synthetic cohort."""
@@ -82,7 +102,12 @@ def cohort(
 
     _check_layout(layout)
     written = build_cohort(
-        hypnograms or packaged_hypnograms(), out, layout=layout, seed=seed, progress=not quiet
+        hypnograms or packaged_hypnograms(),
+        out,
+        layout=layout,
+        seed=seed,
+        progress=not quiet,
+        randomise=randomise,
     )
     for files in written:
         typer.echo(f"{files.psg}\t{files.hypnogram}")

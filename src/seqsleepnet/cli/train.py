@@ -21,6 +21,14 @@ Epochs = Annotated[int, typer.Option("--epochs", help="Passes over the training 
 BatchSize = Annotated[int, typer.Option("--batch-size", help="Sequences per step (all processes).")]
 SeqLen = Annotated[int, typer.Option("--seq-len", "-L", help="Epochs per sequence L.")]
 Lr = Annotated[float, typer.Option("--lr", help="Adam learning rate.")]
+FineTuneLr = Annotated[
+    float | None,
+    typer.Option(
+        "--lr",
+        help="Adam learning rate; default 1e-4, or 2e-5 when fine-tuning with --init-from.",
+        show_default=False,
+    ),
+]
 L2 = Annotated[float, typer.Option("--l2", help="L2 weight (all weights but the filterbank).")]
 EvalEvery = Annotated[int, typer.Option("--eval-every", help="Steps between validations.")]
 MaxSteps = Annotated[int | None, typer.Option("--max-steps", help="Stop after this many steps.")]
@@ -66,8 +74,13 @@ _TRAIN_HELP = (
     "Train a model on a prepared dataset with the paper's protocol (Adam 1e-4, batch 32, "
     "L=20, 10 epochs, validation every 100 steps, best step kept as RUN/best.pt). Under "
     "'torchrun --nproc_per_node N' the same command trains with DistributedDataParallel.\n\n"
+    "Fine-tuning: --init-from CKPT starts from a checkpoint's weights and model (the cache "
+    "must have its preprocessing), refits the normaliser on the new recordings unless "
+    "--keep-normalizer, trains at a lower default learning rate (2e-5) and, with "
+    "--freeze-encoder, only the sequence part.\n\n"
     "Examples: seqsleepnet train --data cache/ --model seqsleepnet --out runs/ssn "
-    "--val-subjects 2; seqsleepnet train --resume runs/ssn"
+    "--val-subjects 2; seqsleepnet train --resume runs/ssn; seqsleepnet train --data lab/ "
+    "--init-from runs/ssn/best.pt --out runs/lab --epochs 3"
 )
 
 
@@ -80,7 +93,35 @@ def train(
     resume: Annotated[
         Path | None, typer.Option("--resume", help="Continue the run in this folder.")
     ] = None,
-    model: ModelName = "seqsleepnet",
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Model to train ('seqsleepnet models' lists them); default seqsleepnet, or "
+            "the model of --init-from.",
+            show_default=False,
+        ),
+    ] = None,
+    init_from: Annotated[
+        Path | None,
+        typer.Option("--init-from", help="Fine-tune: start from this checkpoint's weights."),
+    ] = None,
+    keep_normalizer: Annotated[
+        bool,
+        typer.Option(
+            "--keep-normalizer",
+            help="Fine-tuning: keep the checkpoint's normaliser (default: refit it on the new "
+            "training recordings).",
+        ),
+    ] = False,
+    freeze_encoder: Annotated[
+        bool,
+        typer.Option(
+            "--freeze-encoder",
+            help="Fine-tuning: train the sequence part only, not the epoch encoder.",
+        ),
+    ] = False,
     val_subjects: Annotated[
         str | None,
         typer.Option(
@@ -92,7 +133,7 @@ def train(
     epochs: Epochs = 10,
     batch_size: BatchSize = 32,
     seq_len: SeqLen = 20,
-    lr: Lr = 1e-4,
+    lr: FineTuneLr = None,
     l2: L2 = 1e-3,
     eval_every: EvalEvery = 100,
     max_steps: MaxSteps = None,
@@ -121,6 +162,11 @@ def train(
             raise ConfigError("give --data CACHE and --out RUN (or --resume RUN)")
         if not overwrite:
             refuse_existing_run(out)
+        if model is None and init_from is not None:
+            from seqsleepnet.models.checkpoint import load_checkpoint
+
+            model = load_checkpoint(init_from)[0].name
+        model = model or "seqsleepnet"
         model_config = _model_config(model, cell, settings)  # before any data is read
         subjects = subjects_of(load_manifest(data)[0])
         if val_subjects is None:
@@ -145,6 +191,9 @@ def train(
             device=device,  # type: ignore[arg-type]
             precision=precision,  # type: ignore[arg-type]
             threads=threads,
+            init_from=None if init_from is None else str(init_from),
+            normalizer="keep" if keep_normalizer else "refit",
+            freeze_encoder=freeze_encoder,
         )
         result = run_training(config, out, progress=not quiet)
     if os.environ.get("RANK", "0") != "0":

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 from seqsleepnet.errors import ChannelError, ConfigError
 
-__all__ = ["ALIASES", "ROLES", "ChannelPick", "match_roles", "normalise_name", "parse_roles"]
+__all__ = [
+    "ALIASES",
+    "ROLES",
+    "ChannelPick",
+    "alias_candidates",
+    "match_roles",
+    "normalise_name",
+    "parse_roles",
+]
 
 ROLES: tuple[str, ...] = ("eeg", "eog", "emg")
 
@@ -86,6 +94,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
 def normalise_name(name: str) -> str:
     """Lower-case a channel name and collapse whitespace, for matching."""
     return re.sub(r"\s+", " ", name.strip()).lower()
+
+
+def alias_candidates(available: Sequence[str], role: str) -> list[str]:
+    """Channels of ``available`` that :data:`ALIASES` names for ``role``, best first.
+
+    Names are given as in ``available``; each appears once.
+    """
+    lookup: dict[str, str] = {}
+    for name in available:
+        lookup.setdefault(normalise_name(name), name)
+    found = [lookup[normalise_name(a)] for a in ALIASES[role] if normalise_name(a) in lookup]
+    return list(dict.fromkeys(found))
 
 
 @dataclass(frozen=True)
@@ -166,14 +186,7 @@ def match_roles(
             picks.append(ChannelPick(role, found, "named"))
             continue
         taken = {p.name for p in picks}
-        alias = next(
-            (
-                lookup[normalise_name(a)]
-                for a in ALIASES[role]
-                if normalise_name(a) in lookup and lookup[normalise_name(a)] not in taken
-            ),
-            None,
-        )
+        alias = next((n for n in alias_candidates(available, role) if n not in taken), None)
         if alias is None:
             raise ChannelError(
                 f"{source}: no {role.upper()} channel found among {list(available)}; "

@@ -30,15 +30,18 @@ from seqsleepnet.io.channels import ROLES, ChannelPick, match_roles
 from seqsleepnet.io.edf_header import EdfHeader, SignalHeader, read_edf_header
 from seqsleepnet.io.edf_records import record_onsets
 from seqsleepnet.io.edf_samples import read_signal
+from seqsleepnet.io.plausibility import MIN_SFREQ
 
-__all__ = ["MIN_SFREQ", "SignalSource", "SignalWarning", "open_psg", "signals_from_raw"]
+__all__ = [
+    "MIN_SFREQ",
+    "SignalSource",
+    "SignalWarning",
+    "open_psg",
+    "read_channel",
+    "signals_from_raw",
+]
 
 log = logging.getLogger(__name__)
-
-# Lowest native rate accepted per role. EEG needs the whole 0-50 Hz band of the
-# features; SHHS stores EOG at 50 Hz, which keeps the eye-movement band
-# (< 25 Hz) and is upsampled; Sleep-EDF stores a 1-Hz chin EMG envelope.
-MIN_SFREQ: dict[str, float] = {"eeg": 100.0, "eog": 50.0, "emg": 1.0}
 
 # Seconds of signal read from the file per MNE call.
 READ_SECONDS = 3600.0
@@ -158,6 +161,11 @@ def _at_true_times(
     for k, start in enumerate(starts.astype(np.int64)):
         placed[start : start + per_record] = x[k * per_record : (k + 1) * per_record]
     return placed
+
+
+def read_channel(path: Path, header: EdfHeader, name: str) -> npt.NDArray[np.float32]:
+    """One channel of a file at its native rate, in microvolts, without any check."""
+    return _read_channel(path, header, name)[0]
 
 
 def _check_rate(pick: ChannelPick, sfreq: float, source: str) -> None:
@@ -296,7 +304,7 @@ def open_psg(
         native_sfreq=tuple(by_name[p.name].sfreq for p in picks),
         start_time=header.start_time,
         source=file,
-        _read=lambda i: _read_channel(file, header, picks[i].name)[0],
+        _read=lambda i: read_channel(file, header, picks[i].name),
         _headers=tuple(by_name[p.name] for p in picks),
     )
 

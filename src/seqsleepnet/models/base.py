@@ -170,6 +170,16 @@ class SleepStagingModel(nn.Module, ABC):
         """
         raise self._no_encoder("classify_sequences")
 
+    def freeze_epoch_encoder(self) -> None:
+        """Stop training the epoch encoder (fine-tuning only the sequence part).
+
+        Raises
+        ------
+        ConfigError
+            If the model has no separable epoch encoder.
+        """
+        raise self._no_encoder("freeze_epoch_encoder")
+
     def _no_encoder(self, what: str) -> ConfigError:
         return ConfigError(
             f"{self.name}: {what} needs a separable epoch encoder and this model has none "

@@ -240,6 +240,14 @@ class EncoderModel(SleepStagingModel):
         """Size of one encoded epoch (2 x epoch-level units, 128 by default)."""
         return self.encoder.output_size
 
+    def freeze_epoch_encoder(self) -> None:
+        """Stop training the epoch encoder: its weights no longer get gradients.
+
+        Batch-normalised cells (``bn-gru``, ``bn-lstm``) still update their
+        running statistics in training mode.
+        """
+        self.encoder.requires_grad_(False)
+
     def encode_epochs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Encode epochs independently of each other.
 

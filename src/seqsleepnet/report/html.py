@@ -12,6 +12,7 @@ from seqsleepnet._version import __version__
 from seqsleepnet.evaluation.agreement import night_agreement
 from seqsleepnet.period import SleepPeriod
 from seqsleepnet.report.agreement import agreement_section
+from seqsleepnet.report.banner import quality_banner
 from seqsleepnet.report.html_parts import STYLE, definitions, img, png, table
 from seqsleepnet.report.plots import plot_attention
 from seqsleepnet.result import StagingResult
@@ -150,6 +151,7 @@ def render_report(
 <p class="muted">{result.n_epochs} epochs of {result.epoch_length:g} s ·
 channels {html.escape(channels)} · model {html.escape(result.model)} · seqsleepnet {__version__}</p>
 {notice}
+{quality_banner(result.quality)}
 <h2>Hypnogram and stage probabilities</h2>{night}
 <h2>Sleep statistics</h2>{_period(result, period)}{_statistics(result, period)}
 {agreement}

@@ -68,6 +68,8 @@ def _write_stats(night: _Night, path: Path) -> None:
     if night.true is not None:
         agreement = night_agreement(night.true, result.stages, result.epoch_length)
         statistics["agreement"] = agreement.to_dict()
+    if result.quality is not None:
+        statistics["quality"] = result.quality.to_dict()
     with atomic_write(path) as handle:
         json.dump(statistics, handle, indent=1)
 

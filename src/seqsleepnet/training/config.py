@@ -11,10 +11,15 @@ from typing import Any, Literal
 from seqsleepnet.errors import ConfigError, FileFormatError, check_option
 from seqsleepnet.io.atomic import atomic_write
 
-__all__ = ["CONFIG_NAME", "TrainConfig"]
+__all__ = ["CONFIG_NAME", "FINE_TUNE_LR", "PAPER_LR", "TrainConfig"]
 
 CONFIG_NAME = "config.json"
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
+PAPER_LR = 1e-4
+"""Adam learning rate of the paper's protocol."""
+FINE_TUNE_LR = 2e-5
+"""Default learning rate when fine-tuning a checkpoint (``init_from``): a fifth of the paper's,
+so that a few nights adjust the weights without overwriting what they learned."""
 
 
 @dataclass
@@ -38,8 +43,9 @@ class TrainConfig:
     epochs : int
         Passes over the training windows (10). Every pass is shuffled anew
         and keeps its last, smaller batch.
-    lr : float
-        Adam learning rate (1e-4).
+    lr : float or None
+        Adam learning rate; None: :data:`PAPER_LR` (1e-4), or
+        :data:`FINE_TUNE_LR` (2e-5) when fine-tuning (``init_from``).
     l2_weight : float
         Weight of the L2 term on all weights but the filterbank (1e-3).
     eval_every : int
@@ -65,6 +71,16 @@ class TrainConfig:
         Windows per forward pass at validation.
     threads : int or None
         Torch CPU threads per process (None: leave torch's default).
+    init_from : str or None
+        Checkpoint to fine-tune: training starts from its weights and model
+        config (``model`` and ``model_config`` must agree with it or be left
+        at their defaults), and the cache must have its preprocessing.
+    normalizer : {"refit", "keep"}
+        When fine-tuning: fit the normaliser on the new training recordings
+        (``refit``) or keep the checkpoint's (``keep``).
+    freeze_encoder : bool
+        When fine-tuning: train only the sequence part, not the epoch encoder
+        (models with a separable epoch encoder).
     """
 
     data: str = ""
@@ -73,7 +89,7 @@ class TrainConfig:
     seq_len: int = 20
     batch_size: int = 32
     epochs: int = 10
-    lr: float = 1e-4
+    lr: float | None = None
     l2_weight: float = 1e-3
     eval_every: int = 100
     max_steps: int | None = None
@@ -85,16 +101,27 @@ class TrainConfig:
     precision: Precision = "auto"
     eval_batch_size: int = 64
     threads: int | None = None
+    init_from: str | None = None
+    normalizer: Literal["refit", "keep"] = "refit"
+    freeze_encoder: bool = False
 
     def __post_init__(self) -> None:
+        if self.lr is None:
+            self.lr = FINE_TUNE_LR if self.init_from else PAPER_LR
         for name in ("seq_len", "batch_size", "epochs", "eval_every", "eval_batch_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name}={value!r} must be a whole number >= 1")
         if self.max_steps is not None and self.max_steps < 1:
             raise ConfigError(f"max_steps={self.max_steps!r} must be >= 1 or None")
-        if not self.lr > 0:
+        if not self.learning_rate > 0:
             raise ConfigError(f"lr={self.lr!r} must be positive")
+        check_option("normalizer", self.normalizer, ("refit", "keep"))
+        if self.init_from is None and (self.freeze_encoder or self.normalizer != "refit"):
+            raise ConfigError(
+                "freeze_encoder and normalizer='keep' apply to fine-tuning only; give "
+                "init_from (--init-from CKPT) or leave them out"
+            )
         if self.l2_weight < 0:
             raise ConfigError(f"l2_weight={self.l2_weight!r} must be >= 0")
         check_option("device", self.device, ("auto", "cpu", "cuda"))
@@ -104,6 +131,11 @@ class TrainConfig:
         overlap = set(self.val_subjects) & set(self.train_subjects or [])
         if overlap:
             raise ConfigError(f"subjects {sorted(overlap)} are in both training and validation")
+
+    @property
+    def learning_rate(self) -> float:
+        """The Adam learning rate in use (``lr`` with its default resolved)."""
+        return float(PAPER_LR if self.lr is None else self.lr)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for JSON and checkpoints."""

@@ -12,6 +12,10 @@ Reproducibility: the window order of epoch ``e`` is a permutation seeded by
 ``(seed, rank, step)`` before every step, so a run resumed from ``last.pt``
 continues exactly as the uninterrupted run would (on the same hardware and
 thread count).
+
+Fine-tuning (``init_from``) starts from a checkpoint's weights and model
+config instead of a fresh model, with the normaliser refitted on the new
+training recordings or kept, and optionally a frozen epoch encoder.
 """
 
 from __future__ import annotations
@@ -110,6 +114,39 @@ def _build(config: TrainConfig, preprocessing: Preprocessing) -> SleepStagingMod
     if "seq_len" in fields and "seq_len" not in config.model_config:
         options["seq_len"] = config.seq_len
     return build_model(config.model, preprocessing=preprocessing, seed=config.seed, **options)
+
+
+def _fine_tune_start(
+    config: TrainConfig, preprocessing: Preprocessing, data: Path
+) -> tuple[SleepStagingModel, ModelInput]:
+    """The model (with weights) and model input of ``config.init_from``, checked against the cache.
+
+    Raises
+    ------
+    ConfigError
+        If model settings are given (they come from the checkpoint).
+    CheckpointError
+        An unusable checkpoint, or one whose preprocessing differs from the cache's.
+    """
+    source = Path(str(config.init_from))
+    if config.model_config:
+        raise ConfigError(
+            f"model settings {sorted(config.model_config)} cannot change when fine-tuning "
+            f"{source}: the model and its settings come from the checkpoint; leave them out"
+        )
+    model, model_input, _ = load_trained(source)
+    if model.name != config.model:
+        raise ConfigError(
+            f"{source} is a {model.name!r} checkpoint but model={config.model!r}; fine-tune it "
+            f"as model={model.name!r}"
+        )
+    if model_input.preprocessing != preprocessing:
+        raise CheckpointError(
+            f"{source}: the checkpoint reads {model_input.preprocessing.describe()} but the cache "
+            f"{data} holds {preprocessing.describe()}; prepare the data with the checkpoint's "
+            "settings ('seqsleepnet models --checkpoint CKPT' prints them)"
+        )
+    return model, model_input
 
 
 def _step_seed(seed: int, rank: int, step: int) -> int:
@@ -220,7 +257,14 @@ def _train(
     preprocessing = manifest_preprocessing(data, info)
     train_entries, val_entries = select_recordings(entries, config)
     _check_settings(data, train_entries + val_entries, info)
-    model = _build(config, preprocessing)
+    if config.init_from:
+        model, model_input = _fine_tune_start(config, preprocessing, data)
+        if config.normalizer == "refit":
+            model_input = _model_input(model, preprocessing, data, train_entries)
+        if config.freeze_encoder:
+            model.freeze_epoch_encoder()
+    else:
+        model = _build(config, preprocessing)
     resume_state: dict[str, Any] = {}
     if resume:
         saved, model_input, extra = load_trained(run / LAST_NAME)
@@ -231,7 +275,7 @@ def _train(
             )
         model.load_state_dict(saved.state_dict())
         resume_state = extra["resume"]
-    else:
+    elif not config.init_from:
         model_input = _model_input(model, preprocessing, data, train_entries)
     if dist_info.is_main:
         run.mkdir(parents=True, exist_ok=True)
@@ -242,7 +286,8 @@ def _train(
             (run / LOG_NAME).unlink(missing_ok=True)
     dataset = SequenceDataset(data, train_entries, config.seq_len, model_input)
     model.to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    trained = [p for p in model.parameters() if p.requires_grad]  # all but a frozen encoder
+    optimizer = torch.optim.Adam(trained, lr=config.learning_rate)
     amp_dtype = _autocast_dtype(config, device)
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     step = epoch = position = 0

@@ -60,6 +60,7 @@ def build_cohort(
     in_bed: bool = True,
     fs: float = 256.0,
     progress: bool = True,
+    randomise: bool = False,
 ) -> list[SyntheticFiles]:
     """Write one synthetic night per Sleep-EDF hypnogram in ``hypnogram_dir``.
 
@@ -82,6 +83,9 @@ def build_cohort(
     progress : bool
         Show one step per night with :func:`~seqsleepnet.progress.progress_steps`
         (a bar on a terminal, a line on stderr elsewhere).
+    randomise : bool
+        Record each night under its own randomised conditions (domain
+        randomisation, :mod:`~seqsleepnet.data.synthetic.randomise`).
 
     Returns
     -------
@@ -119,6 +123,7 @@ def build_cohort(
                 subject=subject,
                 night=night,
                 fs=fs,
+                randomise=randomise,
             )
             logger.info("%s -> %s", path.name, files.psg.name)
             written.append(files)

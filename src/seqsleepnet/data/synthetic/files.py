@@ -62,6 +62,7 @@ def write_synthetic_night(
     fs: float = 256.0,
     name: str | None = None,
     progress: bool = False,
+    randomise: bool = False,
 ) -> SyntheticFiles:
     """Generate a night and write its PSG EDF and hypnogram in a dataset layout.
 
@@ -87,6 +88,9 @@ def write_synthetic_night(
     progress : bool
         Show the three phases (signals, EDF, files) with
         :func:`~seqsleepnet.progress.progress_steps`.
+    randomise : bool
+        Record the night under randomised conditions (gain, spectrum, mains,
+        filters, stage signatures; :mod:`~seqsleepnet.data.synthetic.randomise`).
 
     Returns
     -------
@@ -117,7 +121,13 @@ def write_synthetic_night(
     start = start.replace(microsecond=0, tzinfo=None)
     with progress_steps(f"synth {psg_name}", 3, enabled=progress) as steps:
         synthetic = generate_night(
-            hypnogram.stages, profile=profile, seed=seed, subject=subject, night=night, fs=fs
+            hypnogram.stages,
+            profile=profile,
+            seed=seed,
+            subject=subject,
+            night=night,
+            fs=fs,
+            randomise=randomise,
         )
         steps.done(f"signals ({hypnogram.n_epochs} epochs)")
         edf = night_to_edf(

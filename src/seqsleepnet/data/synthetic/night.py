@@ -9,6 +9,11 @@ blinks, twitches) are templates placed by Poisson processes whose rates
 follow the content of each 2-s segment (see :mod:`.content`). Artefacts:
 movement bursts, 50 Hz line noise, slow drifts, electrode pops and ECG
 spill-over. The same stages, profile and seed give identical arrays.
+
+With ``randomise=True`` each night is also recorded under its own
+:class:`~seqsleepnet.data.synthetic.randomise.RecordingConditions` (gain,
+spectral tilt and band powers, mains, electrode pops, filters, jittered stage
+signatures), so that a model trained on such nights learns no single style.
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ from seqsleepnet.data.synthetic.content import (
     plan_segments,
 )
 from seqsleepnet.data.synthetic.profile import SubjectProfile, night_rng, subject_rng
+from seqsleepnet.data.synthetic.randomise import (
+    RecordingConditions,
+    conditions_rng,
+    render_conditions,
+)
 from seqsleepnet.errors import ConfigError, HypnogramError
 from seqsleepnet.stages import EPOCH_SECONDS
 
@@ -78,6 +88,8 @@ class SyntheticNight:
         The sleeper's parameters.
     content : numpy.ndarray of float64, shape (E, 5)
         Fraction of each epoch showing W, N1, N2, N3, REM content.
+    conditions : RecordingConditions or None
+        How the night was recorded, when randomised.
     """
 
     signals: dict[str, FloatArray]
@@ -85,6 +97,7 @@ class SyntheticNight:
     stages: npt.NDArray[np.int8]
     profile: SubjectProfile
     content: npt.NDArray[np.float64]
+    conditions: RecordingConditions | None = None
 
     @property
     def n_epochs(self) -> int:
@@ -142,9 +155,15 @@ class _Renderer:
     """Turns a segment plan into signals; holds the shared sizes and helpers."""
 
     def __init__(
-        self, plan: SegmentPlan, profile: SubjectProfile, fs: float, rng: np.random.Generator
+        self,
+        plan: SegmentPlan,
+        profile: SubjectProfile,
+        fs: float,
+        rng: np.random.Generator,
+        rem_density: float = 1.0,
     ) -> None:
         self.plan = plan
+        self.rem_density = rem_density
         self.profile = profile
         self.fs = fs
         self.rng = rng
@@ -322,6 +341,7 @@ def _eog(r: _Renderer, frontal: FloatArray) -> dict[str, FloatArray]:
     horizontal = r.envelope(slow_amp) * slow
 
     rem_rate = r.table("rem_rate") * np.where(open_, 4.0, np.where(wake, 0.4, 1.0)) * f["eye"]
+    rem_rate = rem_rate * np.where(plan.state == 4, r.rem_density, 1.0)
     moves = r.onsets(rem_rate)
     move_state = r.state_at(moves)
     amps = (
@@ -390,6 +410,7 @@ def generate_night(
     subject: int = 0,
     night: int = 1,
     fs: float = 256.0,
+    randomise: bool = False,
 ) -> SyntheticNight:
     """Generate EEG, EOG and chin EMG for a night scored as ``stages``.
 
@@ -408,6 +429,10 @@ def generate_night(
     fs : float
         Base sampling rate in Hz (a whole number from 128 to 1024; 256 or 200
         are typical).
+    randomise : bool
+        Record the night under randomised conditions drawn from ``(seed,
+        subject, night)`` (:mod:`~seqsleepnet.data.synthetic.randomise`); off,
+        the signals are exactly those of earlier versions.
 
     Returns
     -------
@@ -425,9 +450,13 @@ def generate_night(
     fs = _check_fs(fs)
     if profile is None:
         profile = SubjectProfile.draw(subject_rng(seed, subject))
+    conditions = None
+    if randomise:
+        conditions = RecordingConditions.draw(CHANNELS, seed=seed, subject=subject, night=night)
+        profile = conditions.jitter(profile)
     rng = night_rng(seed, subject, night)
     plan = plan_segments(stage_array, rng)
-    r = _Renderer(plan, profile, fs, rng)
+    r = _Renderer(plan, profile, fs, rng, conditions.rem_density if conditions else 1.0)
     ecg = waves.ecg_spikes(r.n, fs, profile.heart_rate, rng)
     r.mains = r.line_noise()
     eeg = _eeg(r, ecg)
@@ -436,6 +465,8 @@ def generate_night(
     del frontal
     signals["emg"] = _emg(r, ecg)
     _movements(r, signals)
+    if conditions is not None:
+        render_conditions(signals, fs, conditions, conditions_rng(seed, subject, night + 1000))
     logger.info(
         "generated %d epochs at %g Hz (subject %d, night %d)", stage_array.size, fs, subject, night
     )
@@ -445,4 +476,5 @@ def generate_night(
         stages=stage_array,
         profile=profile,
         content=plan.content(),
+        conditions=conditions,
     )

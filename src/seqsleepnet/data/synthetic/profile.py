@@ -14,7 +14,7 @@ import numpy as np
 
 from seqsleepnet.errors import ConfigError
 
-__all__ = ["SubjectProfile", "night_rng", "subject_rng"]
+__all__ = ["PROFILE_RANGES", "SubjectProfile", "night_rng", "subject_rng"]
 
 
 def subject_rng(seed: int, subject: int) -> np.random.Generator:
@@ -27,8 +27,8 @@ def night_rng(seed: int, subject: int, night: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), int(subject), int(night), 0x91C])
 
 
-# Allowed range of each field (inclusive); used by validation.
-_RANGES: dict[str, tuple[float, float]] = {
+# Allowed range of each field (inclusive); used by validation and by the night jitter.
+PROFILE_RANGES: dict[str, tuple[float, float]] = {
     "amplitude": (0.2, 5.0),
     "alpha_frequency": (7.0, 13.0),
     "alpha_strength": (0.0, 3.0),
@@ -94,7 +94,7 @@ class SubjectProfile:
     age: float = 35.0
 
     def __post_init__(self) -> None:
-        for name, (low, high) in _RANGES.items():
+        for name, (low, high) in PROFILE_RANGES.items():
             value = float(getattr(self, name))
             if not np.isfinite(value) or not low <= value <= high:
                 raise ConfigError(
