@@ -113,7 +113,8 @@ def _read_channel(
     long recording never exists as a float64 copy; MNE reads a file only by a
     name ending in ``.edf``/``.bdf``, so any other (ISRUC's ``.rec``) is
     handed to it as an open file, which MNE reads preloaded. The records of an
-    EDF+D file are then placed at their true times (:func:`_at_true_times`).
+    EDF+D file come one after another, as if contiguous (:func:`_at_true_times`
+    places them).
     """
     labels = [s.label for s in header.signals]
     if labels.count(name) == 1:
@@ -121,8 +122,6 @@ def _read_channel(
         x, sfreq = read_signal(header, index), header.signals[index].sfreq
     else:
         x, sfreq = _read_with_mne(path, header, name)
-    if header.gaps:
-        x = _at_true_times(x, sfreq, header)
     return x, sfreq
 
 
@@ -151,10 +150,12 @@ def _read_with_mne(
 def _at_true_times(
     x: npt.NDArray[np.float32], sfreq: float, header: EdfHeader
 ) -> npt.NDArray[np.float32]:
-    """The records of an EDF+D channel placed at their onsets; the gaps hold zeros.
+    """The records of a channel placed at their onsets; the gaps of EDF+D hold zeros.
 
-    The records are read one after another, as if they were contiguous.
+    ``x`` holds the records one after another, as they are stored.
     """
+    if not header.gaps:
+        return x
     per_record = round(header.record_duration * sfreq)
     starts = np.rint(record_onsets(header.n_records, header.record_duration, header.gaps) * sfreq)
     placed = np.zeros(int(starts[-1]) + per_record, dtype=np.float32)
@@ -164,7 +165,10 @@ def _at_true_times(
 
 
 def read_channel(path: Path, header: EdfHeader, name: str) -> npt.NDArray[np.float32]:
-    """One channel of a file at its native rate, in microvolts, without any check."""
+    """One channel of a file at its native rate, in microvolts, without any check.
+
+    The recorded samples only: the gaps of an EDF+D file are left out.
+    """
     return _read_channel(path, header, name)[0]
 
 
@@ -304,7 +308,9 @@ def open_psg(
         native_sfreq=tuple(by_name[p.name].sfreq for p in picks),
         start_time=header.start_time,
         source=file,
-        _read=lambda i: read_channel(file, header, picks[i].name),
+        _read=lambda i: _at_true_times(
+            read_channel(file, header, picks[i].name), by_name[picks[i].name].sfreq, header
+        ),
         _headers=tuple(by_name[p.name] for p in picks),
     )
 
