@@ -109,7 +109,10 @@ def main() -> None:
         commands = {
             "help": paired(["-m", "seqsleepnet", "--help"], args.repeats, TARGETS["help"]),
             "hypnogram": paired(
-                ["-m", "seqsleepnet", "hypnogram", str(hypnogram), "--out", str(folder / "h.tsv")],
+                [
+                    *("-m", "seqsleepnet", "hypnogram", str(hypnogram)),
+                    *("--out", str(folder / "h.tsv"), "--overwrite"),
+                ],
                 args.repeats,
                 TARGETS["hypnogram"],
             ),

@@ -1,16 +1,22 @@
 """Run the bad-input catalogue through the library entry points and through the CLI.
 
-Every case must raise its package exception with a message that names the
-file and the problem; the CLI must answer with exit status 1, one ``error:``
-line on stderr and no traceback, and leave no output file behind.
+Every case of the first round must raise its package exception with a message
+that names the file and the problem; the CLI must answer with exit status 1,
+one ``error:`` line on stderr and no traceback, and leave no output file
+behind. Every case of the second round (:mod:`bad_inputs.commands`) runs one
+command on its prepared folder and must give its exit status and error line
+within its time bound, leaving earlier files as they were and no temporary
+file behind.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
+import time
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,22 +36,23 @@ from bad_inputs.cases import (
     write_good_psg,
     write_psg,
 )
+from bad_inputs.commands import (
+    COMMAND_CASES,
+    GROUPS,
+    CommandCase,
+    Good,
+    write_huge_edf_hypnogram,
+    write_sparse_long_edf,
+    write_zip_bomb,
+)
 from seqsleepnet.cli import app
-from seqsleepnet.errors import SeqSleepNetError
+from seqsleepnet.errors import MAX_MESSAGE_CHARS, SeqSleepNetError
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.io.edf import CLIP_ERROR_FRACTION, SignalWarning
 from seqsleepnet.io.hypnogram import read_hypnogram
 from seqsleepnet.staging import SleepStager
 
 runner = CliRunner()
-
-
-@dataclass(frozen=True)
-class Good:
-    """Undamaged inputs shared by the cases that damage something else."""
-
-    psg: Path
-    checkpoint: Path
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +112,9 @@ def _listing(folder: Path) -> list[str]:
 
 def test_catalogue_has_at_least_40_numbered_cases() -> None:
     assert len(CASES) >= 40
-    assert len({case.id for case in CASES}) == len(CASES)
-    assert [case.id[:8] for case in CASES] == [f"case-{i:02d}-" for i in range(1, len(CASES) + 1)]
+    numbered = [*CASES, *COMMAND_CASES]
+    assert len({case.id for case in numbered}) == len(numbered)
+    assert [int(case.id.split("-")[1]) for case in numbered] == list(range(1, len(numbered) + 1))
     assert {case.kind for case in CASES} == {"psg", "raw", "hypnogram", "alignment", "checkpoint"}
     assert all(issubclass(case.error, SeqSleepNetError) for case in CASES)
 
@@ -221,3 +229,87 @@ def test_48_hour_recording_is_read_and_staged(tmp_path: Path) -> None:
     probabilities = np.exp(output.log_probs)
     assert probabilities.shape == (5760, 5)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-4)
+
+
+# ---------------------------------------------------------------------- the second round
+
+
+def test_second_round_has_60_cases_in_every_class() -> None:
+    assert len(COMMAND_CASES) >= 60
+    per_group = {group: sum(c.group == group for c in COMMAND_CASES) for group in GROUPS}
+    assert min(per_group.values()) >= 2, per_group
+
+
+def _error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error: ")]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, id=c.id, marks=[pytest.mark.slow] if c.slow else []) for c in COMMAND_CASES],
+)
+def test_command_refuses_or_copes(
+    case: CommandCase, good: Good, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = case.build(tmp_path, good)
+    kept = {path: path.read_bytes() for path in scenario.keep}
+    if scenario.fault is not None:
+        scenario.fault(monkeypatch)
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as seen:  # the CLI prints them on stderr
+        warnings.simplefilter("always", SignalWarning)
+        result = runner.invoke(app, scenario.args)
+    elapsed = time.perf_counter() - start
+    monkeypatch.undo()
+    where = f"{result.stdout!r} {result.stderr!r} {result.exception!r}"
+    assert result.exit_code == case.exit_code, where
+    assert result.exception is None or isinstance(result.exception, SystemExit), where
+    assert "Traceback" not in result.stdout + result.stderr, where
+    errors = _error_lines(result.stderr)
+    assert len(errors) == case.error_lines, where
+    assert all(len(line) <= len("error: ") + MAX_MESSAGE_CHARS for line in errors), where
+    warned = "\n".join(str(w.message) for w in seen)
+    text = "\n".join(errors) if case.exit_code else f"{result.stdout}{result.stderr}{warned}"
+    assert re.search(case.match, text, flags=re.MULTILINE), where
+    if case.names is not None:
+        assert any(case.names in line for line in errors), where
+    assert not any(".set-" in line or ".tmp" in line for line in errors), where  # the target
+    assert elapsed < case.seconds, f"{elapsed:.1f} s"
+    for path, data in kept.items():
+        assert path.is_file() and path.read_bytes() == data, f"{path} was changed or lost"
+    for path in scenario.absent:
+        assert not path.exists(), f"{path} was left"
+    for folder in scenario.clean:
+        hidden = (
+            [p.name for p in folder.iterdir() if p.name.startswith(".")] if folder.is_dir() else []
+        )
+        assert hidden == [], f"left in {folder}: {hidden}"
+    if scenario.check is not None:
+        scenario.check()
+
+
+_PEAK_CHILD = """
+import resource, sys
+from typer.testing import CliRunner
+from seqsleepnet.cli import app
+result = CliRunner().invoke(app, sys.argv[1:])
+print(result.exit_code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+@pytest.mark.slow
+def test_hostile_files_are_refused_within_1_gib(good: Good, tmp_path: Path) -> None:
+    """The checkpoint zip bomb, the 3,000-h header and the 2-GiB hypnogram, in a fresh process."""
+    bomb = write_zip_bomb(tmp_path / "bomb.pt", unpacked=2**30)  # torch.load would need > 1 GiB
+    commands = {
+        "zip bomb": ["stage", str(good.psg), "--model", str(bomb), "--out", str(tmp_path / "o")],
+        "huge header": ["info", str(write_sparse_long_edf(tmp_path / "long.edf"))],
+        "huge hypnogram": ["hypnogram", str(write_huge_edf_hypnogram(tmp_path / "h.edf"))],
+    }
+    for name, args in commands.items():
+        child = subprocess.run(
+            [sys.executable, "-c", _PEAK_CHILD, *args], capture_output=True, text=True, check=True
+        )
+        exit_code, peak_kib = map(int, child.stdout.split())
+        assert exit_code == 1, (name, child.stdout, child.stderr)
+        assert peak_kib < 2**20, f"{name}: peak {peak_kib / 2**10:.0f} MiB"

@@ -167,7 +167,7 @@ def test_one_night_without_a_terminal_prints_one_line_per_phase(
         enumerate(STAGE_PHASES, start=1)
     )
     assert "night.edf: 50 epochs" in result.stdout
-    quiet = runner.invoke(app, [*args, "--quiet"])
+    quiet = runner.invoke(app, [*args, "--quiet", "--overwrite"])
     assert quiet.exit_code == 0 and quiet.stderr == ""
 
 

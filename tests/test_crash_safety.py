@@ -1,14 +1,16 @@
-"""Killing ``seqsleepnet stage`` (SIGKILL) while it writes leaves no partial output file.
+"""Killing ``seqsleepnet stage`` (SIGKILL) while it writes leaves no partial output set.
 
 A real subprocess stages a batch of recordings; once the first recording's
 files are written it is killed while the next ones are being written. Every
-file present under its final name must then be complete and readable, and a
-rerun must complete the batch, remove the temporary files the killed run left
-and write the same bytes.
+file present under its final name must then be complete and readable, each
+night's outputs must be there all together or not at all, and a rerun with
+``--overwrite`` must complete the batch, remove the staging folders the killed
+run left and write the same bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -80,11 +82,14 @@ def test_sigkill_during_stage_leaves_only_complete_files(tmp_path: Path) -> None
     per_file = len(OUTPUT_SUFFIXES)
     deadline = time.monotonic() + 120.0
     try:
-        # wait until the first recording and four files of the second are written, then
-        # kill while the next one (the picture, the largest write) is being written
+        # wait until the first recording's set is in place and the next one's staging folder
+        # holds four files, then kill while its next file (the picture) is being written
         while time.monotonic() < deadline and process.poll() is None:
-            if out.is_dir() and len(_final(out)) >= per_file + 4 and _hidden(out):
-                break
+            staging = _hidden(out) if out.is_dir() else []
+            if staging and len(_final(out)) >= per_file:
+                with contextlib.suppress(FileNotFoundError):  # the set may just have moved
+                    if len(_final(staging[0])) >= 4:
+                        break
             time.sleep(0.002)
         process.send_signal(signal.SIGKILL)
     finally:
@@ -92,11 +97,17 @@ def test_sigkill_during_stage_leaves_only_complete_files(tmp_path: Path) -> None
     assert process.returncode == -signal.SIGKILL, "stage ended before it could be killed"
     survivors = _final(out)
     assert per_file <= len(survivors) < N_FILES * per_file
+    assert len(survivors) % per_file == 0  # whole sets only
     for path in survivors:
         _check_complete(path)
     before = {path.name: path.read_bytes() for path in survivors}
 
-    result = CliRunner().invoke(app, args)
+    refused = CliRunner().invoke(app, [*args, "--quiet"])
+    assert refused.exit_code == 1  # the finished nights are not overwritten without asking
+    assert "already exists" in refused.stderr and "--overwrite" in refused.stderr
+    for name, data in before.items():
+        assert (out / name).read_bytes() == data
+    result = CliRunner().invoke(app, [*args, "--overwrite"])
     assert result.exit_code == 0, result.output + result.stderr
     assert f"staged {N_FILES} of {N_FILES} file(s)" in result.output
     assert _hidden(out) == []  # temporary files of the killed run are gone

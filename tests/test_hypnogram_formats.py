@@ -470,7 +470,7 @@ def test_too_many_epochs_per_row(tmp_path: Path) -> None:
     ("name", "content", "message"),
     [
         ("h.edf", b"this is not an EDF file at all", "not an EDF file"),
-        ("h.edf", b"0       " + b"\x00" * 50, "EDF header or annotations cannot be parsed"),
+        ("h.edf", b"0       " + b"\x00" * 50, r"truncated header \(58 bytes"),
         ("h.csv", b"\xff\xfe\xfa\x00\x81garbage\xc3", "not a readable CSV"),
         ("h.txt", b"\xff\xfe\xfa\x00\x81", "not a text file"),
         ("h.txt", b"0\n1 2\n", "line 2 holds 2 values"),
@@ -483,7 +483,7 @@ def test_too_many_epochs_per_row(tmp_path: Path) -> None:
         (
             "h.xml",
             b"<PSGAnnotation><EpochLength>x</EpochLength></PSGAnnotation>",
-            "EpochLength 'x' is not a number",
+            "EpochLength 'x' is not an epoch length of 1 to 3600 s",
         ),
     ],
 )
@@ -552,7 +552,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_folder_instead_of_file(tmp_path: Path) -> None:
     (tmp_path / "d.tsv").mkdir()
-    with pytest.raises(FileFormatError, match="is not a file"):
+    with pytest.raises(FileFormatError, match="is a folder, not a file"):
         read_hypnogram(tmp_path / "d.tsv")
 
 
@@ -584,5 +584,5 @@ def test_tiny_declared_epoch_length_is_refused(tmp_path: Path) -> None:
     """A header field must not make the reader allocate billions of epochs."""
     path = tmp_path / "h.xml"
     path.write_text(NSRR.replace("<EpochLength>30<", "<EpochLength>1e-9<"))
-    with pytest.raises(ConfigError, match="epoch_length must be a positive"):
+    with pytest.raises(FileFormatError, match=r"h\.xml: EpochLength '1e-9' is not an epoch length"):
         read_hypnogram(path)

@@ -1,14 +1,16 @@
 """Stage many PSG files and write their outputs: what ``seqsleepnet stage`` runs.
 
-One file's failure never stops the batch: it is reported with its message and
-the next file is staged. Each worker process loads its model once.
+One file's failure never stops the batch: whatever goes wrong while a file is
+staged (a bad file, an unexpected error, a worker process that dies) becomes
+that file's one-line message, and the next file is staged, with ``jobs=1`` as
+in a pool of worker processes. Each worker process loads its model once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -18,14 +20,20 @@ import numpy as np
 from seqsleepnet.alignment import align_hypnograms
 from seqsleepnet.data.sources import RecordingSpec, find_hypnograms
 from seqsleepnet.data.sources.experts import is_hypnogram_name
-from seqsleepnet.errors import FileFormatError, SeqSleepNetError
+from seqsleepnet.errors import (
+    CheckpointError,
+    ConfigError,
+    FileFormatError,
+    SeqSleepNetError,
+    shorten,
+)
 from seqsleepnet.evaluation.agreement import NOTHING_COMPARABLE, night_agreement
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import read_hypnogram
 from seqsleepnet.io.survey import survey_channels
 from seqsleepnet.period import sleep_period
-from seqsleepnet.report.outputs import write_outputs
+from seqsleepnet.report.outputs import refuse_existing_outputs, write_outputs
 from seqsleepnet.stages import UNSCORED
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
 
@@ -34,6 +42,7 @@ __all__ = [
     "FileOutcome",
     "StageOptions",
     "agreement_line",
+    "check_output_names",
     "expert_hypnograms",
     "find_psg_files",
     "stage_file",
@@ -57,6 +66,7 @@ class StageOptions:
     lights_off: str | None = None  # HH:MM[:SS] or seconds from the recording start
     lights_on: str | None = None
     in_bed: bool = False  # analyse 30 min around the sleep period (as prepare --in-bed)
+    overwrite: bool = False  # replace a night's existing outputs
 
 
 @dataclass
@@ -107,6 +117,25 @@ def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
         else:
             raise FileFormatError(item, "file not found", "check the path")
     return files
+
+
+def check_output_names(files: Sequence[Path], out: Path) -> None:
+    """Refuse a batch in which two files would write outputs of the same name.
+
+    Raises
+    ------
+    ConfigError
+        Naming the two files and the shared name (``a/night.edf`` and
+        ``b/night.edf`` both write ``night.*``).
+    """
+    seen: dict[str, Path] = {}
+    for psg in files:
+        other = seen.setdefault(psg.stem, psg)
+        if other != psg:
+            raise ConfigError(
+                f"{other} and {psg} would both write their outputs as {psg.stem}.* into {out}; "
+                "stage them into separate --out folders or rename one of them"
+            )
 
 
 def expert_hypnograms(psgs: Sequence[Path], true: Path) -> dict[Path, RecordingSpec]:
@@ -171,74 +200,100 @@ def stage_file(
     """
     outcome = FileOutcome(psg)
     try:
-        named = {"eeg": options.eeg, "eog": options.eog, "emg": options.emg}
-        if options.model is None:  # the bundled model that fits the usable channels
-            survey = survey_channels(psg, named=named)
-            checkpoint = bundled_model_for(survey)
-        else:  # the stager surveys the roles its model reads
-            survey, checkpoint = None, options.model
-        outcome.bundled = options.model is None
-        stager = _stager(checkpoint, options.backend)
-        if on_phase is not None:
-            on_phase("checkpoint")
-        result = stager.predict(
-            psg,
-            eeg=options.eeg,
-            eog=options.eog,
-            emg=options.emg,
-            on_phase=on_phase,
-            survey=survey,
-        )
-        true = None
-        if options.true is not None and experts is None:
-            experts = expert_hypnograms([psg], options.true)
-        spec = experts.get(psg) if experts is not None else None
-        if spec is not None:
-            outcome.expert = spec.hypnogram
-            expert = read_hypnogram(spec.hypnogram, format=spec.hypnogram_format)
-            predicted = result.to_hypnogram()
-            pair = align_hypnograms(
-                expert,
-                Hypnogram(
-                    predicted.stages,
-                    predicted.epoch_length,
-                    predicted.onset,
-                    predicted.start_time,
-                    str(psg),
-                ),
-            )
-            if pair.cropped or not pair.by_clock:
-                outcome.alignment = pair.note
-            true = np.full(result.n_epochs, UNSCORED, dtype=np.int8)
-            true[slice(*pair.pred_span)] = pair.true.stages
-            agreement = night_agreement(true, result.stages, result.epoch_length)
-            outcome.compared = True
-            if agreement.comparable:
-                outcome.agreement = agreement.metrics.accuracy
-                outcome.kappa = agreement.metrics.kappa
-        period = sleep_period(
-            result.to_hypnogram(),
-            lights_off=options.lights_off,
-            lights_on=options.lights_on,
-            in_bed=options.in_bed,
-        )
-        outcome.outputs = write_outputs(
-            result, options.out, true=true, demo_model=outcome.bundled, period=period
-        )
-        if on_phase is not None:
-            on_phase("outputs")
-        stats = result.statistics(period)
-        outcome.quality = result.quality.lines() if result.quality is not None else []
-        outcome.epochs, outcome.tst, outcome.efficiency = (
-            result.n_epochs,
-            stats.tst,
-            stats.sleep_efficiency,
-        )
+        _stage_into(outcome, options, on_phase, experts)
+    except CheckpointError as error:  # names the checkpoint, not the recording
+        outcome.error = shorten(str(error))
     except (SeqSleepNetError, OSError) as error:
-        message = str(error).replace("\n", " ")
+        message = shorten(str(error))
         # in a batch, say which recording failed even when the message names another file
         outcome.error = message if str(psg) in message else f"{psg}: {message}"
+    except Exception as error:  # any other failure is this file's, and the batch goes on
+        log.debug("staging %s failed", psg, exc_info=True)
+        outcome.error = shorten(
+            f"{psg}: unexpected {type(error).__name__} while staging: {error}; "
+            "rerun with --debug for the traceback and report it"
+        )
     return outcome
+
+
+def _stage_into(
+    outcome: FileOutcome,
+    options: StageOptions,
+    on_phase: Callable[[str], None] | None,
+    experts: Mapping[Path, RecordingSpec] | None,
+) -> None:
+    """Stage ``outcome.psg`` and fill in ``outcome``; errors propagate."""
+    psg = outcome.psg
+    if not options.overwrite:  # before the work; again, race-free, as the set is written
+        refuse_existing_outputs(options.out, psg.stem)
+    named = {"eeg": options.eeg, "eog": options.eog, "emg": options.emg}
+    if options.model is None:  # the bundled model that fits the usable channels
+        survey = survey_channels(psg, named=named)
+        checkpoint = bundled_model_for(survey)
+    else:  # the stager surveys the roles its model reads
+        survey, checkpoint = None, options.model
+    outcome.bundled = options.model is None
+    stager = _stager(checkpoint, options.backend)
+    if on_phase is not None:
+        on_phase("checkpoint")
+    result = stager.predict(
+        psg,
+        eeg=options.eeg,
+        eog=options.eog,
+        emg=options.emg,
+        on_phase=on_phase,
+        survey=survey,
+    )
+    true = None
+    if options.true is not None and experts is None:
+        experts = expert_hypnograms([psg], options.true)
+    spec = experts.get(psg) if experts is not None else None
+    if spec is not None:
+        outcome.expert = spec.hypnogram
+        expert = read_hypnogram(spec.hypnogram, format=spec.hypnogram_format)
+        predicted = result.to_hypnogram()
+        pair = align_hypnograms(
+            expert,
+            Hypnogram(
+                predicted.stages,
+                predicted.epoch_length,
+                predicted.onset,
+                predicted.start_time,
+                str(psg),
+            ),
+        )
+        if pair.cropped or not pair.by_clock:
+            outcome.alignment = pair.note
+        true = np.full(result.n_epochs, UNSCORED, dtype=np.int8)
+        true[slice(*pair.pred_span)] = pair.true.stages
+        agreement = night_agreement(true, result.stages, result.epoch_length)
+        outcome.compared = True
+        if agreement.comparable:
+            outcome.agreement = agreement.metrics.accuracy
+            outcome.kappa = agreement.metrics.kappa
+    period = sleep_period(
+        result.to_hypnogram(),
+        lights_off=options.lights_off,
+        lights_on=options.lights_on,
+        in_bed=options.in_bed,
+    )
+    outcome.outputs = write_outputs(
+        result,
+        options.out,
+        true=true,
+        demo_model=outcome.bundled,
+        period=period,
+        overwrite=options.overwrite,
+    )
+    if on_phase is not None:
+        on_phase("outputs")
+    stats = result.statistics(period)
+    outcome.quality = result.quality.lines() if result.quality is not None else []
+    outcome.epochs, outcome.tst, outcome.efficiency = (
+        result.n_epochs,
+        stats.tst,
+        stats.sleep_efficiency,
+    )
 
 
 def stage_files(
@@ -274,29 +329,44 @@ def stage_files(
     ------
     FileFormatError
         If ``options.true`` does not exist or holds two hypnograms of one recording.
+    CheckpointError
+        If ``options.model`` cannot be loaded (before any file is staged).
     """
-    outcomes: list[FileOutcome] = []
-    results: Iterator[FileOutcome]
     experts = None if options.true is None else expert_hypnograms(files, options.true)
-    if jobs <= 1 or len(files) <= 1:
-        results = (
-            stage_file(f, options, None if on_phase is None else partial(on_phase, f), experts)
-            for f in files
-        )
-        for outcome in results:
+    if options.model is not None:
+        _stager(options.model, options.backend)  # a bad checkpoint is one error, not one per file
+    outcomes: list[FileOutcome] = []
+    workers = min(jobs, len(files))  # no idle workers
+    if workers <= 1:
+        for f in files:
+            phase = None if on_phase is None else partial(on_phase, f)
+            outcome = stage_file(f, options, phase, experts)
             outcomes.append(outcome)
             if on_done:
                 on_done(outcome)
         return outcomes
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        many = len(files)
-        for outcome in pool.map(
-            stage_file, files, [options] * many, [None] * many, [experts] * many
-        ):
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(stage_file, f, options, None, experts) for f in files]
+        for f, future in zip(files, futures, strict=True):
+            outcome = _collect(f, future)
             outcomes.append(outcome)
             if on_done:
                 on_done(outcome)
     return outcomes
+
+
+def _collect(psg: Path, future: Future[FileOutcome]) -> FileOutcome:
+    """The outcome a worker returned, or its failure (a worker killed, a result lost)."""
+    try:
+        return future.result()
+    except Exception as error:  # BrokenProcessPool, an outcome that could not be sent, ...
+        return FileOutcome(
+            psg,
+            error=shorten(
+                f"{psg}: the worker process staging it failed ({type(error).__name__}: "
+                f"{error}); stage it again, with --jobs 1 to see its own error"
+            ),
+        )
 
 
 def agreement_line(outcome: FileOutcome) -> str:

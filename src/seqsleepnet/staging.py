@@ -39,6 +39,7 @@ from seqsleepnet.models.checkpoint import load_trained
 from seqsleepnet.onnx_backend import OnnxParts
 from seqsleepnet.quality import assess_night
 from seqsleepnet.result import StagingResult
+from seqsleepnet.stages import UNSCORED
 
 __all__ = ["DEFAULT_MODELS", "DEMO_WARNING", "Backend", "SleepStager", "bundled_model_for"]
 
@@ -291,14 +292,18 @@ class SleepStager:
         """
         probabilities = np.exp(output.log_probs).astype(np.float32)
         stages = probabilities.argmax(axis=1).astype(np.int8)
-        quality = assess_night(
-            stages,
-            probabilities,
+        gap = recording.in_gaps(onsets, self.preprocessing.epoch_seconds)  # EDF+D
+        recorded = ~gap
+        quality = assess_night(  # of the epochs that hold recorded signal
+            stages[recorded],
+            probabilities[recorded],
             epoch_length=self.preprocessing.epoch_seconds,
             roles=recording.roles,
-            inputs=inputs,
+            inputs=inputs[recorded] if inputs is not None else None,
             channel_notes=survey.notes if survey is not None else None,
         )
+        stages[gap] = UNSCORED  # no signal was recorded there
+        probabilities[gap] = np.nan
         return StagingResult(
             stages=stages,
             probabilities=probabilities,

@@ -706,7 +706,7 @@ _HYPNOGRAM_CASES: list[tuple[str, Builder, type[SeqSleepNetError], str]] = [
         "hyp-truncated-edf",
         _truncated_edf_hypnogram,
         FileFormatError,
-        r"truncated EDF\+ file \(Incomplete data record",
+        r"truncated data section: the header promises 1 records",
     ),
     (
         "hyp-psg-given-as-hypnogram",

@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from seqsleepnet._version import __version__
-from seqsleepnet.errors import SeqSleepNetError
+from seqsleepnet.errors import SeqSleepNetError, shorten
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,6 +33,10 @@ QuietOption = Annotated[
     typer.Option(
         "--quiet", "-q", help="No progress (a bar on a terminal, else one line per step on stderr)."
     ),
+]
+
+OverwriteOption = Annotated[
+    bool, typer.Option("--overwrite", help="Replace the output if it exists (else refused).")
 ]
 
 _METAVARS = {"Path": "PATH", "int": "INTEGER", "float": "FLOAT", "str": "TEXT"}
@@ -131,17 +135,19 @@ def _debug_enabled() -> bool:
 
 
 def friendly_errors(func: F) -> F:
-    """Turn package exceptions into one ``error: ...`` line and exit status 1."""
+    """Turn package exceptions and OS errors into one ``error: ...`` line and exit status 1.
+
+    The line is cut to :data:`~seqsleepnet.errors.MAX_MESSAGE_CHARS` characters.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (SeqSleepNetError, FileNotFoundError, PermissionError) as error:
+        except (SeqSleepNetError, OSError) as error:  # OSError: a full or read-only disk, ...
             if _debug_enabled():
                 raise
-            message = str(error).replace("\n", " ")
-            print(f"error: {message}", file=sys.stderr)
+            print(f"error: {shorten(str(error))}", file=sys.stderr)
             raise typer.Exit(code=1) from None
 
     return wrapper  # type: ignore[return-value]

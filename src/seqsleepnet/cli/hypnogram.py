@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from seqsleepnet.cli._app import command
+from seqsleepnet.cli._app import OverwriteOption, command
 from seqsleepnet.io.hypnogram import (
     HYPNOGRAM_FORMATS,
     HYPNOGRAM_SUFFIXES,
@@ -89,8 +89,13 @@ def hypnogram(
             "--in-bed", help="Keep 30 min before the first to 30 min after the last sleep epoch."
         ),
     ] = False,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Summarise or convert a hypnogram."""
+    if out is not None and not overwrite:
+        from seqsleepnet.io.output_set import refuse_existing
+
+        refuse_existing(out.parent, "the conversion", [out.name])
     hyp = read_hypnogram(file, format=format)
     if in_bed:
         hyp = hyp.in_bed()

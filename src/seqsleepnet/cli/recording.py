@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from seqsleepnet.cli._app import PreprocessingOption, command
+from seqsleepnet.cli._app import OverwriteOption, PreprocessingOption, command
 
 PsgFile = Annotated[Path, typer.Argument(help="PSG file (EDF, EDF+ or BDF).", show_default=False)]
 EegOption = Annotated[str | None, typer.Option("--eeg", help="EEG channel name to use.")]
@@ -92,12 +92,17 @@ def features(
     no_filter: Annotated[
         bool, typer.Option("--no-filter", help="Skip the band-pass/notch conditioning.")
     ] = False,
+    overwrite: OverwriteOption = False,
 ) -> None:
     import numpy as np
 
     from seqsleepnet.features.preprocessing import Preprocessing
     from seqsleepnet.io.atomic import atomic_path
     from seqsleepnet.io.channels import parse_roles
+    from seqsleepnet.io.output_set import refuse_existing
+
+    if not overwrite:
+        refuse_existing(out.parent, "the features", [out.name])
 
     prep = Preprocessing.from_file(preprocessing) if preprocessing else Preprocessing()
     if roles is not None:

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
         "(.csv), EDF+ annotations (.annotations.edf), sleep statistics (.stats.json), a "
         "picture (.png) and a report (.html) per file. Folders are expanded to their "
         ".edf/.bdf files. A file that fails is reported and the batch goes on; the exit "
-        "status is 1 if any failed.\n\n"
+        "status is 1 if any failed. A night's outputs appear together or not at all; earlier "
+        "outputs are kept unless --overwrite is given.\n\n"
         "Each role is read from the first channel that can carry it: a channel whose rate, "
         "unit or content cannot (a 1-Hz EMG envelope, a flat channel, volts under a "
         "microvolt label) is passed over with a message. Without --model, the bundled "
@@ -73,16 +74,23 @@ def stage(
             "epoch (the rule of 'prepare --in-bed'), e.g. for day-long recordings.",
         ),
     ] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Files staged in parallel.")] = 1,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=1, help="Files staged in parallel (capped at the files)."),
+    ] = 1,
     backend: Annotated[
         str, typer.Option("--backend", help="Runtime: 'torch' or 'onnxruntime'.")
     ] = "torch",
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace a night's earlier outputs in --out.")
+    ] = False,
     quiet: QuietOption = False,
 ) -> None:
     from seqsleepnet.batch import (
         STAGE_PHASES,
         StageOptions,
         agreement_line,
+        check_output_names,
         find_psg_files,
         stage_files,
     )
@@ -91,6 +99,7 @@ def stage(
 
     check_option("--backend", backend, ("torch", "onnxruntime"))
     files = find_psg_files(inputs)
+    check_output_names(files, out)
     if true is not None and true.is_file() and len(files) > 1:
         raise ConfigError(
             "--true names one hypnogram file but several PSG files are staged; "
@@ -99,7 +108,9 @@ def stage(
     runtime: Backend = "onnxruntime" if backend == "onnxruntime" else "torch"
     if in_bed and (lights_off is not None or lights_on is not None):
         raise ConfigError("--in-bed chooses the period itself; give --in-bed or --lights-off/on")
-    options = StageOptions(out, model, runtime, eeg, eog, emg, true, lights_off, lights_on, in_bed)
+    options = StageOptions(
+        out, model, runtime, eeg, eog, emg, true, lights_off, lights_on, in_bed, overwrite
+    )
     failed: list[FileOutcome] = []
     noted: list[bool] = []  # the demonstration-model note is printed once
     one = len(files) == 1  # one long night: show its phases, else one step per file
@@ -145,14 +156,19 @@ def stage(
         "Export a checkpoint of a model with a separable epoch encoder (seqsleepnet, arnn, "
         "multitask-arnn) to ONNX for onnxruntime: the epoch encoder (encoder.onnx) and the "
         "sequence classifier (classifier.onnx), both with a dynamic batch axis, into a "
-        "folder. The classifier reads windows of the checkpoint's sequence length.\n\n"
+        "folder. The classifier reads windows of the checkpoint's sequence length. An earlier "
+        "export in the folder is kept unless --overwrite is given.\n\n"
         "Example: seqsleepnet export-onnx --model run/best.pt --out onnx/"
     ),
 )
 def export_onnx_command(
     model: Annotated[Path, typer.Option("--model", "-m", help="Checkpoint to export.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created).")],
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an earlier export in --out.")
+    ] = False,
 ) -> None:
+    from seqsleepnet.io.output_set import output_set
     from seqsleepnet.models.checkpoint import load_trained
     from seqsleepnet.models.onnx_export import example_input, onnx_max_difference
     from seqsleepnet.onnx_backend import OnnxParts
@@ -164,14 +180,19 @@ def export_onnx_command(
             f"{network.name} has none"
         )
     seq_len = int(extra["seq_len"])
-    out.mkdir(parents=True, exist_ok=True)
-    OnnxParts.export(network, out, seq_len=seq_len)
-    checks = {
-        part: onnx_max_difference(
-            network, out / f"{part}.onnx", part, example_input(network, part, seq_len=seq_len)
-        )
-        for part in ("encoder", "classifier")
-    }
+    names = [f"{part}.onnx" for part in ("encoder", "classifier")]
+    with output_set(out, "onnx", names, overwrite=overwrite) as staged:
+        folder = staged[names[0]].parent
+        OnnxParts.export(network, folder, seq_len=seq_len)
+        checks = {
+            part: onnx_max_difference(
+                network,
+                folder / f"{part}.onnx",
+                part,
+                example_input(network, part, seq_len=seq_len),
+            )
+            for part in ("encoder", "classifier")
+        }
     typer.echo(
         f"wrote {out / 'encoder.onnx'} and {out / 'classifier.onnx'}; largest difference from "
         + ", ".join(f"PyTorch's {part} output {diff:.1e}" for part, diff in checks.items())

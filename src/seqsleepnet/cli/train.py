@@ -48,7 +48,10 @@ ModelName = Annotated[
 ]
 
 
-def _model_config(cell: str | None, settings: list[str] | None) -> dict[str, Any]:
+def _model_config(model: str, cell: str | None, settings: list[str] | None) -> dict[str, Any]:
+    """The ``--set KEY=VALUE`` and ``--cell`` options of ``model``, validated (JSON values)."""
+    from seqsleepnet.models.registry import check_model_config
+
     config: dict[str, Any] = {}
     for item in settings or []:
         key, sep, raw = item.partition("=")
@@ -60,7 +63,7 @@ def _model_config(cell: str | None, settings: list[str] | None) -> dict[str, Any
             config[key.strip()] = raw
     if cell is not None:
         config["cell"] = cell
-    return config
+    return check_model_config(model, config)
 
 
 def _json_metrics(metrics: Any) -> str:
@@ -140,6 +143,9 @@ def train(
     cell: Cell = None,
     settings: ModelSet = None,
     threads: Threads = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Start over in an --out folder that holds a run.")
+    ] = False,
     quiet: QuietOption = False,
 ) -> None:
     """Train one model."""
@@ -147,12 +153,21 @@ def train(
     from seqsleepnet.training.config import TrainConfig
     from seqsleepnet.training.loop import train as run_training
     from seqsleepnet.training.selection import pick_subjects, subjects_of
+    from seqsleepnet.training.state import refuse_existing_run
 
     if resume is not None:
         result = run_training(TrainConfig.load(resume), resume, resume=True, progress=not quiet)
     else:
         if data is None or out is None:
             raise ConfigError("give --data CACHE and --out RUN (or --resume RUN)")
+        if not overwrite:
+            refuse_existing_run(out)
+        if model is None and init_from is not None:
+            from seqsleepnet.models.checkpoint import load_checkpoint
+
+            model = load_checkpoint(init_from)[0].name
+        model = model or "seqsleepnet"
+        model_config = _model_config(model, cell, settings)  # before any data is read
         subjects = subjects_of(load_manifest(data)[0])
         if val_subjects is None:
             chosen = pick_subjects(subjects, max(1, round(len(subjects) / 20)), seed)
@@ -160,14 +175,10 @@ def train(
             chosen = pick_subjects(subjects, int(val_subjects), seed)
         else:
             chosen = [s.strip() for s in val_subjects.split(",") if s.strip()]
-        if model is None and init_from is not None:
-            from seqsleepnet.models.checkpoint import load_checkpoint
-
-            model = load_checkpoint(init_from)[0].name
         config = TrainConfig(
             data=str(data),
-            model=model or "seqsleepnet",
-            model_config=_model_config(cell, settings),
+            model=model,
+            model_config=model_config,
             seq_len=seq_len,
             batch_size=batch_size,
             epochs=epochs,
@@ -232,11 +243,12 @@ def cv(
     from seqsleepnet.training.config import TrainConfig
     from seqsleepnet.training.cross_validation import prepare_folds, run_fold
 
+    model_config = _model_config(model, cell, settings)  # before folds are written
     fold_list = prepare_folds(out, data, folds, val_subjects, seed)
     base = TrainConfig(
         data=str(data),
         model=model,
-        model_config=_model_config(cell, settings),
+        model_config=model_config,
         seq_len=seq_len,
         batch_size=batch_size,
         epochs=epochs,

@@ -114,12 +114,17 @@ def pair_files(true: Path, pred: Path) -> list[tuple[Path, Path]]:
 
 
 def _listing(folder: Path) -> dict[str, Path]:
-    """Hypnogram files of a folder by name up to the first dot (the last in name order wins)."""
-    return {
-        _key(p): p
-        for p in sorted(folder.iterdir())
-        if p.is_file() and p.suffix.lower() in HYPNOGRAM_SUFFIXES
-    }
+    """Hypnogram files of a folder by name up to the first dot.
+
+    Of two files of one name the first in :data:`HYPNOGRAM_SUFFIXES` order wins:
+    a ``night.edf`` beside ``night.csv`` is the night's PSG, not its hypnogram.
+    """
+    found: dict[str, Path] = {}
+    for suffix in HYPNOGRAM_SUFFIXES:
+        for p in sorted(folder.iterdir()):
+            if p.is_file() and p.suffix.lower() == suffix:
+                found.setdefault(_key(p), p)
+    return found
 
 
 def compare_files(

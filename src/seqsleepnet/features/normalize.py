@@ -11,7 +11,10 @@ import numpy.typing as npt
 
 from seqsleepnet.errors import ConfigError, FileFormatError
 
-__all__ = ["Normalizer"]
+__all__ = ["MAX_STATISTIC", "Normalizer"]
+
+MAX_STATISTIC = 1e4
+"""Largest mean magnitude or std a stored normaliser may have (features are dB-scaled)."""
 
 
 class Normalizer:
@@ -120,6 +123,14 @@ class Normalizer:
             )
         if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
             raise ConfigError("normaliser statistics must be finite, with std > 0")
+        if np.abs(mean).max() > MAX_STATISTIC or std.max() > MAX_STATISTIC:
+            raise ConfigError(
+                f"normaliser statistics must lie within +-{MAX_STATISTIC:g} (features are "
+                f"log-magnitudes in dB); got |mean| up to {np.abs(mean).max():g} and std up to "
+                f"{std.max():g}"
+            )
+        if not 0 < min_std <= MAX_STATISTIC:  # also NaN
+            raise ConfigError(f"normaliser min_std={min_std!r} must be a positive number")
         return cls(mean, std, min_std)
 
     def save(self, path: str | Path) -> None:

@@ -54,6 +54,8 @@ class Recording:
         File the recording was read from.
     native_sfreq : list of float
         Sampling rate of each channel in the source file.
+    gaps : tuple of (float, float)
+        Spans (start, end) in seconds that hold no recorded signal (EDF+D).
     """
 
     data: npt.NDArray[np.float32]
@@ -63,6 +65,7 @@ class Recording:
     start_time: datetime | None = None
     source: Path | None = None
     native_sfreq: list[float] = field(default_factory=list)
+    gaps: tuple[tuple[float, float], ...] = ()
 
     @property
     def n_samples(self) -> int:
@@ -73,6 +76,13 @@ class Recording:
     def duration(self) -> float:
         """Length in seconds."""
         return self.n_samples / self.sfreq
+
+    def in_gaps(self, onsets: npt.NDArray[np.float64], length: float) -> npt.NDArray[np.bool_]:
+        """Which epochs (onsets in s, ``length`` s long) overlap a gap of the recording."""
+        mask = np.zeros(onsets.shape, dtype=bool)
+        for start, end in self.gaps:
+            mask |= (onsets < end) & (onsets + length > start)
+        return mask
 
     @property
     def name(self) -> str:
@@ -186,4 +196,5 @@ def condition_signals(
         start_time=signals.start_time,
         source=signals.source,
         native_sfreq=list(signals.native_sfreq),
+        gaps=signals.gaps,
     )

@@ -10,6 +10,7 @@ and an existing target is left untouched.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import secrets
@@ -17,9 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal, overload
 
-from seqsleepnet.errors import FileFormatError, check_option
+from seqsleepnet.errors import FileFormatError, SeqSleepNetError, check_option
 
-__all__ = ["atomic_path", "atomic_write"]
+__all__ = ["atomic_path", "atomic_write", "write_failure"]
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,26 @@ def _temporary_name(target: Path) -> Path:
     """A hidden, unique name beside ``target`` that keeps its suffix."""
     token = secrets.token_hex(6)
     return target.with_name(f".{target.stem}.{token}.tmp{target.suffix}")
+
+
+_FIXES = {
+    errno.ENOSPC: "free space on the disk or write elsewhere",
+    errno.EDQUOT: "free space within your disk quota or write elsewhere",
+    errno.EROFS: "the file system is read-only; write elsewhere",
+    errno.EACCES: "you may not write there; write elsewhere or change its permissions",
+    errno.EPERM: "you may not write there; write elsewhere or change its permissions",
+}
+
+
+def write_failure(target: Path, error: OSError) -> FileFormatError:
+    """The error to raise when writing ``target`` failed with ``error``: it names the target.
+
+    A full disk, a read-only file system or a missing permission are told with
+    what to do; the temporary file the error may name is not mentioned.
+    """
+    reason = error.strerror or type(error).__name__
+    fix = _FIXES.get(error.errno or 0, "check the disk and the path")
+    return FileFormatError(target, f"cannot be written ({reason}); nothing was changed", fix)
 
 
 def _check_folder(target: Path) -> None:
@@ -83,6 +104,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, target)
+    except SeqSleepNetError:
+        raise
+    except OSError as error:
+        raise write_failure(target, error) from error
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
@@ -157,7 +182,10 @@ def _atomic_file(target: Path, mode: str, encoding: str, newline: str | None) ->
     _check_folder(target)
     temporary = _temporary_name(target)
     # O_EXCL: never follow or reuse an existing file; 0o666 lets the umask apply.
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as error:
+        raise write_failure(target, error) from error
     try:
         if mode == "wb":
             handle: IO[Any] = os.fdopen(fd, "wb")
@@ -173,6 +201,10 @@ def _atomic_file(target: Path, mode: str, encoding: str, newline: str | None) ->
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
+    except SeqSleepNetError:
+        raise
+    except OSError as error:
+        raise write_failure(target, error) from error
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()

@@ -28,6 +28,7 @@ import numpy.typing as npt
 from seqsleepnet.errors import FileFormatError, SignalError
 from seqsleepnet.io.channels import ROLES, ChannelPick, match_roles
 from seqsleepnet.io.edf_header import EdfHeader, SignalHeader, read_edf_header
+from seqsleepnet.io.edf_records import record_onsets
 from seqsleepnet.io.edf_samples import read_signal
 from seqsleepnet.io.plausibility import MIN_SFREQ
 
@@ -111,12 +112,22 @@ def _read_channel(
     in pieces of :data:`READ_SECONDS` straight into a float32 array, so that a
     long recording never exists as a float64 copy; MNE reads a file only by a
     name ending in ``.edf``/``.bdf``, so any other (ISRUC's ``.rec``) is
-    handed to it as an open file, which MNE reads preloaded.
+    handed to it as an open file, which MNE reads preloaded. The records of an
+    EDF+D file come one after another, as if contiguous (:func:`_at_true_times`
+    places them).
     """
     labels = [s.label for s in header.signals]
     if labels.count(name) == 1:
         index = labels.index(name)
-        return read_signal(header, index), header.signals[index].sfreq
+        x, sfreq = read_signal(header, index), header.signals[index].sfreq
+    else:
+        x, sfreq = _read_with_mne(path, header, name)
+    return x, sfreq
+
+
+def _read_with_mne(
+    path: Path, header: EdfHeader, name: str
+) -> tuple[npt.NDArray[np.float32], float]:
     reader = mne.io.read_raw_bdf if header.kind == "BDF" else mne.io.read_raw_edf
     try:
         if path.suffix.lower() == f".{header.kind.lower()}":
@@ -136,8 +147,28 @@ def _read_channel(
     return x, sfreq
 
 
+def _at_true_times(
+    x: npt.NDArray[np.float32], sfreq: float, header: EdfHeader
+) -> npt.NDArray[np.float32]:
+    """The records of a channel placed at their onsets; the gaps of EDF+D hold zeros.
+
+    ``x`` holds the records one after another, as they are stored.
+    """
+    if not header.gaps:
+        return x
+    per_record = round(header.record_duration * sfreq)
+    starts = np.rint(record_onsets(header.n_records, header.record_duration, header.gaps) * sfreq)
+    placed = np.zeros(int(starts[-1]) + per_record, dtype=np.float32)
+    for k, start in enumerate(starts.astype(np.int64)):
+        placed[start : start + per_record] = x[k * per_record : (k + 1) * per_record]
+    return placed
+
+
 def read_channel(path: Path, header: EdfHeader, name: str) -> npt.NDArray[np.float32]:
-    """One channel of a file at its native rate, in microvolts, without any check."""
+    """One channel of a file at its native rate, in microvolts, without any check.
+
+    The recorded samples only: the gaps of an EDF+D file are left out.
+    """
     return _read_channel(path, header, name)[0]
 
 
@@ -167,6 +198,9 @@ class SignalSource:
         Wall-clock time of the first sample, when the file says.
     source : Path or None
         The file, for messages and output names.
+    gaps : tuple of (float, float)
+        Spans (start, end) in seconds without samples (EDF+D); channels hold
+        zeros there, so that every sample keeps its true time.
     """
 
     picks: tuple[ChannelPick, ...]
@@ -175,6 +209,7 @@ class SignalSource:
     source: Path | None
     _read: Callable[[int], npt.NDArray[np.float32]] = field(repr=False)
     _headers: tuple[SignalHeader | None, ...] = field(repr=False)
+    gaps: tuple[tuple[float, float], ...] = ()
 
     @property
     def label(self) -> str:
@@ -257,12 +292,25 @@ def open_psg(
     for pick in picks:
         _check_rate(pick, by_name[pick.name].sfreq, str(file))
     log.info("opened %s: %s", file, ", ".join(f"{p.role}={p.name}" for p in picks))
+    if header.gaps:
+        lost = sum(end - start for start, end in header.gaps)
+        warnings.warn(
+            f"{file}: discontinuous recording (EDF+D) with {len(header.gaps)} gap(s) of "
+            f"{lost:g} s in all, the first from {header.gaps[0][0]:g} s to "
+            f"{header.gaps[0][1]:g} s; epochs keep their true times and those in a gap are "
+            "left unscored",
+            SignalWarning,
+            stacklevel=2,
+        )
     return SignalSource(
+        gaps=header.gaps,
         picks=tuple(picks),
         native_sfreq=tuple(by_name[p.name].sfreq for p in picks),
         start_time=header.start_time,
         source=file,
-        _read=lambda i: read_channel(file, header, picks[i].name),
+        _read=lambda i: _at_true_times(
+            read_channel(file, header, picks[i].name), by_name[picks[i].name].sfreq, header
+        ),
         _headers=tuple(by_name[p.name] for p in picks),
     )
 

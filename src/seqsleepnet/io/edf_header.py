@@ -16,8 +16,18 @@ from datetime import datetime
 from pathlib import Path
 
 from seqsleepnet.errors import FileFormatError
+from seqsleepnet.io.edf_records import gaps_between, read_record_onsets
+from seqsleepnet.io.paths import not_a_file
 
-__all__ = ["MAX_SIGNALS", "PSG_SUFFIXES", "EdfHeader", "SignalHeader", "read_edf_header"]
+__all__ = [
+    "MAX_RECORDING_SECONDS",
+    "MAX_SFREQ",
+    "MAX_SIGNALS",
+    "PSG_SUFFIXES",
+    "EdfHeader",
+    "SignalHeader",
+    "read_edf_header",
+]
 
 PSG_SUFFIXES: tuple[str, ...] = (".edf", ".bdf", ".rec")
 """Lower-case endings of PSG files: EDF/EDF+, BDF, and EDF named ``.rec`` (ISRUC-Sleep).
@@ -26,6 +36,9 @@ The header, not the name, tells EDF from BDF."""
 MAX_SIGNALS = 1024  # far above any PSG montage; bounds the header allocation
 MAX_SAMPLES_PER_RECORD = 10_000_000
 MAX_RECORD_SECONDS = 86_400.0
+MAX_SFREQ = 100_000.0  # Hz; far above any PSG amplifier
+MAX_RECORDING_SECONDS = 7 * 86_400.0  # a week, as for hypnograms
+MAX_SIGNAL_SAMPLES = 2**31 - 1  # samples of one signal: what MNE and NumPy index safely
 _DIGITAL_LIMITS = {2: (-32768, 32767), 3: (-8388608, 8388607)}  # by bytes per sample
 _ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
 _SIGNAL_FIELDS = (  # (name, width in bytes) of the per-signal header block
@@ -81,11 +94,12 @@ class EdfHeader:
     n_records: int
     record_duration: float  # seconds
     signals: tuple[SignalHeader, ...]
+    gaps: tuple[tuple[float, float], ...] = ()  # (start, end) s without records (EDF+D)
 
     @property
     def duration(self) -> float:
-        """Recording length in seconds."""
-        return self.n_records * self.record_duration
+        """Recording length in seconds, gaps included."""
+        return self.n_records * self.record_duration + sum(b - a for a, b in self.gaps)
 
     @property
     def data_signals(self) -> tuple[SignalHeader, ...]:
@@ -132,6 +146,65 @@ def _start_time(date: str, time: str) -> datetime | None:
         return None
 
 
+def _check_length(
+    path: Path, n_records: int, record_duration: float, signals: list[SignalHeader]
+) -> None:
+    """Bound the recording length and samples per signal before anything is sized by them."""
+    seconds = n_records * record_duration
+    if seconds > MAX_RECORDING_SECONDS:
+        raise FileFormatError(
+            path,
+            f"header promises {n_records} records of {record_duration:g} s ({seconds / 3600:.0f} "
+            f"h), longer than the limit of {MAX_RECORDING_SECONDS / 3600:.0f} h (7 days)",
+            "the header's number of records or record duration is damaged; split longer recordings",
+        )
+    for signal in signals:
+        total = n_records * signal.samples_per_record
+        if total > MAX_SIGNAL_SAMPLES:
+            raise FileFormatError(
+                path,
+                f"signal {signal.label!r} would hold {total} samples, more than the limit "
+                f"of {MAX_SIGNAL_SAMPLES}",
+                "the header is damaged, or split the recording",
+            )
+
+
+def _discontinuities(
+    path: Path,
+    header_bytes: int,
+    n_records: int,
+    record_duration: float,
+    signals: list[SignalHeader],
+) -> tuple[tuple[float, float], ...]:
+    """The gaps of an EDF+D file, its total span bounded like a continuous file's length."""
+    offsets = [0]
+    for s in signals:
+        offsets.append(offsets[-1] + 2 * s.samples_per_record)
+    annotation = next((i for i, s in enumerate(signals) if s.is_annotation), None)
+    if annotation is None:
+        raise FileFormatError(
+            path,
+            "EDF+D file without an 'EDF Annotations' signal: the records' times are unknown",
+            "the file is damaged; re-export it from the recording software",
+        )
+    onsets = read_record_onsets(
+        path,
+        header_bytes=header_bytes,
+        record_bytes=offsets[-1],
+        annotation_offset=offsets[annotation],
+        n_records=n_records,
+    )
+    span = float(onsets[-1]) + record_duration
+    if span > MAX_RECORDING_SECONDS:
+        raise FileFormatError(
+            path,
+            f"EDF+D records span {span / 3600:.0f} h, longer than the limit of "
+            f"{MAX_RECORDING_SECONDS / 3600:.0f} h (7 days)",
+            "the records' onsets are damaged; split longer recordings",
+        )
+    return gaps_between(path, onsets, record_duration)
+
+
 def read_edf_header(path: str | Path) -> EdfHeader:
     """Read and validate the header of an EDF, EDF+ or BDF file.
 
@@ -153,8 +226,14 @@ def read_edf_header(path: str | Path) -> EdfHeader:
         negative or implausibly large counts).
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileFormatError(path, "file not found", "check the path")
+    problem = not_a_file(path)
+    if problem is not None:
+        found = problem != "file not found"
+        raise FileFormatError(
+            path,
+            problem,
+            "give the path of an EDF, EDF+ or BDF file" if found else "check the path",
+        )
     size = os.path.getsize(path)
     with open(path, "rb") as handle:
         fixed = handle.read(256)
@@ -280,6 +359,13 @@ def read_edf_header(path: str | Path) -> EdfHeader:
                 "the header is damaged (EDF+ allows 0-s records only in annotation-only files)",
             )
         sfreq = n_samp / record_duration if record_duration > 0 else 0.0
+        if sfreq > MAX_SFREQ and not annotation:
+            raise FileFormatError(
+                path,
+                f"signal {label!r} would be sampled at {sfreq:.3g} Hz ({n_samp} samples per "
+                f"{record_duration:g}-s record), above the limit of {MAX_SFREQ:g} Hz",
+                "the header's record duration or samples per record is damaged",
+            )
         signals.append(
             SignalHeader(
                 label,
@@ -306,6 +392,7 @@ def read_edf_header(path: str | Path) -> EdfHeader:
             "header says 0 data records: the file holds no samples",
             "the recording was not finished or the header is damaged; use the complete file",
         )
+    _check_length(path, n_records, record_duration, signals)
     if n_records > available:
         raise FileFormatError(
             path,
@@ -313,7 +400,11 @@ def read_edf_header(path: str | Path) -> EdfHeader:
             f"({header_bytes + n_records * record_bytes} bytes) but the file has {size} bytes",
             "the file is incomplete (interrupted copy or recording?); copy it again",
         )
+    gaps: tuple[tuple[float, float], ...] = ()
+    if kind == "EDF+D" and n_records > 0:
+        gaps = _discontinuities(path, header_bytes, n_records, record_duration, signals)
     return EdfHeader(
+        gaps=gaps,
         path=path,
         kind=kind,
         patient=text["patient"],

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from seqsleepnet.errors import ConfigError, FileFormatError, check_option
 from seqsleepnet.io.atomic import atomic_write
+from seqsleepnet.io.paths import not_a_file
 
 if TYPE_CHECKING:
     from seqsleepnet.hypnogram import Hypnogram
@@ -153,10 +154,9 @@ def read_hypnogram(
     """
     file = Path(path)
     name = _resolve_format(file, format)
-    if not file.exists():
-        raise FileFormatError(file, "file not found", "check the path")
-    if not file.is_file():
-        raise FileFormatError(file, "is not a file", "give the path of a hypnogram file")
+    problem = not_a_file(file)
+    if problem is not None:
+        raise FileFormatError(file, problem, "give the path of a hypnogram file")
     if file.stat().st_size == 0:
         raise FileFormatError(file, "file is empty", "give a file with sleep-stage labels")
     hypnogram = HYPNOGRAM_FORMATS[name].read(file, epoch_length)

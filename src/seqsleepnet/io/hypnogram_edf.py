@@ -17,7 +17,8 @@ import edfio
 
 from seqsleepnet.errors import FileFormatError, HypnogramError, UnknownStageError
 from seqsleepnet.hypnogram import Hypnogram
-from seqsleepnet.io.hypnogram_formats import events_to_stages, run_lengths
+from seqsleepnet.io.edf_header import read_edf_header
+from seqsleepnet.io.hypnogram_formats import check_size, events_to_stages, run_lengths
 from seqsleepnet.stages import EPOCH_SECONDS, UNSCORED, parse_stages
 
 __all__ = ["EDF_LABELS", "encode_edf", "read_edf_hypnogram"]
@@ -92,27 +93,22 @@ def read_edf_hypnogram(path: Path, epoch_length: float | None) -> Hypnogram:
             "not an EDF file (the header does not start with version '0')",
             "give an EDF+ hypnogram such as Sleep-EDF's *-Hypnogram.edf",
         )
-    failure: BaseException | None = None
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
-        try:
+    header = read_edf_header(path)  # bounded and self-consistent before edfio sizes anything
+    annotation_bytes = (
+        2 * header.n_records * sum(s.samples_per_record for s in header.signals if s.is_annotation)
+    )
+    check_size(path, annotation_bytes, what="annotation section")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # truncation is refused above, by the header
             edf = edfio.read_edf(path, lazy_load_data=True)
             annotations = edf.annotations
-        except _PARSE_ERRORS as error:
-            failure = error
-    truncated = [str(w.message) for w in seen if "truncated" in str(w.message).lower()]
-    if truncated:
+    except _PARSE_ERRORS as error:
         raise FileFormatError(
             path,
-            f"truncated EDF+ file ({truncated[0]})",
-            "the file is incomplete (interrupted copy?); copy it again",
-        )
-    if failure is not None:
-        raise FileFormatError(
-            path,
-            f"EDF header or annotations cannot be parsed ({failure!r})",
+            f"EDF header or annotations cannot be parsed ({error!r})",
             "check that the file is a complete EDF+ file",
-        )
+        ) from None
     if not annotations:
         raise FileFormatError(
             path,

@@ -42,6 +42,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_SECONDS",
     "check_epoch_count",
+    "check_size",
     "encode_table",
     "encode_yasa",
     "events_to_stages",
@@ -58,8 +59,9 @@ __all__ = [
 MAX_SECONDS = 7 * 86400.0
 """Longest hypnogram accepted (7 days): bounds every allocation a file can ask for."""
 
-MAX_FILE_BYTES = 256 * 2**20
-"""Largest text or XML hypnogram file read (256 MiB)."""
+MAX_FILE_BYTES = 32 * 2**20
+"""Largest hypnogram read (32 MiB: a week of 1-s epochs as text is about 10 MiB); the
+size of a text or XML file, the annotation bytes of an EDF+ file."""
 
 STAGE_COLUMNS = ("stage", "sleep_stage", "label", "description")
 """Column names (case-insensitive) that hold stage labels, by priority."""
@@ -83,15 +85,20 @@ def check_epoch_count(n_epochs: int, epoch_length: float, source: str) -> None:
         )
 
 
-def read_file_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """Read a whole hypnogram file, refusing empty files and files over ``limit`` bytes."""
-    size = path.stat().st_size
+def check_size(path: Path, size: int, limit: int = MAX_FILE_BYTES, what: str = "file") -> None:
+    """Raise :class:`FileFormatError` if ``size`` bytes of hypnogram are more than ``limit``."""
     if size > limit:
         raise FileFormatError(
             path,
-            f"file is {size} bytes, larger than the {limit} bytes a hypnogram may have",
+            f"{what} is {size} bytes, more than the limit of {limit} bytes ({limit >> 20} MiB) "
+            "for a hypnogram",
             "check that this is a hypnogram file",
         )
+
+
+def read_file_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Read a whole hypnogram file, refusing empty files and files over ``limit`` bytes."""
+    check_size(path, path.stat().st_size, limit)
     data = path.read_bytes()
     if not data.strip():
         raise FileFormatError(path, "file is empty", "give a file with sleep-stage labels")
@@ -197,6 +204,14 @@ def events_to_stages(
         raise HypnogramError(f"{source}: no sleep-stage events found; is it a hypnogram?")
     if not (np.all(np.isfinite(on)) and np.all(np.isfinite(dur))):
         raise HypnogramError(f"{source}: an event has a missing or non-finite onset or duration")
+    with np.errstate(over="ignore"):
+        overflow = np.flatnonzero(~np.isfinite(on + dur))
+    if overflow.size:  # e.g. 1e308 + 1e308
+        k = int(overflow[0])
+        raise HypnogramError(
+            f"{source}: event with onset {on[k]:g} s and duration {dur[k]:g} s lies beyond the "
+            f"limit of {MAX_SECONDS:g} s (7 days); check the file's onsets and durations"
+        )
     order = np.argsort(on, kind="stable")
     on, dur, labels = on[order], dur[order], labels[order]
     length = _infer_epoch_length(dur) if epoch_length is None else check_epoch_length(epoch_length)
@@ -295,6 +310,15 @@ def read_table(path: Path, epoch_length: float | None, *, sep: str) -> Hypnogram
         ) from None
     header = [str(name).strip().lower() for name in frame.iloc[0]]
     stage_column = next((name for name in STAGE_COLUMNS if name in header), None)
+    other = "," if sep == "\t" else "\t"
+    if frame.shape[1] == 1 and other in header[0]:  # e.g. a CSV file named .tsv
+        kind, other_kind = ("TSV", "CSV") if sep == "\t" else ("CSV", "TSV")
+        raise FileFormatError(
+            path,
+            f"a {kind} file whose lines hold no {kind} separator but {other!r} (first line "
+            f"{header[0][:40]!r}): it looks like {other_kind}",
+            f"rename it .{other_kind.lower()} or give the format '{other_kind.lower()}'",
+        )
     if stage_column is None:
         if frame.shape[1] != 1:
             raise FileFormatError(

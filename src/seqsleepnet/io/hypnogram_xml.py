@@ -19,7 +19,12 @@ import defusedxml.ElementTree as SafeET
 from seqsleepnet._version import __version__
 from seqsleepnet.errors import FileFormatError, UnknownStageError
 from seqsleepnet.hypnogram import Hypnogram, check_epoch_length
-from seqsleepnet.io.hypnogram_formats import events_to_stages, read_file_bytes, run_lengths
+from seqsleepnet.io.hypnogram_formats import (
+    MAX_SECONDS,
+    events_to_stages,
+    read_file_bytes,
+    run_lengths,
+)
 from seqsleepnet.stages import UNSCORED, parse_stages
 
 __all__ = ["NSRR_CONCEPTS", "encode_nsrr_xml", "read_nsrr_xml"]
@@ -41,13 +46,20 @@ _CLOCK_FORMAT = "%d.%m.%y %H.%M.%S"
 def _number(event: ET.Element, tag: str, path: Path) -> float:
     text = (event.findtext(tag) or "").strip()
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise FileFormatError(
             path,
             f"ScoredEvent with {tag} {text!r}: not a number",
             "Start and Duration are seconds",
         ) from None
+    if not abs(value) <= MAX_SECONDS:  # also NaN; bounded before any sum can overflow
+        raise FileFormatError(
+            path,
+            f"ScoredEvent with {tag} {text!r}: outside 0..{MAX_SECONDS:g} s (7 days)",
+            "Start and Duration are seconds from the recording start",
+        )
+    return value
 
 
 def _clock_time(event: ET.Element) -> dt.datetime | None:
@@ -98,6 +110,10 @@ def read_nsrr_xml(path: Path, epoch_length: float | None) -> Hypnogram:
         raise FileFormatError(
             path, f"not well-formed XML ({error})", "give an NSRR PSGAnnotation XML file"
         ) from None
+    except LookupError as error:  # <?xml ... encoding="Atf-8"?>
+        raise FileFormatError(
+            path, f"XML in an unknown encoding ({error})", "save the file as UTF-8"
+        ) from None
     if root.tag != "PSGAnnotation":
         raise FileFormatError(
             path,
@@ -108,12 +124,13 @@ def read_nsrr_xml(path: Path, epoch_length: float | None) -> Hypnogram:
     declared = (root.findtext("EpochLength") or "").strip()
     if length is None and declared:
         try:
-            value = float(declared)
-        except ValueError:
+            length = check_epoch_length(float(declared))
+        except ValueError:  # not a number; ConfigError (a ValueError): NaN, 0, over an hour
             raise FileFormatError(
-                path, f"EpochLength {declared!r} is not a number", "give seconds, e.g. 30"
+                path,
+                f"EpochLength {declared!r} is not an epoch length of 1 to 3600 s",
+                "give seconds, e.g. 30",
             ) from None
-        length = check_epoch_length(value)
     onsets: list[float] = []
     durations: list[float] = []
     concepts: list[str] = []

@@ -48,13 +48,14 @@ tags) and never checks its class:
 from __future__ import annotations
 
 import dataclasses
+import typing
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Self
 
 import torch
 from torch import nn
 
-from seqsleepnet.errors import ConfigError
+from seqsleepnet.errors import ConfigError, check_option, check_type
 from seqsleepnet.features.preprocessing import InputKind, Preprocessing
 
 __all__ = ["InputKind", "ModelConfig", "SleepStagingModel", "check_dropout", "check_positive"]
@@ -71,6 +72,13 @@ def check_dropout(where: str, value: float) -> None:
     """Raise :class:`ConfigError` unless ``0 <= value < 1``."""
     if not 0.0 <= value < 1.0:
         raise ConfigError(f"{where}: dropout={value!r} must be in [0, 1)")
+
+
+def _checked(parameter: str, value: Any, hint: Any) -> Any:
+    """``value`` checked against a config field's type: int, float, bool, str or a Literal."""
+    if typing.get_origin(hint) is typing.Literal:
+        return check_option(parameter, value, typing.get_args(hint))
+    return check_type(parameter, value, hint)
 
 
 @dataclasses.dataclass
@@ -96,7 +104,12 @@ class ModelConfig:
             raise ConfigError(
                 f"{cls.__name__}: unknown option(s) {unknown}; allowed options are {allowed}"
             )
-        return cls(**values)
+        hints = typing.get_type_hints(cls)
+        checked = {
+            key: _checked(f"{cls.__name__}: {key}", value, hints[key])
+            for key, value in values.items()
+        }
+        return cls(**checked)
 
     @classmethod
     def input_fields(cls, preprocessing: Preprocessing) -> dict[str, Any]:

@@ -26,6 +26,8 @@ import hashlib
 import json
 import pickle
 import warnings
+import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ import torch
 from seqsleepnet.errors import CheckpointError, ConfigError
 from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.io.atomic import atomic_path
+from seqsleepnet.io.paths import not_a_file
 from seqsleepnet.models.base import SleepStagingModel
 from seqsleepnet.models.registry import MODELS
 from seqsleepnet.stages import STAGE_NAMES
@@ -51,6 +54,10 @@ __all__ = [
 
 CHECKPOINT_FORMAT = "seqsleepnet-checkpoint"
 CHECKPOINT_VERSION = 2
+MAX_CHECKPOINT_BYTES = 512 * 2**20
+"""Most bytes a checkpoint's archive may unpack to (512 MiB; DeepSleepNet's is 100 MiB)."""
+MAX_PARAMETERS = 100_000_000
+"""Most numbers (weights and buffers) a stored model config may ask for."""
 _ARRAY_TAG = "__numpy_array__"
 
 
@@ -167,13 +174,34 @@ def save_checkpoint(
     return target
 
 
+def _unpacked_bytes(path: Path) -> int | None:
+    """Bytes the archive's entries declare they unpack to; None if it is not a readable zip."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+
+
 def _read(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+    problem = not_a_file(path)
+    if problem == "file not found":
         raise CheckpointError(f"{path}: checkpoint file not found; check the path")
+    if problem is not None:
+        raise CheckpointError(f"{path}: {problem}; give the path of a checkpoint file")
     unreadable = CheckpointError(
         f"{path}: not a readable checkpoint (truncated, corrupt or not written by "
         "seqsleepnet; nothing in it was run); re-copy or re-create the file"
     )
+    unpacked = _unpacked_bytes(path)  # torch.save writes a zip archive
+    if unpacked is None:
+        raise unreadable
+    if unpacked > MAX_CHECKPOINT_BYTES:  # a zip bomb is refused before it is unpacked
+        raise CheckpointError(
+            f"{path}: refused to load: the archive unpacks to {unpacked} bytes, more than the "
+            f"limit of {MAX_CHECKPOINT_BYTES} bytes for a checkpoint; only load checkpoints "
+            "written by seqsleepnet"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch's notes on pickle protocols
@@ -241,12 +269,38 @@ def load_checkpoint(path: str | Path) -> tuple[SleepStagingModel, dict[str, Any]
         )
     cls = MODELS[name]
     try:
-        model = cls(cls.config_class.from_dict(dict(payload["config"])))
+        config = cls.config_class.from_dict(dict(payload["config"]))
+        _check_size(source, cls, config)
+        model = cls(config)
         model.load_state_dict(payload["state_dict"])
-    except (ConfigError, RuntimeError, KeyError, TypeError) as error:
+    except (ConfigError, RuntimeError, KeyError, TypeError, ValueError) as error:
         raise CheckpointError(f"{source}: stored config or weights do not fit: {error}") from None
+    _check_finite(source, model)
     model.eval()
-    return model, _decode(payload.get("extra", {}))
+    extra = _decode(payload.get("extra", {}))
+    if not isinstance(extra, dict):
+        raise CheckpointError(f"{source}: stored extra data is not a table; re-create the file")
+    return model, extra
+
+
+def _check_size(source: Path, cls: type[SleepStagingModel], config: Any) -> None:
+    """Refuse a config that asks for more than :data:`MAX_PARAMETERS` numbers, unallocated."""
+    with torch.device("meta"):  # shapes only: nothing is allocated
+        numbers = sum(t.numel() for t in cls(config).state_dict().values())
+    if numbers > MAX_PARAMETERS:
+        raise CheckpointError(
+            f"{source}: stored config asks for {numbers} weights, more than the limit of "
+            f"{MAX_PARAMETERS}; the file is damaged or not a sleep-staging model"
+        )
+
+
+def _check_finite(source: Path, model: SleepStagingModel) -> None:
+    for key, tensor in model.state_dict().items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(
+                f"{source}: stored weight {key!r} holds NaN or infinite values; the model "
+                "cannot stage; train it again or use another checkpoint"
+            )
 
 
 def _check_fit(path: str | Path, model: SleepStagingModel, model_input: ModelInput) -> None:
@@ -321,7 +375,7 @@ def load_trained(path: str | Path) -> tuple[SleepStagingModel, ModelInput, dict[
         input, or one that does not fit the model (kind or epoch shape).
     """
     model, extra = load_checkpoint(path)
-    if "model_input" not in extra:
+    if not isinstance(extra.get("model_input"), Mapping):
         raise CheckpointError(
             f"{path}: checkpoint does not record the model's preprocessing and normaliser; "
             "it was not written by 'seqsleepnet train'; train the model with it"
@@ -331,6 +385,12 @@ def load_trained(path: str | Path) -> tuple[SleepStagingModel, ModelInput, dict[
     except ConfigError as error:
         raise CheckpointError(f"{path}: stored model input is not usable: {error}") from None
     _check_fit(path, model, model_input)
+    stage_names = extra.get("stage_names", list(STAGE_NAMES))
+    if not isinstance(stage_names, list) or stage_names != list(STAGE_NAMES):
+        raise CheckpointError(
+            f"{path}: stored stage_names={stage_names!r}; this seqsleepnet stages "
+            f"{list(STAGE_NAMES)} in that order; train the model again with 'seqsleepnet train'"
+        )
     seq_len = extra.get("seq_len")
     if isinstance(seq_len, bool) or not isinstance(seq_len, int) or not 1 <= seq_len <= 10_000:
         raise CheckpointError(

@@ -15,11 +15,25 @@ from seqsleepnet.models.deepsleepnet import DeepSleepNet
 from seqsleepnet.models.multitask_arnn import MultitaskARNN
 from seqsleepnet.models.seqsleepnet import SeqSleepNet
 
-__all__ = ["MODELS", "build_model", "count_parameters", "list_models"]
+__all__ = ["MODELS", "build_model", "check_model_config", "count_parameters", "list_models"]
 
 MODELS: dict[str, type[SleepStagingModel]] = {
     cls.name: cls for cls in (SeqSleepNet, ARNN, MultitaskARNN, DeepSleepNet)
 }
+
+
+def check_model_config(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Return ``options`` if they are valid config options of the model ``name``.
+
+    Raises
+    ------
+    ConfigError
+        If the name is unknown, an option is unknown, or a value has the wrong
+        type or is not allowed (the message lists what is).
+    """
+    cls = MODELS[check_option("model", name, sorted(MODELS))]
+    cls.config_class.from_dict(options)
+    return options
 
 
 def build_model(

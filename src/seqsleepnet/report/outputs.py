@@ -1,4 +1,4 @@
-"""Write every output of a staged night into a folder, each file atomically.
+"""Write every output of a staged night into a folder, as one set.
 
 ``<name>.hypnogram.tsv`` (onset, duration, stage), ``<name>.csv`` (per-epoch
 probabilities), ``<name>.annotations.edf`` (EDF+ "Sleep stage X"),
@@ -8,17 +8,14 @@ figures the report shows), ``<name>.png`` (hypnogram with probability band) and
 of them: a new output file is one entry there (a suffix and a function that
 writes it).
 
-A run killed while writing (power cut, SIGKILL) leaves only complete files
-under these names, plus hidden temporary files; the next run of the same
-recording into the same folder removes those temporary files.
+A night's files are written as one set (:func:`seqsleepnet.io.output_set.output_set`):
+they appear together or not at all, a failed run leaves earlier outputs as they
+were, and existing outputs are replaced only with ``overwrite=True``.
 """
 
 from __future__ import annotations
 
-import glob
 import json
-import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -27,16 +24,16 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from seqsleepnet.errors import FileFormatError
 from seqsleepnet.evaluation.agreement import night_agreement
 from seqsleepnet.io.atomic import atomic_write
+from seqsleepnet.io.output_set import output_set, refuse_existing
 from seqsleepnet.period import SleepPeriod
 from seqsleepnet.report.html import render_report
 from seqsleepnet.report.html_parts import figure_png
 from seqsleepnet.result import StagingResult
 from seqsleepnet.statistics import DEFINITIONS
 
-__all__ = ["OUTPUTS", "OUTPUT_SUFFIXES", "write_outputs"]
+__all__ = ["OUTPUTS", "OUTPUT_SUFFIXES", "output_names", "refuse_existing_outputs", "write_outputs"]
 
 
 @dataclass
@@ -107,24 +104,15 @@ OUTPUTS: dict[str, Callable[[_Night, Path], object]] = {
 
 OUTPUT_SUFFIXES = tuple(OUTPUTS)
 
-log = logging.getLogger(__name__)
+
+def output_names(name: str) -> list[str]:
+    """File names of the outputs of the recording ``name``."""
+    return [f"{name}{suffix}" for suffix in OUTPUTS]
 
 
-def _remove_stale_temporaries(targets: list[Path]) -> None:
-    """Delete the temporary files an interrupted run left for these outputs.
-
-    :func:`seqsleepnet.io.atomic.atomic_write` names them
-    ``.<stem>.<12 hex digits>.tmp<suffix>`` beside the target.
-    """
-    for target in targets:
-        exact = re.compile(
-            rf"\.{re.escape(target.stem)}\.[0-9a-f]{{12}}\.tmp{re.escape(target.suffix)}"
-        )
-        pattern = f".{glob.escape(target.stem)}.*.tmp{glob.escape(target.suffix)}"
-        for leftover in target.parent.glob(pattern):
-            if exact.fullmatch(leftover.name):
-                log.info("removing %s, left by an interrupted run", leftover)
-                leftover.unlink(missing_ok=True)
+def refuse_existing_outputs(folder: Path, name: str) -> None:
+    """Raise :class:`~seqsleepnet.errors.FileFormatError` if an output of ``name`` exists."""
+    refuse_existing(folder, name, output_names(name))
 
 
 def write_outputs(
@@ -134,8 +122,12 @@ def write_outputs(
     true: npt.NDArray[np.int8] | None = None,
     demo_model: bool = False,
     period: SleepPeriod | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Path]:
     """Write the hypnogram, probabilities, annotations, statistics, picture and report.
+
+    The six files appear together or not at all; on a failure earlier outputs
+    of the night stay as they were.
 
     Parameters
     ----------
@@ -149,20 +141,24 @@ def write_outputs(
     period : SleepPeriod, optional
         Lights off to lights on: the statistics describe it, ``stats.json``
         records it and the pictures mark it; by default the whole recording.
+    overwrite : bool
+        Replace the night's existing outputs; otherwise they are refused.
 
     Returns
     -------
     dict
         Path of each output, keyed by its suffix.
+
+    Raises
+    ------
+    FileFormatError
+        An output exists and ``overwrite`` is False, or writing failed (the
+        message names the output, not a temporary file).
     """
     out = Path(folder)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise FileFormatError(out, f"cannot create the output folder ({error.strerror})") from None
-    paths = {suffix: out / f"{result.name}{suffix}" for suffix in OUTPUTS}
-    _remove_stale_temporaries(list(paths.values()))
+    names = dict(zip(OUTPUTS, output_names(result.name), strict=True))
     night = _Night(result, true, demo_model, period)
-    for suffix, write in OUTPUTS.items():
-        write(night, paths[suffix])
-    return paths
+    with output_set(out, result.name, list(names.values()), overwrite=overwrite) as staged:
+        for suffix, write in OUTPUTS.items():
+            write(night, staged[names[suffix]])
+    return {suffix: out / name for suffix, name in names.items()}

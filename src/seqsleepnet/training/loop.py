@@ -56,6 +56,7 @@ from seqsleepnet.training.selection import select_recordings
 from seqsleepnet.training.state import (
     BEST_NAME,
     LAST_NAME,
+    LOG_NAME,
     append_log,
     decode_optimizer,
     encode_optimizer,
@@ -281,6 +282,8 @@ def _train(
         config.save(run)
         if resume:
             truncate_log(run, int(resume_state["step"]))
+        else:  # a new run over an old one (the command line asks for --overwrite) logs anew
+            (run / LOG_NAME).unlink(missing_ok=True)
     dataset = SequenceDataset(data, train_entries, config.seq_len, model_input)
     model.to(device).train()
     trained = [p for p in model.parameters() if p.requires_grad]  # all but a frozen encoder

@@ -23,7 +23,9 @@ from typing import Any
 
 import torch
 
+from seqsleepnet.errors import FileFormatError
 from seqsleepnet.io.atomic import atomic_write
+from seqsleepnet.training.config import CONFIG_NAME
 
 __all__ = [
     "BEST_NAME",
@@ -33,12 +35,28 @@ __all__ = [
     "decode_optimizer",
     "encode_optimizer",
     "read_log",
+    "refuse_existing_run",
     "truncate_log",
 ]
 
 BEST_NAME = "best.pt"
 LAST_NAME = "last.pt"
 LOG_NAME = "log.jsonl"
+
+
+def refuse_existing_run(run: Path) -> None:
+    """Raise :class:`~seqsleepnet.errors.FileFormatError` if ``run`` holds a training run.
+
+    A run is its ``config.json``, ``best.pt``, ``last.pt`` or ``log.jsonl``.
+    """
+    present = [n for n in (CONFIG_NAME, BEST_NAME, LAST_NAME, LOG_NAME) if (run / n).exists()]
+    if present:
+        raise FileFormatError(
+            run,
+            f"already holds a training run ({', '.join(present)})",
+            f"continue it with --resume {run}, start over with --overwrite, "
+            "or choose another --out",
+        )
 
 
 def encode_optimizer(state: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from seqsleepnet.data.sources.base import DatasetSource, RecordingSpec, SourceListing
-from seqsleepnet.errors import ConfigError, FileFormatError
+from seqsleepnet.errors import FileFormatError, check_template
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES
 
@@ -68,11 +68,8 @@ class FolderSource(DatasetSource):
     )
 
     def __init__(self, pattern: str | None = None) -> None:
-        if pattern is not None and "{stem}" not in pattern:
-            raise ConfigError(
-                f"hypnogram pattern must contain '{{stem}}' (e.g. '{{stem}}.scores.csv'), "
-                f"got {pattern!r}"
-            )
+        if pattern is not None:
+            check_template("hypnogram pattern", pattern, ["stem"])
         self.pattern = pattern
 
     def describe(self) -> str:
