@@ -28,10 +28,10 @@ print(json.dumps({{"code": code, "heavy": heavy}}), file=sys.stderr)
 """
 
 
-def _loaded(*args: str | Path) -> list[str]:
+def _loaded(*args: str | Path, heavy: tuple[str, ...] = HEAVY) -> list[str]:
     """Heavy modules loaded by ``seqsleepnet ARGS`` in a fresh interpreter."""
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(heavy=HEAVY), *map(str, args)],
+        [sys.executable, "-c", _PROBE.format(heavy=heavy), *map(str, args)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -69,6 +69,12 @@ def test_hypnogram_conversion_loads_nothing_heavy(tmp_path: Path) -> None:
     assert _loaded("hypnogram", edf, "--out", tmp_path / "night.tsv") == []
     assert (tmp_path / "night.tsv").is_file()
     assert _loaded("hypnogram", tmp_path / "night.tsv") == []
+
+
+def test_writing_a_table_hypnogram_needs_no_pandas(tmp_path: Path) -> None:
+    edf = PACKAGED_HYPNOGRAMS / "SC4001EC-Hypnogram.edf"
+    for name in ("night.tsv", "night.csv"):
+        assert _loaded("hypnogram", edf, "--out", tmp_path / name, heavy=("pandas",)) == []
 
 
 def test_info_reads_the_header_without_mne(tmp_path: Path) -> None:

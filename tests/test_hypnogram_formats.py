@@ -26,6 +26,7 @@ from seqsleepnet.io.hypnogram import (
     read_hypnogram,
     write_hypnogram,
 )
+from seqsleepnet.io.hypnogram_formats import encode_table
 
 U = -1  # unscored
 
@@ -114,6 +115,23 @@ def test_round_trip_property(stages: list[int], first_epoch: int, suffix: str) -
     np.testing.assert_array_equal(back.stages, hyp.stages)
     assert back.onset == hyp.onset
     assert back.epoch_length == 30.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    stages=st.lists(st.integers(min_value=-1, max_value=4), min_size=1, max_size=100),
+    onset=st.floats(min_value=0.0, max_value=1e6, allow_nan=False),
+    epoch_length=st.sampled_from([30.0, 20.0, 4.0]),
+    with_start=st.booleans(),
+)
+def test_tables_are_written_as_pandas_writes_the_epoch_frame(
+    stages: list[int], onset: float, epoch_length: float, with_start: bool
+) -> None:
+    start = datetime(2020, 1, 1, 22, 0, 0, 250000) if with_start else None
+    hyp = Hypnogram(stages, epoch_length, onset, start)
+    for sep in ("\t", ","):
+        expected = hyp.to_frame().to_csv(sep=sep, index=False, lineterminator="\n")
+        assert encode_table(hyp, sep=sep).decode("utf-8") == expected
 
 
 WRITABLE = [name for name, spec in HYPNOGRAM_FORMATS.items() if spec.encoder is not None]

@@ -18,11 +18,13 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from seqsleepnet.errors import AlignmentError, ConfigError, HypnogramError
 from seqsleepnet.stages import EPOCH_SECONDS, STAGE_NAMES, UNSCORED, UNSCORED_NAME, stage_names
@@ -422,6 +424,8 @@ class Hypnogram:
         With a known start time, ``clock_time`` gives each epoch's start as an
         ISO 8601 date and time (see :data:`CLOCK_COLUMN`).
         """
+        import pandas as pd
+
         frame = pd.DataFrame(
             {
                 "onset": self.onsets,

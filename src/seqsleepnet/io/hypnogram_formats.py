@@ -18,14 +18,18 @@ registry of formats are in :mod:`seqsleepnet.io.hypnogram`.
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from seqsleepnet.errors import FileFormatError, HypnogramError, UnknownStageError
 from seqsleepnet.hypnogram import (
@@ -36,7 +40,7 @@ from seqsleepnet.hypnogram import (
     Hypnogram,
     check_epoch_length,
 )
-from seqsleepnet.stages import EPOCH_SECONDS, UNSCORED, parse_stages
+from seqsleepnet.stages import EPOCH_SECONDS, UNSCORED, parse_stages, stage_names
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -264,6 +268,8 @@ def run_lengths(stages: npt.ArrayLike) -> list[tuple[int, int, int]]:
 
 
 def _numbers(values: pd.Series, column: str, source: str) -> npt.NDArray[np.float64]:
+    import pandas as pd
+
     numeric = pd.to_numeric(values.str.strip(), errors="coerce")
     bad = np.flatnonzero(numeric.isna().to_numpy())
     if bad.size:
@@ -290,6 +296,8 @@ def read_table(path: Path, epoch_length: float | None, *, sep: str) -> Hypnogram
     Integer labels are codes 0..4 = W..REM, -1/-2 = unscored (see
     :func:`labels_to_stages`); text labels may use any known convention.
     """
+    import pandas as pd  # only tables need it: reading and writing other formats stays light
+
     source = str(path)
     data = read_file_bytes(path)
     try:
@@ -368,6 +376,8 @@ def _start_from_clock(
         If a clock time is not an ISO 8601 date and time, or the rows disagree
         on the recording start (clock time minus onset) by more than 1 ms.
     """
+    import pandas as pd
+
     texts = clock.str.strip()
     if not texts.astype(bool).any():
         return None
@@ -408,8 +418,18 @@ def encode_table(hypnogram: Hypnogram, *, sep: str) -> bytes:
     A hypnogram with a start time also gets ``clock_time``, the ISO 8601 date
     and time of each epoch's start, from which the reader recovers the start.
     """
-    text = hypnogram.to_frame().to_csv(sep=sep, index=False, lineterminator="\n")
-    return text.encode("utf-8")
+    clock = hypnogram.clock_times()
+    columns = [hypnogram.onsets.tolist(), [hypnogram.epoch_length] * hypnogram.n_epochs]
+    columns.append(stage_names(hypnogram.stages))
+    header = ["onset", "duration", "stage"]
+    if clock is not None:
+        columns.append(clock)
+        header.append(CLOCK_COLUMN)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sep, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(zip(*columns, strict=True))
+    return buffer.getvalue().encode("utf-8")
 
 
 # ---------------------------------------------------------------------- YASA text
