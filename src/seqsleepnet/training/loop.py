@@ -47,6 +47,7 @@ from seqsleepnet.training.distributed import (
     cleanup_distributed,
     setup_distributed,
 )
+from seqsleepnet.training.precision import autocast_dtype
 from seqsleepnet.training.progress import ProgressReporter
 from seqsleepnet.training.selection import select_recordings
 from seqsleepnet.training.state import (
@@ -81,14 +82,6 @@ def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError("device='cuda' but no CUDA GPU is available; use --device cpu or auto")
     return torch.device(name)
-
-
-def _autocast_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
-    if device.type != "cuda" or config.precision == "fp32":
-        return None
-    if config.precision == "auto":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.bfloat16 if config.precision == "bf16" else torch.float16
 
 
 class _Pairs(nn.Module):
@@ -240,7 +233,7 @@ def _train(
     dataset = SequenceDataset(data, train_entries, config.seq_len, model_input)
     model.to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    amp_dtype = _autocast_dtype(config, device)
+    amp_dtype = autocast_dtype(config.precision, device)
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     step = epoch = position = 0
     best_step, best_acc = 0, -1.0
