@@ -32,7 +32,7 @@ Precision = Annotated[
         "--precision",
         help="auto, fp32, bf16 or fp16. auto: bf16 or fp16 autocast on CUDA, float32 on CPU. "
         "bf16 on a CPU with bf16 instructions (AVX512-BF16, AMX): opt-in autocast, about "
-        "1.8x faster steps with other numerics (see BENCHMARKS.md). fp16: CUDA only.",
+        "1.6x faster steps with other numerics (see BENCHMARKS.md). fp16: CUDA only.",
     ),
 ]
 Cell = Annotated[str | None, typer.Option("--cell", help="Recurrent cell: gru, bn-gru, bn-lstm.")]

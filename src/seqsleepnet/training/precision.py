@@ -7,8 +7,9 @@
 - on CPU, ``auto`` and ``fp32`` train in float32 (the default numerics);
   ``bf16`` is an opt-in autocast for CPUs with bf16 instructions (AVX512-BF16
   or AMX): matrix products and the recurrent layers run in bfloat16, which
-  about halves the step time and changes the numerics (the loss curve stays
-  within a few percent of float32's, see ``tests/test_training_precision.py``);
+  makes a step faster (BENCHMARKS.md, "Training throughput") and changes the
+  numerics (the loss curve stays within 2% of float32's over a few dozen steps,
+  see ``tests/test_training_precision.py``);
   ``fp16`` has no CPU path.
 
 Validation and staging always run in float32.
