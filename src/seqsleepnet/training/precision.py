@@ -33,7 +33,10 @@ def cpu_supports_bf16() -> bool:
     """True when this CPU has native bf16 instructions that oneDNN uses (AVX512-BF16, AMX)."""
     if not torch.backends.mkldnn.is_available():
         return False
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a torch build without this query
+        return False
 
 
 def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
