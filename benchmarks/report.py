@@ -118,44 +118,104 @@ def scaling(r: dict[str, Any]) -> list[str]:
     return out
 
 
+def _option_config(row: dict[str, Any]) -> str:
+    if "cell" not in row:  # physioex
+        config = row.get("config", "")
+        return (
+            config if isinstance(config, str) else ", ".join(f"{k}={v}" for k, v in config.items())
+        )
+    parts = [f"cell={row['cell']}", row["precision"]]
+    if row.get("compile"):
+        parts.append("torch.compile" + (" (allow_rnn)" if row["compile"] == "allow_rnn" else ""))
+    if row.get("layout", "contiguous") != "contiguous":
+        parts.append(f"{row['layout'].replace('_', '-')} input")
+    return ", ".join(parts)
+
+
+def _ratio(ratio: float | None, iqr: list[float] | None) -> str:
+    if ratio is None:
+        return "-"
+    return f"{ratio:.2f}x" + (f" [{iqr[0]:.2f}-{iqr[1]:.2f}]" if iqr else "")
+
+
+def _effect(name: str, ratio: float | None, iqr: list[float] | None) -> str:
+    if ratio is None or name.startswith("physioex:"):
+        return "-"
+    if name == "fp32":
+        return "1.00x (reference)"
+    low, high = iqr or [ratio, ratio]
+    verdict = "faster" if low > 1.02 else ("slower" if high < 0.98 else "no clear gain")
+    return f"{_ratio(ratio, iqr)} ({verdict})"
+
+
 def training_throughput(r: dict[str, Any]) -> list[str]:
+    ratios = r.get("ratios", {})
+    over_ours = ratios.get("over_fp32", {})
+    iqr_ours = ratios.get("iqr_over_fp32", {})
+    over_physioex = ratios.get("over_physioex:like_for_like", {})
+    iqr_physioex = ratios.get("iqr_over_physioex:like_for_like", {})
+    px = r.get("physioex", {})
     out = [
         f"Training steps (forward + loss + backward + Adam), batch {r['batch']}, L = "
-        f"{r['seq_len']}, C = {r['channels']}, images {tuple(r['image'])}, random data, CPU. "
+        f"{r['seq_len']}, C = {r['channels']}, images {tuple(r['image'])}, random data, CPU, "
+        f"one thread per process. Every row was timed in the same run: {r['rounds']} "
+        f"interleaved rounds of {r['steps_per_round']} steps per row, each row in its own "
+        "process; s / step is the median over all timed steps. The ratios are speeds "
+        "relative to ours in float32 (the protocol's step) and to physioex configured like "
+        "ours: the median over the rounds of each round's paired ratio, with its quartiles "
+        "in brackets ('faster' or 'slower' when both quartiles are). 'first step' includes "
+        "compilation where there is one. "
         "**No GPU was available: GPU figures pending.**",
         "",
-        "| implementation | configuration | parameters | s / step | sequences / s |",
-        "|---|---|---:|---:|---:|",
+        "| option | configuration | parameters | first step (s) | s / step | sequences / s "
+        "| vs ours fp32 | vs physioex like for like | status |",
+        "|---|---|---:|---:|---:|---:|---|---:|---|",
     ]
-    for cell, row in r["ours"].items():
-        out.append(
-            f"| seqsleepnet (ours) | cell={cell}, 1+1 layers, attention 64 | "
-            f"{row['parameters']:,} | {row['step_s']:.3f} | {row['sequences_per_s']:.1f} |"
-        )
-    px = r["physioex"]
-    if "rows" in px:
-        for name, row in px["rows"].items():
-            config = row["config"]
-            text = (
-                config
-                if isinstance(config, str)
-                else ", ".join(f"{k}={v}" for k, v in config.items())
-            )
+    for name, row in r["rows"].items():
+        label = name
+        if name.startswith("physioex:"):
+            label = f"physioex {px.get('physioex', '?')} ({name.split(':')[1].replace('_', ' ')})"
+        if "step_s" not in row:
             out.append(
-                f"| physioex {px['physioex']} ({name.replace('_', ' ')}) | {text} | "
-                f"{row['parameters']:,} | {row['step_s']:.3f} | "
-                f"{row['sequences_per_s']:.1f} |"
+                f"| {label} | {_option_config(row)} | - | - | - | - | - | - | "
+                f"did not run: {row.get('error', '?')}; {row.get('status', '')} |"
             )
+            continue
+        out.append(
+            f"| {label} | {_option_config(row)} | {row['parameters']:,} | "
+            f"{row['first_step_s']:.2f} | {row['step_s']:.3f} | {row['sequences_per_s']:.1f} | "
+            f"{_effect(name, over_ours.get(name), iqr_ours.get(name))} | "
+            f"{_ratio(over_physioex.get(name), iqr_physioex.get(name))} | "
+            f"{row.get('status', '')} |"
+        )
+    if "error" in px:
+        out += ["", f"physioex: not measured: {px['error']}"]
+    else:
         out += [
             "",
-            "physioex's SeqSleepNet uses an LSTM at the epoch level and a GRU at the "
-            "sequence level (ours: the same cell at both levels), so 'like for like' "
-            "matches layers, sizes and attention, not the cell types.",
-            "",
+            "physioex's SeqSleepNet uses an LSTM at the epoch level and a GRU at the sequence "
+            "level (ours: the same cell at both levels), so 'like for like' matches layers, "
+            "sizes and attention, not the cell types.",
         ]
-        out += [f"- `{k}`: {v:g}x" for k, v in r.get("ratios", {}).items()]
-    else:
-        out += ["", f"physioex: not measured: {px.get('error')}"]
+    profile = r.get("profile")
+    if profile:
+        shares = ", ".join(
+            f"{name} {100 * share:.0f}%" for name, share in profile["self_cpu_fraction"].items()
+        )
+        top = ", ".join(
+            f"`{op}` {100 * share:.0f}%" for op, share in profile["top_operators"].items()
+        )
+        out += [
+            "",
+            f"Where the time of our float32 step goes (torch.profiler, self CPU time over "
+            f"{profile['steps']} steps): {shares}. Top operators: {top}.",
+        ]
+    bf16 = r.get("machine", {}).get("cpu_bf16")
+    if bf16 is not None:
+        out += ["", f"bf16 instructions on this CPU (oneDNN): {'yes' if bf16 else 'no'}."]
+    load_end = r.get("load_average_at_end")
+    if load_end:
+        out += ["", f"Load average at the end of the run: {' / '.join(str(v) for v in load_end)}."]
     return out
 
 

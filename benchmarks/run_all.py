@@ -40,7 +40,9 @@ def studies(quick: bool) -> dict[str, list[str]]:
         "training_throughput": [
             "training_throughput.py",
             "--steps",
-            "3" if quick else "10",
+            "1" if quick else "3",
+            "--rounds",
+            "3" if quick else "5",
             "--json",
             str(RESULTS / "training_throughput.json"),
         ],

@@ -91,16 +91,19 @@ class StepwiseBatchNorm(nn.Module):
         Returns a tensor of the same shape as ``x``.
         """
         if step is not None:
-            steps = torch.tensor([min(step, self.max_steps - 1)], device=x.device)
-            return self._normalise(x[:, None], steps)[:, 0]
+            return self._normalise(x, min(step, self.max_steps - 1))
         idx = torch.arange(x.shape[1], device=x.device).clamp(max=self.max_steps - 1)
         return self._normalise(x, idx)
 
-    def _normalise(self, x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
-        # x: (N, T, D); idx: (T,) index of the statistics row of each step
+    def _normalise(self, x: torch.Tensor, idx: torch.Tensor | int) -> torch.Tensor:
+        # x: (N, T, D) with idx (T,), the statistics row of each step; or x: (N, D) with
+        # idx one row (plain indexing: no index tensor, gather or scatter per step)
         if self.training:
             mean = x.mean(dim=0)  # (T, D)
-            var = x.var(dim=0, unbiased=False)  # (T, D)
+            centred = x - mean  # (N, T, D)
+            # the biased variance as the mean of squares of the centred values: the same
+            # two-pass maths as Tensor.var, which is far slower over the batch dimension
+            var = (centred * centred).mean(dim=0)  # (T, D)
             with torch.no_grad():
                 n = x.shape[0]
                 unbiased = var * n / max(n - 1, 1)
@@ -108,9 +111,9 @@ class StepwiseBatchNorm(nn.Module):
                 self.running_mean[idx] = (1 - m) * self.running_mean[idx] + m * mean
                 self.running_var[idx] = (1 - m) * self.running_var[idx] + m * unbiased
         else:
-            mean = self.running_mean[idx]  # (T, D)
+            centred = x - self.running_mean[idx]  # (N, T, D)
             var = self.running_var[idx]  # (T, D)
-        y = (x - mean) * torch.rsqrt(var + self.eps) * self.weight
+        y = centred * torch.rsqrt(var + self.eps) * self.weight
         return y if self.bias is None else y + self.bias
 
 
@@ -150,13 +153,15 @@ class BNLSTMCell(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Run over a sequence: x (N, T, in) -> hidden states (N, T, H)."""
-        n, t, _ = x.shape
+        n = x.shape[0]
         gx = self.bn_x(self.w_x(x))  # (N, T, 4H), all steps at once
         h = x.new_zeros(n, self.hidden)
         c = x.new_zeros(n, self.hidden)
         out = []
-        for step in range(t):
-            gates = gx[:, step] + self.bn_h(self.w_h(h), step)  # (N, 4H)
+        # T x (N, 4H): unbind's backward is one stack, where indexing gx[:, step] would
+        # write a zero-filled (N, T, 4H) gradient for every step
+        for step, gx_t in enumerate(gx.unbind(1)):
+            gates = gx_t + self.bn_h(self.w_h(h), step)  # (N, 4H)
             f, i, o, g = gates.chunk(4, dim=1)  # 4 x (N, H)
             c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
             h = torch.sigmoid(o) * torch.tanh(self.bn_c(c, step))
@@ -187,12 +192,12 @@ class BNGRUCell(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Run over a sequence: x (N, T, in) -> hidden states (N, T, H)."""
-        n, t, _ = x.shape
-        gx = self.bn_x(self.w_x(x))  # (N, T, 3H)
+        n = x.shape[0]
+        gx = self.bn_x(self.w_x(x))  # (N, T, 3H), all steps at once
         h = x.new_zeros(n, self.hidden)
         out = []
-        for step in range(t):
-            rx, zx, nx = gx[:, step].chunk(3, dim=1)  # 3 x (N, H)
+        for step, gx_t in enumerate(gx.unbind(1)):  # T x (N, 3H), as in BNLSTMCell
+            rx, zx, nx = gx_t.chunk(3, dim=1)  # 3 x (N, H)
             rh, zh, nh = self.bn_h(self.w_h(h), step).chunk(3, dim=1)  # 3 x (N, H)
             r = torch.sigmoid(rx + rh)
             z = torch.sigmoid(zx + zh)

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from seqsleepnet.errors import ConfigError, FileFormatError, check_option
 from seqsleepnet.io.atomic import atomic_write
@@ -65,8 +65,10 @@ class TrainConfig:
     device : {"auto", "cpu", "cuda"}
         ``auto``: CUDA when available.
     precision : {"auto", "fp32", "bf16", "fp16"}
-        Autocast on CUDA (``auto``: bf16 if supported, else fp16); CPU
-        always trains in fp32.
+        Autocast on CUDA (``auto``: bf16 if supported, else fp16). On CPU
+        ``auto`` and ``fp32`` train in float32; ``bf16`` is an opt-in
+        autocast for CPUs with bf16 instructions (faster, other numerics;
+        see :mod:`seqsleepnet.training.precision`); ``fp16`` is CUDA only.
     eval_batch_size : int
         Windows per forward pass at validation.
     threads : int or None
@@ -125,7 +127,7 @@ class TrainConfig:
         if self.l2_weight < 0:
             raise ConfigError(f"l2_weight={self.l2_weight!r} must be >= 0")
         check_option("device", self.device, ("auto", "cpu", "cuda"))
-        check_option("precision", self.precision, ("auto", "fp32", "bf16", "fp16"))
+        check_option("precision", self.precision, get_args(Precision))
         if self.threads is not None and self.threads < 1:
             raise ConfigError(f"threads={self.threads!r} must be >= 1")
         overlap = set(self.val_subjects) & set(self.train_subjects or [])

@@ -51,6 +51,7 @@ from seqsleepnet.training.distributed import (
     cleanup_distributed,
     setup_distributed,
 )
+from seqsleepnet.training.precision import autocast_dtype
 from seqsleepnet.training.progress import ProgressReporter
 from seqsleepnet.training.selection import select_recordings
 from seqsleepnet.training.state import (
@@ -86,14 +87,6 @@ def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError("device='cuda' but no CUDA GPU is available; use --device cpu or auto")
     return torch.device(name)
-
-
-def _autocast_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
-    if device.type != "cuda" or config.precision == "fp32":
-        return None
-    if config.precision == "auto":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.bfloat16 if config.precision == "bf16" else torch.float16
 
 
 class _Pairs(nn.Module):
@@ -288,7 +281,7 @@ def _train(
     model.to(device).train()
     trained = [p for p in model.parameters() if p.requires_grad]  # all but a frozen encoder
     optimizer = torch.optim.Adam(trained, lr=config.learning_rate)
-    amp_dtype = _autocast_dtype(config, device)
+    amp_dtype = autocast_dtype(config.precision, device)
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     step = epoch = position = 0
     best_step, best_acc = 0, -1.0
