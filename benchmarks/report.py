@@ -409,10 +409,9 @@ def bundled_models(r: dict[str, Any]) -> list[str]:
         "",
         f"Models measured: {models}.",
     ]
-    for mode, title in (
-        ("randomised", "randomised (in-distribution held-out)"),
-        ("plain", "plain generator"),
-    ):
+    titles = {"randomised": "randomised (in-distribution held-out)", "plain": "plain generator"}
+    for mode in next(iter(r["table"].values()), {}):
+        title = titles.get(mode, mode)
         out += [
             "",
             f"Nights {title}:",
