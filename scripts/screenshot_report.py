@@ -34,7 +34,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("report", type=Path)
     parser.add_argument("png", type=Path)
-    parser.add_argument("--size", default="1200,2600", help="window WIDTH,HEIGHT in pixels")
+    parser.add_argument("--size", default="1200,5000", help="window WIDTH,HEIGHT in pixels")
     args = parser.parse_args()
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:

@@ -9,22 +9,24 @@ each with a model card (``.md``), for the channel sets real files have:
   Sleep-EDF set-up);
 - ``seqsleepnet-eeg.pt``: EEG only (all four layouts).
 
-Data: for each of the four dataset layouts (``aasm``, ``mass``, ``shhs``,
-``sleep-edf``), one synthetic night per real Sleep-EDF expert hypnogram
-(in-bed part), with domain randomisation (per-subject and per-night gain,
-spectral tilt and band powers, mains, electrode pops, filters, jittered
-stage signatures; :mod:`seqsleepnet.data.synthetic.randomise`), so that no
-single generator style or layout is learned. A subject's nights share a
-synthetic sleeper; each layout draws its own sleepers. Subject 00 is left out
-of every layout (the demo stages it) and subject 01 validates. Everything is
-seeded: the same command gives the same models.
+Data: one synthetic night per real Sleep-EDF expert hypnogram (in-bed part),
+written in one of the four dataset layouts (``aasm``, ``mass``, ``shhs``,
+``sleep-edf``) in turn (night k of the sorted hypnograms in layout k mod 4),
+with domain randomisation (per-subject and per-night gain, spectral tilt and
+band powers, mains, electrode pops, filters, jittered stage signatures;
+:mod:`seqsleepnet.data.synthetic.randomise`), so that no single generator
+style or layout is learned. Subject 00 is left out (the demo stages it, and
+the bundled-model benchmark scores its nights) and subjects 01 and 02, whose
+four nights cover the four layouts, validate. Everything is seeded: the same
+command gives the same models.
 
     python scripts/train_default_model.py --work build/default-model [--steps 3000]
     python scripts/train_default_model.py --work build/smoke --steps 50 --nights 5 --hours 1 \
         --dry-run
 
-The cohort is built once per layout (a finished layout is not rebuilt); with
-``--only NAME`` one model trains, so that models can train in separate processes.
+The cohort is built once per layout, the layouts in ``--jobs`` processes (a
+finished layout is not rebuilt); with ``--only NAME`` one model trains, so
+that models can train in separate processes.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import csv
 import json
 import logging
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import torch
@@ -51,8 +54,8 @@ from seqsleepnet.training.loop import train
 
 SEED = 7
 LAYOUTS = ("aasm", "mass", "shhs", "sleep-edf")
-DEMO_SUBJECT = "00"
-VALIDATION_SUBJECT = "01"
+DEMO_SUBJECT = 0
+VALIDATION_SUBJECTS = (1, 2)
 MODELS: dict[str, tuple[str, tuple[str, ...]]] = {  # name -> (roles, layouts it trains on)
     "seqsleepnet-eeg-eog-emg": ("eeg,eog,emg", ("aasm", "mass", "shhs")),
     "seqsleepnet-eeg-eog": ("eeg,eog", LAYOUTS),
@@ -82,9 +85,9 @@ scored nights of your own with `seqsleepnet train --init-from`).**
 - Preprocessing (stored in the checkpoint, applied by `seqsleepnet stage`): {preprocessing}.
   `seqsleepnet models --checkpoint {name}.pt` prints every setting.
 - Training data: synthetic nights from `scripts/train_default_model.py` (seed {SEED}) in the
-  {", ".join(layouts)} layouts, one night per real Sleep-EDF expert hypnogram (sleep-cassette
-  subjects 02-19, in-bed part) and layout; subject {VALIDATION_SUBJECT} of each layout
-  validated, subject {DEMO_SUBJECT} never seen (used by the demo).
+  {", ".join(layouts)} layouts: one night per real Sleep-EDF expert hypnogram (sleep-cassette
+  subjects 03-19, in-bed part), each in one layout in turn; subjects 01 and 02 validated,
+  subject 00 never seen (used by the demo and the bundled-model benchmark).
 - Domain randomisation of every night: gain per subject and night (0.3-3x), spectral tilt
   and band-power perturbation per channel, 50/60 Hz mains and electrode pops, recording
   filter edges, jittered spindle density, alpha power, delta amplitude and REM density.
@@ -110,25 +113,39 @@ def _hypnograms(work: Path, nights: int | None, hours: float | None) -> Path:
     return subset
 
 
-def build_layouts(work: Path, hypnograms: Path) -> dict[str, list[list[str]]]:
-    """Write the randomised cohort of each layout; its rows: psg, hypnogram, subject, night."""
-    rows: dict[str, list[list[str]]] = {}
+def _build_layout(hypnograms: Path, work: Path, index: int) -> None:
+    layout = LAYOUTS[index]
+    folder = work / "cohort" / layout
+    if (folder / _DONE).is_file():
+        return
+    chosen = work / "hypnograms-by-layout" / layout
+    chosen.mkdir(parents=True, exist_ok=True)
     sources = sorted(p for p in hypnograms.iterdir() if p.name.endswith("-Hypnogram.edf"))
-    for index, layout in enumerate(LAYOUTS):
+    for k, source in enumerate(sources):
+        if k % len(LAYOUTS) == index and not (chosen / source.name).exists():
+            (chosen / source.name).symlink_to(source.resolve())
+    written = build_cohort(
+        chosen, folder, layout=layout, seed=SEED + index, randomise=True, progress=False
+    )
+    pairs = [[str(f.psg.resolve()), str(f.hypnogram.resolve())] for f in written]
+    (folder / "files.json").write_text(json.dumps(pairs))
+    (folder / _DONE).touch()
+
+
+def build_layouts(work: Path, hypnograms: Path, jobs: int) -> dict[str, list[list[str]]]:
+    """Write the randomised nights of each layout; its rows: psg, hypnogram, subject, night."""
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        done = pool.map(_build_layout, [hypnograms] * 4, [work] * 4, range(len(LAYOUTS)))
+        list(done)  # raise a worker's error here
+    rows: dict[str, list[list[str]]] = {}
+    for layout in LAYOUTS:
         folder = work / "cohort" / layout
-        listing = folder / "files.json"
-        if not (folder / _DONE).is_file():
-            written = build_cohort(
-                hypnograms, folder, layout=layout, seed=SEED + index, randomise=True
-            )
-            pairs = [[str(f.psg.resolve()), str(f.hypnogram.resolve())] for f in written]
-            listing.write_text(json.dumps(pairs))
-            (folder / _DONE).touch()
-        pairs = json.loads(listing.read_text())
+        chosen = sorted((work / "hypnograms-by-layout" / layout).iterdir())
+        pairs = json.loads((folder / "files.json").read_text())
         rows[layout] = []
-        for source, (psg, hypnogram) in zip(sources, pairs, strict=True):
+        for source, (psg, hypnogram) in zip(chosen, pairs, strict=True):
             subject, night = sleep_edf_identity(source)
-            rows[layout].append([psg, hypnogram, f"{layout}-{subject:02d}", str(night)])
+            rows[layout].append([psg, hypnogram, f"s{subject:02d}", str(night)])
     return rows
 
 
@@ -149,6 +166,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=2, help="Layouts built side by side.")
     parser.add_argument("--only", choices=sorted(MODELS), help="Train one of the models.")
     parser.add_argument("--nights", type=int, help="Use the first N hypnograms (smoke runs).")
     parser.add_argument("--hours", type=float, help="Cut each night to H hours (smoke runs).")
@@ -158,7 +176,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     torch.manual_seed(SEED)
-    rows = build_layouts(args.work, _hypnograms(args.work, args.nights, args.hours))
+    rows = build_layouts(args.work, _hypnograms(args.work, args.nights, args.hours), args.jobs)
     out = args.work / "models" if args.dry_run else OUT
     out.mkdir(parents=True, exist_ok=True)
     for name, (roles, layouts) in MODELS.items():
@@ -174,8 +192,8 @@ def main() -> None:
             batch_size=32,
             max_steps=args.steps,
             eval_every=args.eval_every,
-            val_subjects=[f"{layout}-{VALIDATION_SUBJECT}" for layout in layouts],
-            exclude_subjects=[f"{layout}-{DEMO_SUBJECT}" for layout in layouts],
+            val_subjects=[f"s{subject:02d}" for subject in VALIDATION_SUBJECTS],
+            exclude_subjects=[f"s{DEMO_SUBJECT:02d}"],
             seed=SEED,
             device="cpu",
             threads=args.threads,

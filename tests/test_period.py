@@ -123,3 +123,26 @@ def test_stage_in_bed_is_the_prepare_rule(
     window = predicted.in_bed(30.0)
     assert (period["rule"], period["lights_off_seconds"]) == ("in-bed", window.onset)
     assert period["lights_on_seconds"] == window.end
+
+
+def test_expert_and_predicted_statistics_cover_the_analysed_period(
+    evening_psg: Path, tmp_path: Path, tiny_checkpoint: Path
+) -> None:
+    out = tmp_path / "out"
+    first = runner.invoke(
+        app, ["stage", str(evening_psg), "-o", str(out), "-m", str(tiny_checkpoint), "-q"]
+    )
+    assert first.exit_code == 0, first.output
+    expert = tmp_path / "evening-expert.tsv"
+    (out / "evening.hypnogram.tsv").rename(expert)  # the model's own night as the expert's
+    out = tmp_path / "again"
+    args = ["stage", str(evening_psg), "-o", str(out), "-m", str(tiny_checkpoint), "-q"]
+    result = runner.invoke(
+        app, [*args, "--true", str(expert), "--lights-off", "22:05", "--lights-on", "600"]
+    )
+    assert result.exit_code == 0, result.output
+    stats = json.loads((out / "evening.stats.json").read_text())
+    compared = stats["agreement"]["statistics"]
+    assert compared["tst"]["predicted"] == compared["tst"]["expert"] == stats["tst"]
+    assert compared["sleep_efficiency"]["predicted"] == stats["sleep_efficiency"]
+    assert stats["agreement"]["epochs"] > round(stats["tib"] * 2)  # agreement: every epoch

@@ -125,6 +125,10 @@ def test_stage_a_cohort_with_its_own_folder_as_experts(
     nights = [tuple(map(Path, line.split("\t"))) for line in made.stdout.splitlines()]
     shutil.copy(nights[0][0], cohort / "extra.rec")  # an EDF without an expert hypnogram
     args = ["stage", str(cohort), "-o", str(out), "-m", str(tiny_checkpoint), "--true", str(cohort)]
+    if (
+        layout == "sleep-edf"
+    ):  # its 1-Hz EMG envelope is used for the 3-channel test model only when named
+        args += ["--emg", "EMG submental"]
     staged = runner.invoke(app, [*args, "-q"])
     assert staged.exit_code == 0, staged.output
     assert staged.stdout.strip().splitlines()[-1] == (

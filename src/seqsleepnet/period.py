@@ -48,6 +48,12 @@ class SleepPeriod:
         """The epochs of ``hypnogram`` that lie inside the period."""
         return hypnogram.crop(self.lights_off, self.lights_on)
 
+    def epochs(self, hypnogram: Hypnogram) -> slice:
+        """Indices of the epochs of ``hypnogram`` that :meth:`crop` keeps."""
+        kept = self.crop(hypnogram)
+        first = round((kept.onset - hypnogram.onset) / hypnogram.epoch_length)
+        return slice(first, first + kept.n_epochs)
+
     def to_dict(self, start_time: datetime | None) -> dict[str, Any]:
         """JSON-ready bounds: seconds from the start and, when known, ISO clock times."""
 

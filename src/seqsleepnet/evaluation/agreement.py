@@ -91,7 +91,11 @@ class NightAgreement:
 
 
 def night_agreement(
-    true: npt.ArrayLike, pred: npt.ArrayLike, epoch_length: float = 30.0
+    true: npt.ArrayLike,
+    pred: npt.ArrayLike,
+    epoch_length: float = 30.0,
+    *,
+    period: slice | None = None,
 ) -> NightAgreement:
     """Compare one night's aligned expert and predicted stages.
 
@@ -101,6 +105,10 @@ def night_agreement(
         Stages 0..4 (W..REM), -1 unscored; epoch i of one is epoch i of the other.
     epoch_length : float
         Seconds per epoch (for the sleep statistics).
+    period : slice, optional
+        The epochs of the analysed period (lights off to lights on): the sleep
+        statistics of both scorings are computed over these, as the night's
+        own statistics are; the epoch-by-epoch agreement covers every epoch.
 
     Returns
     -------
@@ -113,5 +121,6 @@ def night_agreement(
     """
     t, p = np.asarray(true), np.asarray(pred)
     metrics = compute_metrics(t, p)
-    statistics = compare_statistics(t, p, epoch_length) if t.size else None
+    within = slice(None) if period is None else period
+    statistics = compare_statistics(t[within], p[within], epoch_length) if t[within].size else None
     return NightAgreement(metrics, transition_agreement(t, p), statistics)

@@ -117,7 +117,9 @@ def agreement_section(
         ],
     )
     statistics = (
-        f"<h3>Sleep statistics: expert and predicted</h3>{_statistics_table(agreement.statistics)}"
+        f"<h3>Sleep statistics: expert and predicted</h3>"
+        '<p class="muted">Over the analysed period, as the statistics above.</p>'
+        f"{_statistics_table(agreement.statistics)}"
         if agreement.statistics is not None
         else ""
     )

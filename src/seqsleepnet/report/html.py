@@ -139,7 +139,16 @@ def render_report(
         f"{r.upper()}: {c}" for r, c in zip(result.roles, result.channels, strict=True)
     )
     agreement = (
-        agreement_section(result, true, night_agreement(true, result.stages, result.epoch_length))
+        agreement_section(
+            result,
+            true,
+            night_agreement(
+                true,
+                result.stages,
+                result.epoch_length,
+                period=None if period is None else period.epochs(result.to_hypnogram()),
+            ),
+        )
         if true is not None
         else ""
     )

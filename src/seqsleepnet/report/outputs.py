@@ -69,7 +69,8 @@ def _write_stats(night: _Night, path: Path) -> None:
         "definitions": {key: f"{label}: {text}" for key, (label, text) in DEFINITIONS.items()},
     }
     if night.true is not None:
-        agreement = night_agreement(night.true, result.stages, result.epoch_length)
+        within = None if night.period is None else night.period.epochs(result.to_hypnogram())
+        agreement = night_agreement(night.true, result.stages, result.epoch_length, period=within)
         statistics["agreement"] = agreement.to_dict()
     if result.quality is not None:
         statistics["quality"] = result.quality.to_dict()
