@@ -8,6 +8,7 @@ of several nights into one set of metrics.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,22 +19,34 @@ from _nights import Night
 AUTO = "auto"
 
 
-def channel_sets() -> dict[str, tuple[str, ...]]:
-    """Label ("EEG+EOG+EMG", ...) -> roles of every bundled model, richest first."""
-    from seqsleepnet.staging import DEFAULT_MODELS
+def bundled_checkpoints() -> dict[str, Path]:
+    """Label ("EEG+EOG+EMG", ...) -> file of every bundled model, most roles first.
 
-    return {"+".join(r.upper() for r in roles): roles for roles in DEFAULT_MODELS}
+    Every checkpoint in the package's model folder counts, also one that
+    ``DEFAULT_MODELS`` does not list yet (``stage`` never picks it then, but
+    it can be forced).
+    """
+    from importlib import resources
+
+    from seqsleepnet.models.checkpoint import load_trained
+
+    folder = Path(str(resources.files("seqsleepnet").joinpath("resources", "models")))
+    found = {}
+    for path in sorted(folder.glob("*.pt")):
+        roles = load_trained(path)[1].preprocessing.roles
+        found["+".join(r.upper() for r in roles)] = (len(roles), path)
+    return {label: path for label, (_, path) in sorted(found.items(), key=lambda x: -x[1][0])}
 
 
-_stagers: dict[tuple[str, ...], Any] = {}
+_stagers: dict[Path, Any] = {}
 
 
-def _stager(roles: tuple[str, ...]) -> Any:
+def _stager(path: Path) -> Any:
     from seqsleepnet.staging import SleepStager
 
-    if roles not in _stagers:
-        _stagers[roles] = SleepStager.default(roles)
-    return _stagers[roles]
+    if path not in _stagers:
+        _stagers[path] = SleepStager.from_checkpoint(path, demo=True)
+    return _stagers[path]
 
 
 def stage_night(night: Night, channel_set: str = AUTO) -> dict[str, Any]:
@@ -49,18 +62,18 @@ def stage_night(night: Night, channel_set: str = AUTO) -> dict[str, Any]:
     from seqsleepnet.errors import SeqSleepNetError
     from seqsleepnet.evaluation.metrics import StagingMetrics, confusion_matrix
     from seqsleepnet.io.survey import survey_channels
-    from seqsleepnet.staging import DEFAULT_MODELS, bundled_model_for
+    from seqsleepnet.staging import bundled_model_for
 
-    sets = channel_sets()
+    files = bundled_checkpoints()
     try:
         if channel_set == AUTO:
             survey = survey_channels(night.psg)
-            picked = bundled_model_for(survey).name
-            roles = next(r for r, name in DEFAULT_MODELS.items() if name == picked)
-            result = _stager(roles).predict(night.psg, survey=survey)
+            path = bundled_model_for(survey)
+            label = next(k for k, f in files.items() if f.name == path.name)
+            result = _stager(path).predict(night.psg, survey=survey)
         else:
-            roles = sets[channel_set]
-            result = _stager(roles).predict(night.psg)
+            label = channel_set
+            result = _stager(files[label]).predict(night.psg)
     except (SeqSleepNetError, OSError) as error:
         return {"error": str(error).replace("\n", " ")}
     n = min(result.stages.size, night.stages.size)
@@ -68,7 +81,7 @@ def stage_night(night: Night, channel_set: str = AUTO) -> dict[str, Any]:
     metrics = StagingMetrics.from_confusion(confusion)
     quality = result.quality
     return {
-        "model": "+".join(r.upper() for r in roles),
+        "model": label,
         "accuracy": metrics.accuracy,
         "kappa": metrics.kappa,
         "confusion": confusion.tolist(),

@@ -33,7 +33,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _bundled import AUTO, channel_sets, pooled, stage_night  # noqa: E402
+from _bundled import AUTO, bundled_checkpoints, pooled, stage_night  # noqa: E402
 from _common import RESULTS, ROOT, machine_info, set_threads, write_json  # noqa: E402
 from _nights import LAYOUTS, hypnograms, in_bed_stages, layout_night, slug  # noqa: E402
 
@@ -42,17 +42,19 @@ MIN_ACCURACY, MIN_KAPPA = 0.8, 0.7
 
 
 def bundled_files() -> dict[str, dict[str, Any]]:
-    """Each bundled model's file, size and SHA-256 prefix (which models were measured)."""
-    from importlib import resources
-
+    """Each bundled model's file, size, SHA-256 prefix and whether ``stage`` may pick it."""
     from seqsleepnet.staging import DEFAULT_MODELS
 
-    folder = Path(str(resources.files("seqsleepnet").joinpath("resources", "models")))
+    listed = set(DEFAULT_MODELS.values())
     out = {}
-    for label, roles in channel_sets().items():
-        file = folder / DEFAULT_MODELS[roles]
+    for label, file in bundled_checkpoints().items():
         digest = hashlib.sha256(file.read_bytes()).hexdigest()[:12]
-        out[label] = {"file": file.name, "bytes": file.stat().st_size, "sha256": digest}
+        out[label] = {
+            "file": file.name,
+            "bytes": file.stat().st_size,
+            "sha256": digest,
+            "picked_by_stage": file.name in listed,
+        }
     return out
 
 
@@ -91,7 +93,7 @@ def main() -> None:
 
     machine = machine_info(torch_threads=set_threads(args.threads))
     start = time.perf_counter()
-    sets = [AUTO, *channel_sets()]
+    sets = [AUTO, *bundled_checkpoints()]
     nights: list[dict[str, Any]] = []
     for layout in args.layouts:
         for mode in MODES:

@@ -392,7 +392,9 @@ def bundled_models(r: dict[str, Any]) -> list[str]:
     sets = list(r["models"])
     subjects = ", ".join(f"{s:02d}" for s in r["subjects"])
     models = "; ".join(
-        f"{label}: `{m['file']}` ({m['bytes'] / 1e6:.1f} MB, sha256 {m['sha256']})"
+        f"{label}: `{m['file']}` ({m['bytes'] / 1e6:.1f} MB, sha256 {m['sha256']}"
+        + ("" if m.get("picked_by_stage", True) else "; not in `DEFAULT_MODELS`: forced only")
+        + ")"
         for label, m in r["models"].items()
     )
     length = "whole in-bed nights" if r.get("hours") is None else f"nights cut to {r['hours']:g} h"
