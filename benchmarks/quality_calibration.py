@@ -64,8 +64,17 @@ EXPECTED_NOTE = "EMG channel 'EMG submental' is sampled at 1 Hz"
 
 def _row(night: Any, staged: dict[str, Any]) -> dict[str, Any]:
     keep = ("model", "accuracy", "kappa", "dominant_share", "flags", "quality", "error")
-    hours = night.stages.size / 120
-    return {**night.info, "hours": hours, **{k: staged[k] for k in keep if k in staged}}
+    row = {**night.info, "hours": night.stages.size / 120}
+    row.update({k: staged[k] for k in keep if k in staged})
+    if "measures" in staged:
+        row["measures"] = staged["measures"]
+        channels = staged["measures"].get("distribution", {}).values()
+        row["largest"] = {  # the values the thresholds are compared with, worst channel
+            "shift": max((c["shift"] for c in channels), default=None),
+            "spread": max((c["spread"] for c in channels), default=None),
+            "mean_confidence": staged["measures"].get("mean_confidence"),
+        }
+    return row
 
 
 def in_distribution(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -90,9 +99,7 @@ def in_distribution(args: argparse.Namespace) -> list[dict[str, Any]]:
                     seed=SEED + 100 + 4 * crop + LAYOUTS.index(layout),
                     info={"hypnogram": path.name, "crop": crop},
                 )
-                staged = stage_night(night, AUTO)
-                row = _row(night, staged)
-                row["measures"] = staged.get("measures", {})
+                row = _row(night, stage_night(night, AUTO))
                 rows.append(row)
                 print(f"in-distribution {slug(layout, path.name[:7], crop)}: {row.get('flags')}")
     return rows
@@ -162,11 +169,12 @@ def extremes(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The most extreme value of each measured quantity on in-distribution nights."""
     from seqsleepnet.quality import THRESHOLDS
 
-    shifts = [v["shift"] for r in rows for v in r["measures"].get("distribution", {}).values()]
-    spreads = [v["spread"] for r in rows for v in r["measures"].get("distribution", {}).values()]
-    confidence = [
-        r["measures"]["mean_confidence"] for r in rows if "mean_confidence" in r.get("measures", {})
-    ]
+    def values(name: str) -> list[float]:
+        found = (r.get("largest", {}).get(name) for r in rows)
+        return [v for v in found if v is not None]
+
+    shifts, spreads = values("shift"), values("spread")
+    confidence = values("mean_confidence")
     shares = [r["dominant_share"] for r in rows if "dominant_share" in r]
     return {
         "distribution_shift": {
@@ -244,7 +252,7 @@ def main() -> None:
             "extremes": extremes(normal),
             "detection": detection(odd),
             "in_distribution": [{k: v for k, v in r.items() if k != "measures"} for r in normal],
-            "unseen": odd,
+            "unseen": [{k: v for k, v in r.items() if k != "measures"} for r in odd],
             "settings": {k: v for k, v in vars(args).items() if k not in ("json", "work")},
             "wall_s": round(time.perf_counter() - start, 1),
             "machine": machine,

@@ -101,7 +101,8 @@ def test_the_other_spectrum_lies_outside_every_randomised_range() -> None:
 
 
 def test_the_three_sections_render_with_their_marks(tmp_path: Path) -> None:
-    rows = [{"subject": 0, **staged([], []), "measures": {"mean_confidence": 0.9}}]
+    largest = {"shift": 0.4, "spread": 0.1, "mean_confidence": 0.9}
+    rows = [{"subject": 0, **staged([], []), "largest": largest}]
     quality = {
         "false_alarms": false_alarms(rows),
         "extremes": extremes(rows),
@@ -122,5 +123,6 @@ def test_the_three_sections_render_with_their_marks(tmp_path: Path) -> None:
     text = "\n".join(report.quality_calibration(quality))
     assert "| any (false alarm) | 0 (0.0%) |" in text and "**met**" in text
     assert "| mean_confidence | min 0.900 | 0.7 |" in text
+    assert "| distribution_shift | max 0.400 | 1.5 |" in text
     table = "\n".join(report.adaptation(adaptation))
     assert "| fine-tuned, 1 night | 1 | 70.0 | 0.600 |" in table
