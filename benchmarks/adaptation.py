@@ -9,8 +9,9 @@ that style (subjects 10 and up), two models are trained for the same number
 of steps and compared on held-out nights of the style (subjects 00 and 01):
 
 - fine-tuned: ``train --init-from BASE`` (Python: ``TrainConfig(init_from=...)``)
-  with the command's defaults: normaliser refitted on the new nights, epoch
-  encoder trained too, learning rate ``FINE_TUNE_LR``;
+  with the command's defaults: normaliser refitted on the new nights (kept
+  with ``--keep-normalizer``), epoch encoder trained too, learning rate
+  ``FINE_TUNE_LR``;
 - from scratch: the same nights and steps, the paper's learning rate.
 
 The base model on the new style (no adaptation) and on held-out nights of
@@ -128,6 +129,7 @@ def trained(run: Path, cache: Path, args: argparse.Namespace, init_from: Path | 
         device="cpu",
         threads=args.threads,
         init_from=None if init_from is None else str(init_from),
+        normalizer="keep" if init_from is not None and args.keep_normalizer else "refit",
     )
     train(config, run, resume=(run / "last.pt").is_file())
     return best
@@ -158,6 +160,9 @@ def main() -> None:
     parser.add_argument("--base-nights", type=int, default=12)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--test-nights", type=int, default=4)
+    parser.add_argument(
+        "--keep-normalizer", action="store_true", help="fine-tune with the base's normaliser"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "bench-adaptation")
@@ -165,7 +170,8 @@ def main() -> None:
     args = parser.parse_args()
     machine = machine_info(torch_threads=set_threads(args.threads))
     start = time.perf_counter()
-    work = args.work / slug(args.style, args.hours, args.steps)
+    keep = ["keep-normalizer"] if args.keep_normalizer else []
+    work = args.work / slug(args.style, args.hours, args.steps, *keep)
     base_nights = nights(work, BASE_STYLE, range(3, 10), args.base_nights, args.hours)
     pool = nights(work, args.style, range(10, 20), max(args.sizes), args.hours)
     test = nights(work, args.style, range(0, 2), args.test_nights, args.hours)
