@@ -462,6 +462,174 @@ def paper_study(r: dict[str, Any], figures: str = "benchmarks/results/") -> list
     return out
 
 
+def _message(text: str) -> str:
+    """A staging message without the file path in front and the generic fix behind."""
+    if text.startswith("/") and ": " in text:
+        text = text.split(": ", 1)[1]
+    return text.split("; name a channel with --eeg")[0]
+
+
+def _cell(m: dict[str, Any] | None) -> str:
+    return "refused" if m is None else f"{100 * m['accuracy']:.1f} / {m['kappa']:.3f}"
+
+
+def bundled_models(r: dict[str, Any]) -> list[str]:
+    sets = list(r["models"])
+    subjects = ", ".join(f"{s:02d}" for s in r["subjects"])
+    models = "; ".join(
+        f"{label}: `{m['file']}` ({m['bytes'] / 1e6:.1f} MB, sha256 {m['sha256']}"
+        + ("" if m.get("picked_by_stage", True) else "; not in `DEFAULT_MODELS`: forced only")
+        + ")"
+        for label, m in r["models"].items()
+    )
+    length = "whole in-bed nights" if r.get("hours") is None else f"nights cut to {r['hours']:g} h"
+    out = [
+        "**SYNTHETIC DATA.** The bundled demonstration models on synthetic nights generated "
+        f"from the real Sleep-EDF hypnograms of subject(s) {subjects} ({length}; subject 00 "
+        "was never used in training, 01 and 02 chose the best checkpoints), in each dataset "
+        "layout, with domain randomisation (the training distribution, other seeds) and "
+        "without (the plain generator of `seqsleepnet synth`). 'auto': the model "
+        "`seqsleepnet stage` picks from the usable channels; the other columns force one "
+        "model (refused: the file has no usable channel for one of its roles). Cells: "
+        "agreement (%) / kappa, epochs pooled over the nights. Written by "
+        "`benchmarks/bundled_models.py`. These figures say nothing about real recordings.",
+        "",
+        f"Models measured: {models}.",
+    ]
+    titles = {"randomised": "randomised (in-distribution held-out)", "plain": "plain generator"}
+    for mode in next(iter(r["table"].values()), {}):
+        title = titles.get(mode, mode)
+        out += [
+            "",
+            f"Nights {title}:",
+            "",
+            "| layout | auto picks | auto | " + " | ".join(f"{s} forced" for s in sets) + " |",
+            "|---|---|---:|" + "---:|" * len(sets),
+        ]
+        for layout, modes in r["table"].items():
+            row = modes[mode]
+            cells = " | ".join(_cell(row.get(s)) for s in sets)
+            picks = ", ".join(row["auto_model"])
+            out.append(f"| {layout} | {picks} | {_cell(row.get('auto'))} | {cells} |")
+    t = r["targets"]
+    out += ["", "Targets (automatically picked model, >= 80% and kappa >= 0.7 per layout):", ""]
+    for layout, modes in t["per_layout"].items():
+        marks = "; ".join(
+            f"{mode} {_cell(m if 'accuracy' in m else None)} {_mark(m['met'])}"
+            for mode, m in modes.items()
+        )
+        out.append(f"- {layout}: {marks}.")
+    share = t.get("sleep_edf_max_dominant_share")
+    out += [
+        f"- Sleep-EDF layout never degenerate: largest one-stage share "
+        f"{'-' if share is None else f'{share:.0%}'}, {_mark(t['sleep_edf_never_degenerate'])}.",
+        f"- Sleep-EDF 1-Hz EMG named in a message: {_mark(t['sleep_edf_emg_message'] is not None)}"
+        + (f' ("{t["sleep_edf_emg_message"]}")' if t["sleep_edf_emg_message"] else "")
+        + ".",
+    ]
+    refusals = {
+        (layout, s): message
+        for layout, modes in r["table"].items()
+        for row in modes.values()
+        for s, message in row.get("refused_because", {}).items()
+    }
+    if refusals:
+        out += ["", "Why forced models were refused (one message per layout and model):", ""]
+        out += [
+            f"- {layout}, {s}: {_message(message)}" for (layout, s), message in refusals.items()
+        ]
+    return out
+
+
+def _rate(d: dict[str, Any]) -> str:
+    return "-" if d["rate"] is None else f"{d['nights']} ({100 * d['rate']:.1f}%)"
+
+
+def quality_calibration(r: dict[str, Any]) -> list[str]:
+    fa, settings = r["false_alarms"], r["settings"]
+    out = [
+        "**SYNTHETIC DATA.** False alarms: the quality flags of `seqsleepnet stage` (model picked "
+        f"automatically) on {fa['nights']} in-distribution nights: crops of "
+        f"{settings['hours']:g} h of the in-bed hypnograms of subjects "
+        f"{', '.join(f'{s:02d}' for s in settings['subjects'])} (00 held out, 01-02 validation; "
+        f"{fa['held_out_nights']} nights of subject 00), each in {settings['layouts_per_crop']} "
+        "dataset layouts in turn, with domain randomisation and seeds the training did not "
+        "use. The Sleep-EDF layout's note that its 1-Hz EMG envelope is not used is true of "
+        "every such file and is counted apart, not as a false alarm. Written by "
+        "`benchmarks/quality_calibration.py`.",
+        "",
+        "| flag | in-distribution nights flagged (rate) |",
+        "|---|---:|",
+        *[
+            f"| {flag} | {_rate(fa[flag])} |"
+            for flag in ("distribution", "degenerate", "confidence", "channels", "refused")
+        ],
+        f"| any (false alarm) | {_rate(fa['any'])} |",
+        f"| any, subject 00 only | {_rate(fa['held_out_only_any'])} of {fa['held_out_nights']} |",
+        f"| Sleep-EDF EMG-envelope note (expected) | {_rate(fa['expected_emg_note'])} |",
+        "",
+        f"Target: false-alarm rate <= 5%: {_mark(fa['met'])}.",
+        "",
+        "Most extreme value on the in-distribution nights against each threshold "
+        "(`seqsleepnet.quality.THRESHOLDS`):",
+        "",
+        "| measure | in-distribution extreme | threshold |",
+        "|---|---:|---:|",
+    ]
+    for name, e in r["extremes"].items():
+        key = "max" if "max" in e else "min"
+        value = "-" if e[key] is None else f"{e[key]:.3f}"
+        out.append(f"| {name} | {key} {value} | {e['threshold']:g} |")
+    out += [
+        "",
+        "Detection of inputs the models never saw (crops of the same hypnograms; styles in the "
+        "layouts in turn, corruptions in the AASM montage). Detected: refused with a message or "
+        "staged with a quality flag. Silently wrong: staged without a flag below 70% agreement, "
+        "or one stage over 90% without the `degenerate` flag.",
+        "",
+        "| input | nights | refused | distribution | degenerate | confidence | channels | "
+        "detected | mean agreement if staged (%) | silently wrong |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind, d in r["detection"].items():
+        f = d["flagged"]
+        rate = "-" if d["detection_rate"] is None else f"{100 * d['detection_rate']:.0f}%"
+        acc = d["mean_accuracy_staged"]
+        out.append(
+            f"| {kind} | {d['nights']} | {d['refused']} | {f['distribution']} | "
+            f"{f['degenerate']} | {f['confidence']} | {f['channels']} | {rate} | "
+            f"{'-' if acc is None else f'{100 * acc:.1f}'} | {d['silently_wrong']} |"
+        )
+    examples = [(k, d["example"]) for k, d in r["detection"].items() if d.get("example")]
+    if examples:
+        out += ["", "A message for each input:", ""]
+        out += [f"- {kind}: {_message(message)}" for kind, message in examples]
+    return out
+
+
+def adaptation(r: dict[str, Any]) -> list[str]:
+    s = r["settings"]
+    out = [
+        "**SYNTHETIC DATA.** A SeqSleepNet (EEG, EOG, EMG) trained on one layout (AASM) and one "
+        f"style (the plain generator; {len(r['nights']['base'])} nights), then adapted to an "
+        f"unseen style (`{r['style']}`, see `benchmarks/_nights.py`) with 1, 2 and 4 scored "
+        "nights: fine-tuned with `train --init-from` (defaults: normaliser refitted, "
+        "encoder trained, learning rate 2e-5) against a model trained from scratch on the "
+        f"same nights (learning rate 1e-4); every run {s['steps']} steps of batch 32, nights "
+        f"cut to {s['hours']:g} h; evaluated on {len(r['nights']['test'])} held-out nights of "
+        "the new style (subjects 00-01). A small CPU budget: the ranking is the result, not "
+        "the figures. Written by `benchmarks/adaptation.py`.",
+        "",
+        "| model | nights of the new style | Acc (%) | kappa |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, m in r["rows"].items():
+        out.append(
+            f"| {label} | {m.get('nights', 0)} | {100 * m['accuracy']:.1f} | {m['kappa']:.3f} |"
+        )
+    return out
+
+
 SECTIONS = (
     ("startup", "Command-line start-up", startup),
     ("staging_speed", "Staging speed", staging_speed),
@@ -474,6 +642,13 @@ SECTIONS = (
         "Synthetic cohort difficulty (feature baseline)",
         synthetic_difficulty,
     ),
+    ("bundled_models", "Bundled models per layout and channel set (SYNTHETIC)", bundled_models),
+    (
+        "quality_calibration",
+        "Quality flags: false alarms and detection (SYNTHETIC)",
+        quality_calibration,
+    ),
+    ("adaptation", "Adapting a model to a new lab (SYNTHETIC)", adaptation),
 )
 
 

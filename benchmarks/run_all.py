@@ -67,6 +67,28 @@ def studies(quick: bool) -> dict[str, list[str]]:
             str(RESULTS / "accuracy.json"),
             *(["--quick"] if quick else []),
         ],
+        "bundled_models": [
+            "bundled_models.py",
+            "--json",
+            str(RESULTS / "bundled_models.json"),
+            *(["--hours", "2"] if quick else []),
+        ],
+        "quality_calibration": [
+            "quality_calibration.py",
+            "--json",
+            str(RESULTS / "quality_calibration.json"),
+            *(["--subjects", "0", "--layouts-per-crop", "1"] if quick else []),
+        ],
+        "adaptation": [
+            "adaptation.py",
+            "--json",
+            str(RESULTS / "adaptation.json"),
+            *(
+                ["--steps", "20", "--hours", "1", "--base-nights", "2", "--test-nights", "1"]
+                if quick
+                else []
+            ),
+        ],
     }
 
 
