@@ -288,12 +288,18 @@ def test_command_refuses_or_copes(
         scenario.check()
 
 
+# The child's own peak: VmHWM of its address space. ru_maxrss would not do, since Linux
+# keeps it across exec, so it would include the RSS of the (v)forking pytest worker.
 _PEAK_CHILD = """
 import resource, sys
+from pathlib import Path
 from typer.testing import CliRunner
 from seqsleepnet.cli import app
 result = CliRunner().invoke(app, sys.argv[1:])
-print(result.exit_code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+status = Path("/proc/self/status")
+lines = status.read_text().splitlines() if status.exists() else []
+hwm = [int(line.split()[1]) for line in lines if line.startswith("VmHWM:")]
+print(result.exit_code, hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
