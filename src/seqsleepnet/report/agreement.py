@@ -15,18 +15,24 @@ import numpy as np
 import numpy.typing as npt
 from matplotlib.figure import Figure
 
-from seqsleepnet.evaluation.agreement import METRIC_DEFINITIONS, NOTHING_COMPARABLE, NightAgreement
+from seqsleepnet.evaluation.agreement import (
+    METRIC_DEFINITIONS,
+    NOTHING_COMPARABLE,
+    NightAgreement,
+    night_agreement,
+)
 from seqsleepnet.evaluation.sleep_stats import (
     COMPARED_EPOCHS,
     COMPARED_STATISTICS,
     StatisticsComparison,
 )
 from seqsleepnet.evaluation.transitions import TransitionAgreement
+from seqsleepnet.period import SleepPeriod
 from seqsleepnet.report.html_parts import confusion_table, definitions, png, table
 from seqsleepnet.report.plots import plot_hypnogram
 from seqsleepnet.result import StagingResult
 
-__all__ = ["agreement_section"]
+__all__ = ["agreement_section", "staged_agreement"]
 
 
 def _value(value: float | None, unit: str, signed: bool = False) -> str:
@@ -78,6 +84,15 @@ def _hypnograms(result: StagingResult, true: npt.NDArray[np.int8]) -> str:
         )
     top.set_xlabel("")
     return png(figure, "expert and predicted hypnograms")
+
+
+def staged_agreement(
+    result: StagingResult, true: npt.NDArray[np.int8], period: SleepPeriod | None
+) -> NightAgreement:
+    """Agreement of a staged night with its aligned expert stages, as the report and
+    ``stats.json`` give it: every epoch compared, the statistics over the analysed period."""
+    within = None if period is None else period.epochs(result.to_hypnogram())
+    return night_agreement(true, result.stages, result.epoch_length, period=within)
 
 
 def agreement_section(

@@ -9,9 +9,8 @@ import numpy as np
 import numpy.typing as npt
 
 from seqsleepnet._version import __version__
-from seqsleepnet.evaluation.agreement import night_agreement
 from seqsleepnet.period import SleepPeriod
-from seqsleepnet.report.agreement import agreement_section
+from seqsleepnet.report.agreement import agreement_section, staged_agreement
 from seqsleepnet.report.banner import quality_banner
 from seqsleepnet.report.html_parts import STYLE, definitions, img, png, table
 from seqsleepnet.report.plots import plot_attention
@@ -139,16 +138,7 @@ def render_report(
         f"{r.upper()}: {c}" for r, c in zip(result.roles, result.channels, strict=True)
     )
     agreement = (
-        agreement_section(
-            result,
-            true,
-            night_agreement(
-                true,
-                result.stages,
-                result.epoch_length,
-                period=None if period is None else period.epochs(result.to_hypnogram()),
-            ),
-        )
+        agreement_section(result, true, staged_agreement(result, true, period))
         if true is not None
         else ""
     )

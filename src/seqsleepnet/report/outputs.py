@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from seqsleepnet.evaluation.agreement import night_agreement
 from seqsleepnet.io.atomic import atomic_write
 from seqsleepnet.io.output_set import output_set, refuse_existing
 from seqsleepnet.period import SleepPeriod
+from seqsleepnet.report.agreement import staged_agreement
 from seqsleepnet.report.html import render_report
 from seqsleepnet.report.html_parts import figure_png
 from seqsleepnet.result import StagingResult
@@ -66,8 +66,7 @@ def _write_stats(night: _Night, path: Path) -> None:
         "definitions": {key: f"{label}: {text}" for key, (label, text) in DEFINITIONS.items()},
     }
     if night.true is not None:
-        within = None if night.period is None else night.period.epochs(result.to_hypnogram())
-        agreement = night_agreement(night.true, result.stages, result.epoch_length, period=within)
+        agreement = staged_agreement(result, night.true, night.period)
         statistics["agreement"] = agreement.to_dict()
     if result.quality is not None:
         statistics["quality"] = result.quality.to_dict()
