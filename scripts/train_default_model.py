@@ -15,9 +15,12 @@ written in one of the four dataset layouts (``aasm``, ``mass``, ``shhs``,
 with domain randomisation (per-subject and per-night gain, spectral tilt and
 band powers, mains, electrode pops, filters, jittered stage signatures;
 :mod:`seqsleepnet.data.synthetic.randomise`), so that no single generator
-style or layout is learned. Subject 00 is left out (the demo stages it, and
-the bundled-model benchmark scores its nights) and subjects 01 and 02, whose
-four nights cover the four layouts, validate. Everything is seeded: the same
+style or layout is learned. The models' preprocessing centres each frequency
+bin on its median over the night (``FeatureConfig.recording_center``), so that
+gains, units and recording filters cancel out before the model sees a night.
+Subject 00 is left out (the demo stages it, and the bundled-model benchmark
+scores its nights) and subjects 01 and 02, whose four nights cover the four
+layouts, validate. Everything is seeded: the same
 command gives the same models.
 
     python scripts/train_default_model.py --work build/default-model [--steps 3000]
@@ -47,6 +50,8 @@ from seqsleepnet.data.synthetic.cohort import (
     packaged_hypnograms,
     sleep_edf_identity,
 )
+from seqsleepnet.features.config import FeatureConfig
+from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 from seqsleepnet.models.checkpoint import load_checkpoint, load_trained, save_checkpoint
 from seqsleepnet.training.config import TrainConfig
@@ -61,6 +66,8 @@ MODELS: dict[str, tuple[str, tuple[str, ...]]] = {  # name -> (roles, layouts it
     "seqsleepnet-eeg-eog": ("eeg,eog", LAYOUTS),
     "seqsleepnet-eeg": ("eeg", LAYOUTS),
 }
+PREPROCESSING = Preprocessing(features=FeatureConfig(recording_center=True))
+"""The paper's preprocessing, each bin centred on its median over the night (gain-free)."""
 OUT = Path(__file__).resolve().parents[1] / "src" / "seqsleepnet" / "resources" / "models"
 _DONE = ".cohort-done"
 
@@ -91,6 +98,9 @@ scored nights of your own with `seqsleepnet train --init-from`).**
 - Domain randomisation of every night: gain per subject and night (0.3-3x), spectral tilt
   and band-power perturbation per channel, 50/60 Hz mains and electrode pops, recording
   filter edges, jittered spindle density, alpha power, delta amplitude and REM density.
+- Recording centering: each channel's log-magnitude bins are centred on their median over the
+  night before the training-set normalisation, so that a fixed gain, unit or filter response
+  of the recording chain does not reach the model (a setting of the stored preprocessing).
 - Protocol: Adam {config.learning_rate:g}, batch {config.batch_size}, {config.max_steps} steps,
   validation every {config.eval_every} steps, best validation accuracy kept.
 - Best validation accuracy on the synthetic validation subjects: {result["best"]:.3f}
@@ -184,7 +194,9 @@ def main() -> None:
             continue
         manifest = write_manifest(args.work / f"manifest-{name}.csv", rows, layouts)
         cache = args.work / f"cache-{name}"
-        prepare_dataset("folder", manifest, cache, roles=roles, in_bed=False)
+        prepare_dataset(
+            "folder", manifest, cache, roles=roles, in_bed=False, preprocessing=PREPROCESSING
+        )
         config = TrainConfig(
             data=str(cache),
             model="seqsleepnet",

@@ -207,3 +207,56 @@ def test_training_refuses_recordings_prepared_with_other_settings(tmp_path: Path
     config = TrainConfig(data=str(cache), model_config=TINY, seq_len=4, max_steps=1, threads=1)
     with pytest.raises(ConfigError, match=r"1 recording\(s\) were prepared with other settings"):
         train(config, tmp_path / "run")
+
+
+def _recording(data: np.ndarray, gaps: tuple[tuple[float, float], ...] = ()) -> Recording:
+    names = ["EEG", "EOG"][: data.shape[0]]
+    return Recording(
+        data.astype(np.float32), names, ["eeg", "eog"][: data.shape[0]], 100.0, gaps=gaps
+    )
+
+
+def test_recording_centering_removes_any_fixed_linear_response_of_the_recording_chain() -> None:
+    from scipy.signal import butter, sosfilt
+
+    rng = np.random.default_rng(3)
+    data = rng.normal(0, 20, (2, 100 * 30 * 12)) * np.linspace(0.5, 2, 100 * 30 * 12)
+    prep = Preprocessing(roles=("eeg", "eog"), features=FeatureConfig(recording_center=True))
+    plain = Preprocessing(roles=("eeg", "eog"))
+    centred, _ = prep.model_input(_recording(data), "tf")
+    # gain (x10 on one channel, millivolts on the other: every bin shifts by a constant)
+    scaled = data * np.array([[10.0], [1e-3]])
+    assert np.allclose(prep.model_input(_recording(scaled), "tf")[0], centred, atol=1e-3)
+    assert not np.allclose(plain.model_input(_recording(scaled), "tf")[0], centred, atol=1)
+    # each bin's median over the recording is zero, so that what is left is its change in time
+    assert np.allclose(np.median(centred, axis=(0, 2)), 0, atol=1e-4)
+    # a recording filter that changes the spectrum's shape changes the images less once centred
+    sos = butter(2, 15, "lowpass", fs=100, output="sos")
+    filtered = sosfilt(sos, data, axis=-1)
+    bins = slice(1, 40)  # 0.4-15 Hz, where the filter's response is gentle
+    centred_filtered, _ = prep.model_input(_recording(filtered), "tf")
+    raw_shift = (
+        plain.model_input(_recording(filtered), "tf")[0]
+        - plain.model_input(_recording(data), "tf")[0]
+    )
+    centred_shift = centred_filtered - centred
+    assert np.abs(np.median(centred_shift[..., bins])) < 0.1 * np.abs(
+        np.median(raw_shift[..., bins])
+    )
+
+
+def test_recording_centering_leaves_out_the_gaps_of_a_discontinuous_file() -> None:
+    rng = np.random.default_rng(4)
+    data = rng.normal(0, 20, (1, 100 * 30 * 10))
+    data[:, : 100 * 30 * 6] = 0.0  # six epochs of a gap, read as zeros
+    prep = Preprocessing(roles=("eeg",), features=FeatureConfig(recording_center=True))
+    images, _ = prep.model_input(_recording(data, gaps=((0.0, 180.0),)), "tf")
+    assert np.allclose(np.median(images[6:], axis=(0, 2)), 0, atol=1e-4)
+
+
+def test_stored_preprocessing_from_before_recording_centering_reads_as_without_it() -> None:
+    stored = Preprocessing().to_dict()
+    del stored["features"]["recording_center"]
+    assert Preprocessing.from_dict(stored).features.recording_center is False
+    assert "centred" in Preprocessing(features=FeatureConfig(recording_center=True)).describe()
+    assert "centred" not in Preprocessing().describe()

@@ -21,6 +21,15 @@ class FeatureConfig:
 
     Defaults are the paper's: 100 Hz, 30-s epochs, 2-s symmetric Hamming
     window, 50% overlap, 256-point FFT -> 29 frames x 129 bins, 20*log10|X|.
+
+    ``recording_center=True`` (off in the paper) subtracts from each channel
+    and frequency bin its median over the recording (all frames of its
+    recorded epochs), as cepstral mean normalisation does in speech
+    recognition. Any fixed linear response of the recording chain (amplifier
+    gain, units, electrode impedance, the recording filters, a montage's
+    spectral tilt) multiplies the spectrum, so it adds a constant to each bin
+    of the log magnitude and is removed; what is left is how the night's
+    spectrum changes over time. The bundled models use it.
     """
 
     sfreq: float = 100.0
@@ -29,6 +38,7 @@ class FeatureConfig:
     overlap: float = 0.5
     n_fft: int = 256
     floor: float = 1e-6  # magnitude floor before the log (uV), avoids log(0)
+    recording_center: bool = False  # subtract each bin's median over the recording
 
     def __post_init__(self) -> None:
         for name in ("sfreq", "epoch_seconds", "window_seconds", "floor"):

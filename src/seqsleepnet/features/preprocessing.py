@@ -56,6 +56,9 @@ INPUT_ARRAYS: dict[str, str] = {"tf": "features", "raw": "signals"}
 
 _SECTIONS = ("roles", "conditioning", "features")
 
+_ADDED_LATER: dict[str, Any] = {"recording_center": False}
+"""Settings newer than some stored preprocessing, with the behaviour it had without them."""
+
 
 def _coerce(value: Any, kind: Any, where: str) -> Any:
     """Check one plain value (from JSON or TOML) against a dataclass field's type."""
@@ -94,7 +97,7 @@ def _section(cls: type[Any], values: Any, where: str, *, partial: bool) -> Any:
     unknown = sorted(set(values) - set(names))
     if unknown:
         raise ConfigError(f"{where}: unknown setting(s) {unknown}; allowed: {names}")
-    missing = [n for n in names if n not in values]
+    missing = [n for n in names if n not in values and n not in _ADDED_LATER]
     if missing and not partial:
         raise ConfigError(f"{where}: missing setting(s) {missing}")
     kwargs = {k: _coerce(v, hints[k], f"{where}.{k}") for k, v in values.items()}
@@ -263,7 +266,11 @@ class Preprocessing:
         onsets = epoch_onsets(epochs.shape[0], self.epoch_seconds)
         if kind == "raw":
             return np.ascontiguousarray(epochs, dtype=np.float32), onsets
-        return stft_log_magnitude(epochs, self.features), onsets  # (E, C, T, F)
+        images = stft_log_magnitude(epochs, self.features)  # (E, C, T, F)
+        if self.features.recording_center:
+            recorded = ~recording.in_gaps(onsets, self.epoch_seconds)  # EDF+D gaps left out
+            _center_on_recording(images, recorded)
+        return images, onsets
 
     # -- serialisation ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -357,7 +364,16 @@ class Preprocessing:
             f"{'+'.join(r.upper() for r in self.roles)}, {band}, {f.sfreq:g} Hz, "
             f"{f.epoch_seconds:g}-s epochs, STFT {f.window_seconds:g}-s window "
             f"{f.overlap:.0%} overlap {f.n_fft}-point -> {self.n_frames} x {self.n_bins}"
+            + (", each bin centred on its median over the recording" if f.recording_center else "")
         )
+
+
+def _center_on_recording(images: npt.NDArray[np.float32], recorded: npt.NDArray[np.bool_]) -> None:
+    """Subtract, in place, each (channel, bin) median over the recorded epochs' frames."""
+    reference = images[recorded] if recorded.any() else images  # (E', C, T, F)
+    for channel in range(images.shape[1]):  # (E', T, F) -> (F,), one channel at a time
+        median = np.median(reference[:, channel], axis=(0, 1))
+        images[:, channel] -= median.astype(np.float32)
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:

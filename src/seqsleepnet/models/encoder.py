@@ -27,6 +27,7 @@ from seqsleepnet.models.base import (
     check_positive,
 )
 from seqsleepnet.models.filterbank import TriangularFilterbank
+from seqsleepnet.models.init import normal_
 from seqsleepnet.models.recurrent import BidirectionalRNN, CellType, check_cell
 
 __all__ = ["EncoderModel", "EpochEncoder", "FrameAttention", "TFEncoderConfig"]
@@ -140,7 +141,7 @@ class FrameAttention(nn.Module):
         self.projection = nn.Linear(features, attention_size)
         self.context = nn.Parameter(torch.empty(attention_size))
         for param in (self.projection.weight, self.projection.bias, self.context):
-            nn.init.normal_(param, mean=0.0, std=0.1)
+            normal_(param, std=0.1)
 
     def forward(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Pool h (N, T, D) -> (a (N, D), alpha (N, T))."""

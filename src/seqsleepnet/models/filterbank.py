@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from seqsleepnet.errors import ConfigError
+from seqsleepnet.models.init import normal_
 
 __all__ = ["TriangularFilterbank", "linear_triangular_filterbank"]
 
@@ -112,7 +113,7 @@ class TriangularFilterbank(nn.Module):
         self.channels = channels
         self.n_filters = n_filters
         self.register_buffer("triangles", torch.from_numpy(shape))  # (F, M), fixed
-        self.weight_logits = nn.Parameter(torch.randn(channels, n_bins, n_filters))  # V
+        self.weight_logits = nn.Parameter(normal_(torch.empty(channels, n_bins, n_filters)))  # V
 
     def weights(self) -> torch.Tensor:
         """Effective non-negative filter weights ``sigmoid(V) * T``, shape (C, F, M)."""
