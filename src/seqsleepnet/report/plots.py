@@ -62,6 +62,23 @@ def time_axis(ax: Axes, start_time: datetime | None) -> None:
     ax.set_xlabel(f"clock time (recording started {start_time:%Y-%m-%d %H:%M:%S})")
 
 
+def _figure(width: float, height: float, *, right: float = 0.2, top: float = 0.15) -> Figure:
+    """A figure with fixed margins in inches (room for tick labels, axis labels, a legend).
+
+    Fixed margins cost nothing to lay out, where a layout engine measures every
+    text on each staged night (about a third of the time its report takes).
+    """
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(
+        left=0.9 / width,
+        right=1 - right / width,
+        bottom=0.6 / height,
+        top=1 - top / height,
+        hspace=0.12,
+    )
+    return fig
+
+
 def mark_times(ax: Axes, marks: Sequence[tuple[float, str]]) -> None:
     """Dashed vertical lines with labels at seconds from the recording start (lights off/on)."""
     low, high = ax.get_xlim()
@@ -136,7 +153,7 @@ def plot_hypnogram(
     """
     predicted = np.asarray(stages, dtype=int)
     if ax is None:
-        fig = Figure(figsize=(11, 3.2 if true is None else 4.2), layout="constrained")
+        fig = _figure(11, 3.2 if true is None else 4.2, top=0.4 if title else 0.15)
         ax = fig.add_subplot()
     else:
         fig = ax.get_figure()  # type: ignore[assignment]
@@ -179,7 +196,7 @@ def plot_probabilities(
     """
     p = np.asarray(probabilities, dtype=float)
     if ax is None:
-        fig = Figure(figsize=(11, 2.4), layout="constrained")
+        fig = _figure(11, 2.4, right=0.95)  # the legend stands right of the axes
         ax = fig.add_subplot()
     else:
         fig = ax.get_figure()  # type: ignore[assignment]
@@ -211,7 +228,7 @@ def plot_night(
     marks: Sequence[tuple[float, str]] = (),
 ) -> Figure:
     """Hypnogram above its probability band, sharing the (clock) time axis and the marks."""
-    fig = Figure(figsize=(11, 5.2), layout="constrained")
+    fig = _figure(11, 5.2, right=0.95, top=0.4 if title else 0.15)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
     plot_hypnogram(
         stages,
@@ -247,7 +264,7 @@ def plot_attention(
     a = np.asarray(attention, dtype=float)
     s = np.asarray(stages, dtype=int)
     frame_times = (np.arange(a.shape[1]) + 1) * epoch_seconds / (a.shape[1] + 1)
-    fig = Figure(figsize=(7, 3.2), layout="constrained")
+    fig = _figure(7, 3.2)
     ax = fig.add_subplot()
     for index, name in enumerate(STAGE_NAMES):
         rows = a[s == index]
