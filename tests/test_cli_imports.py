@@ -85,3 +85,16 @@ def test_info_reads_the_header_without_mne(tmp_path: Path) -> None:
 def test_evaluate_loads_nothing_heavy(tmp_path: Path) -> None:
     edf = PACKAGED_HYPNOGRAMS / "SC4001EC-Hypnogram.edf"
     assert _loaded("evaluate", "--true", edf, "--pred", edf, "--json") == []
+
+
+def test_staging_a_file_loads_only_what_staging_computes_with(tmp_path: Path) -> None:
+    """No MNE for an EDF the direct reader reads, no pandas for the tables, and none of
+    PyTorch's compiler stack (torch._dynamo, sympy: over a second of a cold ``stage``)."""
+    signal = sleep_like(600.0, 100, 1)
+    psg = write_test_edf(
+        tmp_path / "night.edf",
+        {"C4-M1": (signal, 100.0), "E1-M2": (signal * 0.5, 100.0), "Chin1-Chin2": (signal, 100.0)},
+    )
+    unneeded = ("mne", "pandas", "torch._dynamo", "sympy")
+    assert _loaded("stage", psg, "--out", tmp_path / "out", "--quiet", heavy=unneeded) == []
+    assert (tmp_path / "out" / "night.html").is_file()

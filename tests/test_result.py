@@ -52,6 +52,24 @@ def test_tsv_edf_and_csv_files_read_back(tmp_path: Path) -> None:
     np.testing.assert_allclose(table["p_W"].to_numpy(), result.probabilities[:, 0], atol=1e-5)
 
 
+@pytest.mark.parametrize("start_time", [datetime(2020, 1, 1, 23, 0, 0), None])
+def test_probability_csv_is_written_as_pandas_writes_the_frame(
+    tmp_path: Path, start_time: datetime | None
+) -> None:
+    rng = np.random.default_rng(0)
+    probabilities = rng.dirichlet(np.ones(5), 300).astype(np.float32)
+    result = StagingResult(
+        probabilities.argmax(axis=1).astype(np.int8),
+        probabilities,
+        np.arange(300) * 30.0 + 12.5,
+        name="n1",
+        start_time=start_time,
+    )
+    written = result.to_csv(tmp_path / "p.csv").read_bytes()
+    expected = result.to_frame().to_csv(index=False, lineterminator="\n").encode()
+    assert written == expected
+
+
 def test_low_confidence_periods() -> None:
     periods = _result().low_confidence_periods(threshold=0.6, min_epochs=4)
     assert len(periods) == 1

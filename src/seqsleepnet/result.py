@@ -9,19 +9,18 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from seqsleepnet.errors import ConfigError
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.atomic import atomic_write
 from seqsleepnet.io.hypnogram import write_hypnogram
 from seqsleepnet.quality import QualityReport
-from seqsleepnet.report.plots import plot_night
 from seqsleepnet.stages import STAGE_NAMES, stage_names
 from seqsleepnet.statistics import SleepStatistics
 
 if TYPE_CHECKING:
     import mne
+    import pandas as pd
     from matplotlib.figure import Figure
 
     from seqsleepnet.period import SleepPeriod
@@ -103,10 +102,18 @@ class StagingResult:
         recording's start time is known.
         """
         frame = self.to_hypnogram().to_frame()
-        for index, name in enumerate(STAGE_NAMES):
-            frame[f"p_{name}"] = np.round(self.probabilities[:, index].astype(np.float64), 5)
-        frame["confidence"] = np.round(self.confidence.astype(np.float64), 5)
+        for name, values in self._probability_columns().items():
+            frame[name] = values
         return frame
+
+    def _probability_columns(self) -> dict[str, list[float]]:
+        """``p_W`` .. ``p_REM`` and ``confidence`` per epoch, rounded to 5 decimals."""
+        columns = {
+            f"p_{name}": np.round(self.probabilities[:, index].astype(np.float64), 5).tolist()
+            for index, name in enumerate(STAGE_NAMES)
+        }
+        columns["confidence"] = np.round(self.confidence.astype(np.float64), 5).tolist()
+        return columns
 
     def to_tsv(self, path: str | Path) -> Path:
         """Write the hypnogram TSV (onset, duration, stage), atomically."""
@@ -114,8 +121,11 @@ class StagingResult:
 
     def to_csv(self, path: str | Path) -> Path:
         """Write the per-epoch table with probabilities (:meth:`to_frame`), atomically."""
-        with atomic_write(path) as handle:
-            self.to_frame().to_csv(handle, index=False, lineterminator="\n")
+        from seqsleepnet.io.hypnogram_formats import encode_table
+
+        table = encode_table(self.to_hypnogram(), sep=",", extra=self._probability_columns())
+        with atomic_write(path, "wb") as handle:
+            handle.write(table)
         return Path(path)
 
     def to_edf_annotations(self, path: str | Path) -> Path:
@@ -171,6 +181,8 @@ class StagingResult:
             if period is not None and period.rule != "recording"
             else []
         )
+        from seqsleepnet.report.plots import plot_night  # matplotlib, only for a figure
+
         return plot_night(
             self.stages,
             self.probabilities,

@@ -21,9 +21,8 @@ import logging
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import mne
 import numpy as np
 import numpy.typing as npt
 
@@ -40,6 +39,9 @@ from seqsleepnet.onnx_backend import OnnxParts
 from seqsleepnet.quality import assess_night
 from seqsleepnet.result import StagingResult
 from seqsleepnet.stages import UNSCORED
+
+if TYPE_CHECKING:
+    import mne
 
 __all__ = ["DEFAULT_MODELS", "DEMO_WARNING", "Backend", "SleepStager", "bundled_model_for"]
 

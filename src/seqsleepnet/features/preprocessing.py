@@ -215,16 +215,14 @@ class Preprocessing:
             A channel partly clipped (at least 1% of samples at the rails) or
             with an implausible amplitude.
         """
-        import mne
-
         from seqsleepnet.features.recording import condition_signals
         from seqsleepnet.io.edf import open_psg, signals_from_raw
 
         named: dict[str, Any] = {"roles": self.roles, "eeg": eeg, "eog": eog, "emg": emg}
-        if isinstance(raw_or_path, mne.io.BaseRaw):
-            signals = signals_from_raw(raw_or_path, **named)
-        else:
+        if isinstance(raw_or_path, str | Path):  # a file: MNE is not needed to read it
             signals = open_psg(raw_or_path, **named)
+        else:
+            signals = signals_from_raw(raw_or_path, **named)
         return condition_signals(signals, self.conditioning, self.sfreq, self.samples_per_epoch)
 
     def model_input(

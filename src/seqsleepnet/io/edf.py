@@ -19,9 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import mne
 import numpy as np
 import numpy.typing as npt
 
@@ -31,6 +30,9 @@ from seqsleepnet.io.edf_header import EdfHeader, SignalHeader, read_edf_header
 from seqsleepnet.io.edf_records import record_onsets
 from seqsleepnet.io.edf_samples import read_signal
 from seqsleepnet.io.plausibility import MIN_SFREQ
+
+if TYPE_CHECKING:
+    import mne
 
 __all__ = [
     "MIN_SFREQ",
@@ -128,6 +130,8 @@ def _read_channel(
 def _read_with_mne(
     path: Path, header: EdfHeader, name: str
 ) -> tuple[npt.NDArray[np.float32], float]:
+    import mne  # only files the direct reader leaves to MNE
+
     reader = mne.io.read_raw_bdf if header.kind == "BDF" else mne.io.read_raw_edf
     try:
         if path.suffix.lower() == f".{header.kind.lower()}":
@@ -327,6 +331,10 @@ def signals_from_raw(
 
     Same parameters, result and errors as :func:`open_psg`.
     """
+    if not (hasattr(raw, "ch_names") and hasattr(raw, "info")):
+        raise TypeError(
+            f"expected the path of an EDF/BDF file or an mne.io.Raw, got {type(raw).__name__}"
+        )
     filenames = getattr(raw, "filenames", None) or [None]
     source = Path(filenames[0]) if filenames[0] else None
     label = str(source) if source else "Raw"

@@ -412,11 +412,14 @@ def per_epoch(stages: npt.NDArray[np.int8], epoch_length: float | None, source: 
     return Hypnogram(stages, length, source=source)
 
 
-def encode_table(hypnogram: Hypnogram, *, sep: str) -> bytes:
+def encode_table(
+    hypnogram: Hypnogram, *, sep: str, extra: dict[str, list[float]] | None = None
+) -> bytes:
     """Per-epoch table ``onset, duration, stage`` (W, N1, N2, N3, REM, UNS) as bytes.
 
     A hypnogram with a start time also gets ``clock_time``, the ISO 8601 date
     and time of each epoch's start, from which the reader recovers the start.
+    ``extra`` columns (one value per epoch) follow in their order.
     """
     clock = hypnogram.clock_times()
     columns = [hypnogram.onsets.tolist(), [hypnogram.epoch_length] * hypnogram.n_epochs]
@@ -425,6 +428,9 @@ def encode_table(hypnogram: Hypnogram, *, sep: str) -> bytes:
     if clock is not None:
         columns.append(clock)
         header.append(CLOCK_COLUMN)
+    for name, values in (extra or {}).items():
+        columns.append(values)
+        header.append(name)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=sep, lineterminator="\n")
     writer.writerow(header)
