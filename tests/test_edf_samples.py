@@ -109,3 +109,21 @@ def test_a_psg_named_rec_reads_like_the_same_file_named_edf(tmp_path: Path) -> N
 )
 def test_units_are_read_as_mne_reads_them(unit: str, factor: float) -> None:
     assert microvolts_per_unit(unit) == factor
+
+
+def test_a_discontinuous_bdf_keeps_its_records_at_their_true_times(tmp_path: Path) -> None:
+    from seqsleepnet.features.preprocessing import Preprocessing
+
+    rng = np.random.default_rng(5)
+    x = {name: rng.normal(0, 30, 20 * 3000) for name in ("C4-M1", "E1-M2", "Chin1-Chin2")}
+    onsets = [30.0 * k + (3600.0 if k >= 10 else 0.0) for k in range(20)]  # 1 h gap at 300 s
+    path = write_bdf(tmp_path / "night.bdf", x, sfreq=100.0, record_duration=30.0, onsets=onsets)
+    header = read_edf_header(path)
+    assert header.kind == "BDF+D"
+    assert header.gaps == ((300.0, 3900.0),)
+    assert [s.label for s in header.data_signals] == list(x)
+    assert np.abs(read_signal(header, 0) - x["C4-M1"]).max() < 1e-3
+    with pytest.warns(UserWarning, match=r"discontinuous recording \(BDF\+D\) with 1 gap"):
+        recording = Preprocessing().read(path)
+    assert recording.gaps == ((300.0, 3900.0),)
+    assert recording.data.shape[1] == round(4200 * recording.sfreq)  # the true span, gap included

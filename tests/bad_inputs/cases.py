@@ -169,23 +169,34 @@ def write_bdf(
     sfreq: float = SFREQ,
     record_duration: float = 1.0,
     physical_range: tuple[float, float] = (-1000.0, 1000.0),
+    onsets: list[float] | None = None,
 ) -> Path:
-    """A BioSemi BDF file (24-bit samples) with the same header layout as EDF."""
-    ns = len(channels)
+    """A BioSemi BDF file (24-bit samples) with the same header layout as EDF.
+
+    With ``onsets`` (one per record, in seconds) it is a discontinuous BDF+
+    file (BDF+D) whose "BDF Annotations" signal time-stamps each record.
+    """
+    names = list(channels)
     per_record = round(sfreq * record_duration)
     n_records = min(x.size for x in channels.values()) // per_record
     dmin, dmax = -8388608, 8388607
     pmin, pmax = physical_range
+    per_signal_samples = [per_record] * len(names)
+    if onsets is not None:
+        assert len(onsets) == n_records
+        names.append("BDF Annotations")
+        per_signal_samples.append(12)  # 36 bytes per record for its time stamp
+    ns = len(names)
 
     def field(text: object, width: int) -> bytes:
         return f"{text}".ljust(width)[:width].encode("ascii")
 
     header = b"\xffBIOSEMI" + field("X X X X", 80) + field("Startdate X", 80)
     header += field("01.03.20", 8) + field("22.30.00", 8) + field(256 * (ns + 1), 8)
-    header += field("24BIT", 44) + field(n_records, 8) + field(f"{record_duration:g}", 8)
-    header += field(ns, 4)
+    header += field("24BIT" if onsets is None else "BDF+D", 44)
+    header += field(n_records, 8) + field(f"{record_duration:g}", 8) + field(ns, 4)
     per_signal: list[tuple[str, int, list[Any]]] = [
-        ("label", 16, list(channels)),
+        ("label", 16, names),
         ("transducer", 80, [""] * ns),
         ("dimension", 8, ["uV"] * ns),
         ("pmin", 8, [f"{pmin:g}"] * ns),
@@ -193,7 +204,7 @@ def write_bdf(
         ("dmin", 8, [dmin] * ns),
         ("dmax", 8, [dmax] * ns),
         ("prefilter", 80, [""] * ns),
-        ("samples", 8, [per_record] * ns),
+        ("samples", 8, per_signal_samples),
         ("reserved", 32, [""] * ns),
     ]
     for _, width, values in per_signal:
@@ -205,9 +216,14 @@ def write_bdf(
         .reshape(n_records, per_record)
         for x in channels.values()
     ]
-    records = np.stack(digital, axis=1).reshape(-1)  # record-major, then signal
-    raw = records.astype("<i4").view(np.uint8).reshape(-1, 4)[:, :3]  # little-endian 24 bit
-    path.write_bytes(header + raw.tobytes())
+    records = np.stack(digital, axis=1).reshape(n_records, -1)  # record-major, then signal
+    raw = records.astype("<i4").view(np.uint8).reshape(n_records, -1, 4)[:, :, :3]  # 24 bit
+    body = raw.reshape(n_records, -1)
+    if onsets is not None:
+        stamps = [f"+{onset:g}\x14\x14\x00".encode().ljust(36, b"\x00") for onset in onsets]
+        tal = np.frombuffer(b"".join(stamps), dtype=np.uint8).reshape(n_records, 36)
+        body = np.concatenate((body, tal), axis=1)
+    path.write_bytes(header + body.tobytes())
     return path
 
 

@@ -1077,6 +1077,19 @@ def _edf_d_cases() -> list[tuple[Any, ...]]:
             check=_gap_unscored(out, 10, 120, 140),
         )
 
+    def bdf(onsets: list[float], check: bool = True) -> Callable[[Path, Good], Scenario]:
+        def build(tmp: Path, good: Good) -> Scenario:
+            channels = {name: signal_like(600.0, 100.0, i) for i, name in enumerate(ROLE_NAMES)}
+            psg = write_bdf(
+                tmp / "night.bdf", channels, sfreq=100.0, record_duration=30.0, onsets=onsets
+            )
+            out = tmp / "out"
+            checked = _gap_unscored(out, 10, 120, 140) if check else None
+            return Scenario(_stage(good, psg, out=out), clean=[out], check=checked)
+
+        return build
+
+    gap = [30.0 * k + (3600.0 if k >= 10 else 0) for k in range(20)]
     late = [60.0 + 30.0 * k for k in range(20)]
     overlapping = [30.0 * k for k in range(10)] + [30.0 * k + 270.0 for k in range(10)]
     backwards = [30.0 * k for k in range(10)] + [0.0] * 10
@@ -1122,6 +1135,19 @@ def _edf_d_cases() -> list[tuple[Any, ...]]:
             stage(far),
             r"EDF\+D records span \d+ h, longer than the limit of 168 h",
             "night.edf",
+        ),
+        (
+            "bdf-d-gap-left-unscored",
+            bdf(gap),
+            r"discontinuous recording \(BDF\+D\) with 1 gap\(s\) of 3600 s",
+            None,
+            0,
+        ),
+        (
+            "bdf-d-records-overlap",
+            bdf(overlapping, check=False),
+            r"BDF\+D record 10 starts at 270 s, before record 9 ends \(300 s\)",
+            "night.bdf",
         ),
         (
             "edf-d-record-without-onset",

@@ -132,7 +132,7 @@ def _read_with_mne(
 ) -> tuple[npt.NDArray[np.float32], float]:
     import mne  # only files the direct reader leaves to MNE
 
-    reader = mne.io.read_raw_bdf if header.kind == "BDF" else mne.io.read_raw_edf
+    reader = mne.io.read_raw_bdf if header.kind.startswith("BDF") else mne.io.read_raw_edf
     try:
         if path.suffix.lower() == f".{header.kind.lower()}":
             raw = reader(path, include=[name], preload=False, verbose="error")
@@ -299,7 +299,7 @@ def open_psg(
     if header.gaps:
         lost = sum(end - start for start, end in header.gaps)
         warnings.warn(
-            f"{file}: discontinuous recording (EDF+D) with {len(header.gaps)} gap(s) of "
+            f"{file}: discontinuous recording ({header.kind}) with {len(header.gaps)} gap(s) of "
             f"{lost:g} s in all, the first from {header.gaps[0][0]:g} s to "
             f"{header.gaps[0][1]:g} s; epochs keep their true times and those in a gap are "
             "left unscored",

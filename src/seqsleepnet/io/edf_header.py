@@ -87,7 +87,7 @@ class EdfHeader:
     """What the header of an EDF/EDF+/BDF file says, after validation."""
 
     path: Path
-    kind: str  # "EDF", "EDF+C", "EDF+D" or "BDF"
+    kind: str  # "EDF", "EDF+C", "EDF+D", "BDF", "BDF+C" or "BDF+D"
     patient: str
     recording: str
     start_time: datetime | None
@@ -175,16 +175,19 @@ def _discontinuities(
     n_records: int,
     record_duration: float,
     signals: list[SignalHeader],
+    kind: str,
+    sample_bytes: int,
 ) -> tuple[tuple[float, float], ...]:
-    """The gaps of an EDF+D file, its total span bounded like a continuous file's length."""
+    """The gaps of an EDF+D or BDF+D file, their span bounded like a continuous file's length."""
     offsets = [0]
     for s in signals:
-        offsets.append(offsets[-1] + 2 * s.samples_per_record)
+        offsets.append(offsets[-1] + sample_bytes * s.samples_per_record)
     annotation = next((i for i, s in enumerate(signals) if s.is_annotation), None)
     if annotation is None:
         raise FileFormatError(
             path,
-            "EDF+D file without an 'EDF Annotations' signal: the records' times are unknown",
+            f"{kind} file without an '{kind[:3]} Annotations' signal: the records' times are "
+            "unknown",
             "the file is damaged; re-export it from the recording software",
         )
     onsets = read_record_onsets(
@@ -193,16 +196,17 @@ def _discontinuities(
         record_bytes=offsets[-1],
         annotation_offset=offsets[annotation],
         n_records=n_records,
+        kind=kind,
     )
     span = float(onsets[-1]) + record_duration
     if span > MAX_RECORDING_SECONDS:
         raise FileFormatError(
             path,
-            f"EDF+D records span {span / 3600:.0f} h, longer than the limit of "
+            f"{kind} records span {span / 3600:.0f} h, longer than the limit of "
             f"{MAX_RECORDING_SECONDS / 3600:.0f} h (7 days)",
             "the records' onsets are damaged; split longer recordings",
         )
-    return gaps_between(path, onsets, record_duration)
+    return gaps_between(path, onsets, record_duration, kind=kind)
 
 
 def read_edf_header(path: str | Path) -> EdfHeader:
@@ -299,7 +303,7 @@ def read_edf_header(path: str | Path) -> EdfHeader:
             for i in range(ns)
         ]
         offset += width * ns
-    if kind == "EDF" and text["reserved"].startswith("EDF+"):
+    if text["reserved"].startswith(f"{kind}+"):  # EDF+C/D, or BDF+C/D (BDF+, Biosemi)
         kind = text["reserved"][:5]
     record_duration = _number(text["record_duration"], path, "record duration", integer=False)
     if not 0 <= record_duration <= MAX_RECORD_SECONDS:
@@ -401,8 +405,10 @@ def read_edf_header(path: str | Path) -> EdfHeader:
             "the file is incomplete (interrupted copy or recording?); copy it again",
         )
     gaps: tuple[tuple[float, float], ...] = ()
-    if kind == "EDF+D" and n_records > 0:
-        gaps = _discontinuities(path, header_bytes, n_records, record_duration, signals)
+    if kind.endswith("+D") and n_records > 0:
+        gaps = _discontinuities(
+            path, header_bytes, n_records, record_duration, signals, kind, sample_bytes
+        )
     return EdfHeader(
         gaps=gaps,
         path=path,

@@ -1,6 +1,6 @@
-"""Start times of the data records of a discontinuous EDF+ file (EDF+D).
+"""Start times of the data records of a discontinuous EDF+ or BDF+ file (EDF+D, BDF+D).
 
-In EDF+D the records need not follow each other: the first time-stamped
+In EDF+D (and BDF+D) the records need not follow each other: the first time-stamped
 annotation list (TAL) of each record's annotation signal gives the record's
 onset in seconds from the file's start time (EDF+ specification, section
 2.2.4). :func:`read_record_onsets` reads those onsets and
@@ -31,19 +31,22 @@ def read_record_onsets(
     record_bytes: int,
     annotation_offset: int,
     n_records: int,
+    kind: str = "EDF+D",
 ) -> npt.NDArray[np.float64]:
     """Onset (s) of every data record, from the first TAL of its annotation signal.
 
     Parameters
     ----------
     path : Path
-        The EDF+D file (its header already validated).
+        The EDF+D or BDF+D file (its header already validated).
     header_bytes, record_bytes : int
         Sizes of the header and of one data record.
     annotation_offset : int
         Byte offset of the annotation signal within a record.
     n_records : int
         Number of records.
+    kind : str
+        ``"EDF+D"`` or ``"BDF+D"``, for messages.
 
     Raises
     ------
@@ -58,7 +61,7 @@ def read_record_onsets(
             if match is None:
                 raise FileFormatError(
                     path,
-                    f"EDF+D record {k} does not start with its onset (time-stamped annotation "
+                    f"{kind} record {k} does not start with its onset (time-stamped annotation "
                     "list)",
                     "the file is damaged; re-export it from the recording software",
                 )
@@ -67,7 +70,7 @@ def read_record_onsets(
 
 
 def gaps_between(
-    path: Path, onsets: npt.NDArray[np.float64], record_duration: float
+    path: Path, onsets: npt.NDArray[np.float64], record_duration: float, *, kind: str = "EDF+D"
 ) -> tuple[tuple[float, float], ...]:
     """The gaps ``(start, end)`` in seconds before records that do not follow the previous one.
 
@@ -84,14 +87,14 @@ def gaps_between(
         k = int(overlap[0]) + 1
         raise FileFormatError(
             path,
-            f"EDF+D record {k} starts at {onsets[k]:g} s, before record {k - 1} ends "
+            f"{kind} record {k} starts at {onsets[k]:g} s, before record {k - 1} ends "
             f"({ends[k - 1]:g} s): records are out of order or overlap",
             "the file is damaged; re-export it from the recording software",
         )
     if onsets.size and onsets[0] < -_TOLERANCE:
         raise FileFormatError(
             path,
-            f"EDF+D record 0 starts at {onsets[0]:g} s, before the file's start time",
+            f"{kind} record 0 starts at {onsets[0]:g} s, before the file's start time",
             "the file is damaged; re-export it from the recording software",
         )
     previous_end = np.concatenate(([0.0], ends[:-1]))  # a late first record is a gap too

@@ -52,7 +52,7 @@ def read_signal(header: EdfHeader, index: int) -> npt.NDArray[np.float32]:
     ndarray of float32, shape (n_records * samples_per_record,)
     """
     signals = header.signals
-    sample_bytes = 3 if header.kind == "BDF" else 2
+    sample_bytes = 3 if header.kind.startswith("BDF") else 2
     record_samples = sum(s.samples_per_record for s in signals)
     first = sum(s.samples_per_record for s in signals[:index])
     signal = signals[index]
