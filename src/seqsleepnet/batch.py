@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -36,6 +35,7 @@ from seqsleepnet.period import sleep_period
 from seqsleepnet.report.outputs import refuse_existing_outputs, write_outputs
 from seqsleepnet.stages import UNSCORED
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
+from seqsleepnet.workers import run_tasks
 
 __all__ = [
     "STAGE_PHASES",
@@ -176,7 +176,7 @@ STAGE_PHASES = ("checkpoint", "read", "features", "model", "outputs")
 def stage_file(
     psg: Path,
     options: StageOptions,
-    on_phase: Callable[[str], None] | None = None,
+    on_phase: Callable[[Path, str], None] | None = None,
     experts: Mapping[Path, RecordingSpec] | None = None,
 ) -> FileOutcome:
     """Stage one file and write its outputs; errors become the outcome's message.
@@ -187,8 +187,8 @@ def stage_file(
         The PSG file.
     options : StageOptions
         Model, channels, expert hypnograms and output folder.
-    on_phase : callable (str) -> None, optional
-        Called as each of :data:`STAGE_PHASES` ends, with its name.
+    on_phase : callable (Path, str) -> None, optional
+        Called as each of :data:`STAGE_PHASES` ends, with the file and the phase.
     experts : mapping, optional
         :func:`expert_hypnograms` of the batch, when ``options.true`` is set;
         looked up for this file alone if not given. A file without an expert
@@ -200,7 +200,7 @@ def stage_file(
     """
     outcome = FileOutcome(psg)
     try:
-        _stage_into(outcome, options, on_phase, experts)
+        _stage_into(outcome, options, None if on_phase is None else partial(on_phase, psg), experts)
     except CheckpointError as error:  # names the checkpoint, not the recording
         outcome.error = shorten(str(error))
     except (SeqSleepNetError, OSError) as error:
@@ -209,10 +209,7 @@ def stage_file(
         outcome.error = message if str(psg) in message else f"{psg}: {message}"
     except Exception as error:  # any other failure is this file's, and the batch goes on
         log.debug("staging %s failed", psg, exc_info=True)
-        outcome.error = shorten(
-            f"{psg}: unexpected {type(error).__name__} while staging: {error}; "
-            "rerun with --debug for the traceback and report it"
-        )
+        outcome.error = _failed(psg, error, in_worker=False).error
     return outcome
 
 
@@ -335,38 +332,36 @@ def stage_files(
     experts = None if options.true is None else expert_hypnograms(files, options.true)
     if options.model is not None:
         _stager(options.model, options.backend)  # a bad checkpoint is one error, not one per file
-    outcomes: list[FileOutcome] = []
-    workers = min(jobs, len(files))  # no idle workers
-    if workers <= 1:
-        for f in files:
-            phase = None if on_phase is None else partial(on_phase, f)
-            outcome = stage_file(f, options, phase, experts)
-            outcomes.append(outcome)
-            if on_done:
-                on_done(outcome)
-        return outcomes
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(stage_file, f, options, None, experts) for f in files]
-        for f, future in zip(files, futures, strict=True):
-            outcome = _collect(f, future)
-            outcomes.append(outcome)
-            if on_done:
-                on_done(outcome)
-    return outcomes
+    local = jobs <= 1 or len(files) <= 1
+    task = partial(
+        stage_file, options=options, on_phase=on_phase if local else None, experts=experts
+    )
+    return run_tasks(
+        task,
+        list(files),
+        jobs=jobs,
+        failure=_failed,
+        on_done=None if on_done is None else lambda _, outcome: on_done(outcome),
+    )
 
 
-def _collect(psg: Path, future: Future[FileOutcome]) -> FileOutcome:
-    """The outcome a worker returned, or its failure (a worker killed, a result lost)."""
-    try:
-        return future.result()
-    except Exception as error:  # BrokenProcessPool, an outcome that could not be sent, ...
+def _failed(psg: Path, error: Exception, in_worker: bool) -> FileOutcome:
+    """The outcome of a file whose staging raised, or whose worker failed (killed, result lost)."""
+    if not in_worker:
         return FileOutcome(
             psg,
             error=shorten(
-                f"{psg}: the worker process staging it failed ({type(error).__name__}: "
-                f"{error}); stage it again, with --jobs 1 to see its own error"
+                f"{psg}: unexpected {type(error).__name__} while staging: {error}; "
+                "rerun with --debug for the traceback and report it"
             ),
         )
+    return FileOutcome(
+        psg,
+        error=shorten(
+            f"{psg}: the worker process staging it failed ({type(error).__name__}: "
+            f"{error}); stage it again, with --jobs 1 to see its own error"
+        ),
+    )
 
 
 def agreement_line(outcome: FileOutcome) -> str:

@@ -352,8 +352,8 @@ def _pool(broken: tuple[str, ...] = ()) -> Fault:
     def inject(monkeypatch: pytest.MonkeyPatch) -> None:
         _InProcessPool.sizes = []
         monkeypatch.setattr(
-            "seqsleepnet.batch.ProcessPoolExecutor",
-            lambda max_workers: _InProcessPool(max_workers, broken),
+            "seqsleepnet.workers.ProcessPoolExecutor",
+            lambda max_workers, mp_context=None: _InProcessPool(max_workers, broken),
         )
 
     return inject

@@ -34,11 +34,10 @@ import dataclasses
 import hashlib
 import json
 import logging
-import multiprocessing
 import shutil
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +59,7 @@ from seqsleepnet.hypnogram import TOLERANCE, Hypnogram
 from seqsleepnet.io.channels import parse_roles
 from seqsleepnet.io.hypnogram import read_hypnogram
 from seqsleepnet.progress import progress_steps
+from seqsleepnet.workers import run_tasks
 
 __all__ = [
     "SHARDS_DIR",
@@ -249,6 +249,10 @@ def prepare_recording(spec: RecordingSpec, settings: PrepareSettings, out_dir: P
     )
 
 
+Outcome = tuple[CacheEntry | None, str]
+"""A recording's cache entry, or None and the one-line reason it failed."""
+
+
 def _run_one(
     spec: RecordingSpec, settings: PrepareSettings, out_dir: Path
 ) -> tuple[CacheEntry | None, str]:
@@ -259,7 +263,14 @@ def _run_one(
         return None, str(error)
     except Exception as error:  # a damaged file can make any reader fail
         log.debug("%s failed", spec.recording, exc_info=True)
-        return None, f"{type(error).__name__}: {error} (file {spec.psg})"
+        return _failed(spec, error, in_worker=False)
+
+
+def _failed(spec: RecordingSpec, error: Exception, in_worker: bool) -> Outcome:
+    """The outcome of a recording whose reading raised, or whose worker died."""
+    if in_worker:  # out of memory, killed
+        return None, f"worker process failed: {type(error).__name__}: {error}"
+    return None, f"{type(error).__name__}: {error} (file {spec.psg})"
 
 
 def _read_manifest(folder: Path) -> tuple[list[CacheEntry], dict[str, Any]]:
@@ -326,9 +337,6 @@ def _remove_stale_temporaries(folder: Path, stems: Sequence[str]) -> None:
             leftover.unlink(missing_ok=True)
 
 
-Outcome = tuple[CacheEntry | None, str]
-
-
 def _execute(
     todo: list[RecordingSpec],
     settings: PrepareSettings,
@@ -339,23 +347,13 @@ def _execute(
 ) -> None:
     """Prepare ``todo`` here or in ``jobs`` processes, calling ``record`` as each ends."""
     with progress_steps("prepare", len(todo), enabled=progress) as steps:
-        if jobs == 1 or len(todo) <= 1:
-            for spec in todo:
-                record(spec, *_run_one(spec, settings, out))
-                steps.done(spec.recording)
-            return
-        context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
-        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context) as pool:
-            futures: dict[Future[Outcome], RecordingSpec] = {
-                pool.submit(_run_one, spec, settings, out): spec for spec in todo
-            }
-            for future in as_completed(futures):
-                try:
-                    result = future.result()
-                except Exception as error:  # a worker that died (out of memory, killed)
-                    result = (None, f"worker process failed: {type(error).__name__}: {error}")
-                record(futures[future], *result)
-                steps.done(futures[future].recording)
+
+        def done(spec: RecordingSpec, outcome: Outcome) -> None:
+            record(spec, *outcome)
+            steps.done(spec.recording)
+
+        task = partial(_run_one, settings=settings, out_dir=out)
+        run_tasks(task, todo, jobs=jobs, failure=_failed, on_done=done, spawn=True)
 
 
 def prepare_dataset(
