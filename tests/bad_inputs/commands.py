@@ -594,6 +594,24 @@ def _set_cases() -> list[tuple[Any, ...]]:
             fault=_disk_full(at="features.npz"),
         )
 
+    def features_read_only(tmp: Path, good: Good) -> Scenario:
+        out = tmp / "features.npz"
+        return Scenario(
+            ["features", str(good.psg), "--out", str(out)],
+            absent=[out],
+            clean=[tmp],
+            fault=_read_only,
+        )
+
+    def features_read_only_overwrite(tmp: Path, good: Good) -> Scenario:
+        out = _text(tmp / "features.npz", "earlier features")
+        return Scenario(
+            ["features", str(good.psg), "--out", str(out), "--overwrite"],
+            keep=[out],
+            clean=[tmp],
+            fault=_read_only,
+        )
+
     def hypnogram_full(tmp: Path, good: Good) -> Scenario:
         source = _per_epoch_tsv(tmp / "in.tsv", ["W", "N1", "N2"])
         out = tmp / "converted.edf"
@@ -659,6 +677,18 @@ def _set_cases() -> list[tuple[Any, ...]]:
             "features-disk-full",
             features_full,
             "features.npz: cannot be written .No space left",
+            "features.npz",
+        ),
+        (
+            "features-read-only",
+            features_read_only,
+            "features.npz: cannot be written .Read-only",
+            "features.npz",
+        ),
+        (
+            "features-read-only-keeps-earlier",
+            features_read_only_overwrite,
+            "read-only; write elsewhere",
             "features.npz",
         ),
         (

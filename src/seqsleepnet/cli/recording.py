@@ -97,7 +97,7 @@ def features(
     import numpy as np
 
     from seqsleepnet.features.preprocessing import Preprocessing
-    from seqsleepnet.io.atomic import atomic_path
+    from seqsleepnet.io.atomic import atomic_write
     from seqsleepnet.io.channels import parse_roles
     from seqsleepnet.io.output_set import refuse_existing
 
@@ -113,7 +113,7 @@ def features(
         )
     recording = prep.read(psg, eeg=eeg, eog=eog, emg=emg)
     feats, onsets = prep.model_input(recording, "tf")
-    with atomic_path(out) as tmp, open(tmp, "wb") as handle:
+    with atomic_write(out, "wb") as handle:
         np.savez(
             handle,
             features=feats,
