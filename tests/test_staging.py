@@ -176,7 +176,7 @@ def test_onnxruntime_backend_exports_a_model_once_and_reuses_the_cached_graphs(
     def no_export(*args: object, **kwargs: object) -> None:
         raise AssertionError("the cached graphs should have been used")
 
-    monkeypatch.setattr("seqsleepnet.onnx_backend.export_onnx", no_export)
+    monkeypatch.setattr("seqsleepnet.models.onnx_export.export_onnx", no_export)
     SleepStager(
         build_model("arnn", preprocessing=EEG_ONLY, seed=0),
         model_input,
@@ -205,3 +205,38 @@ def test_onnxruntime_backend_exports_anew_when_the_cache_folder_is_not_writable(
     model_input = ModelInput(EEG_ONLY, "tf", Normalizer().fit(images))
     stager = SleepStager(model, model_input, seq_len=6, backend="onnxruntime")
     assert stager.predict_inputs(model_input.normalise(images)).log_probs.shape == (8, 5)
+
+
+def test_a_checkpoint_staged_with_onnxruntime_again_is_read_from_the_cache(
+    tiny_checkpoint: Path, night_edf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from seqsleepnet.models.checkpoint import load_trained, save_trained
+    from seqsleepnet.onnx_backend import _file_digest, _index
+
+    monkeypatch.setenv("SEQSLEEPNET_CACHE_DIR", str(tmp_path / "cache"))
+    checkpoint = shutil.copy(tiny_checkpoint, tmp_path / "model.pt")
+    first = SleepStager.from_checkpoint(checkpoint, backend="onnxruntime")
+    assert first._model is not None  # read and validated, graphs exported and recorded
+    again = SleepStager.from_checkpoint(checkpoint, backend="onnxruntime")
+    assert again._model is None  # the cached graphs and model input: no checkpoint read
+    assert again.model_input.to_dict().keys() == first.model_input.to_dict().keys()
+    np.testing.assert_array_equal(
+        again.model_input.normalizer.mean, first.model_input.normalizer.mean
+    )
+    assert (again.seq_len, again.description) == (first.seq_len, first.description)
+    a, b = first.predict(night_edf), again.predict(night_edf)
+    np.testing.assert_array_equal(a.stages, b.stages)
+    np.testing.assert_allclose(a.probabilities, b.probabilities, atol=1e-6)
+    assert again.model.name == "seqsleepnet" and again._model is not None  # loaded when asked
+    # a changed file is another checkpoint: read again
+    model, model_input, _ = load_trained(checkpoint)
+    save_trained(checkpoint, model, model_input, seq_len=10)
+    changed = SleepStager.from_checkpoint(checkpoint, backend="onnxruntime")
+    assert changed._model is not None and changed.seq_len == 10
+    # a damaged cache record is ignored: the checkpoint is read instead
+    digest = _file_digest(Path(checkpoint))
+    assert digest is not None
+    _index(digest).write_text("{not json")
+    assert SleepStager.from_checkpoint(checkpoint, backend="onnxruntime")._model is not None

@@ -8,29 +8,43 @@ keeps its graphs in a cache folder, keyed by the model's weights, config, L and
 the PyTorch version: ``$SEQSLEEPNET_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/seqsleepnet``, else ``~/.cache/seqsleepnet``. Later
 processes open the cached graphs without exporting.
+
+For a checkpoint file, :func:`remember_checkpoint` also records (under the
+SHA-256 of the file's bytes) which graphs are its own and what a stager needs
+besides them (the model input and L), so that :func:`cached_checkpoint` can
+build a stager for the same file without PyTorch: a cold ``stage`` with
+onnxruntime then never imports it. A changed file has another digest and is
+read (and validated) again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
-import torch
 
-from seqsleepnet.models.base import SleepStagingModel
-from seqsleepnet.models.checkpoint import model_digest
-from seqsleepnet.models.onnx_export import export_onnx, graph_seq_len
+from seqsleepnet.features.model_input import ModelInput
 
-__all__ = ["OnnxParts", "cache_folder"]
+if TYPE_CHECKING:  # exporting needs PyTorch; opening cached graphs does not
+    from seqsleepnet.models.base import SleepStagingModel
+
+__all__ = [
+    "CachedCheckpoint",
+    "OnnxParts",
+    "cache_folder",
+    "cached_checkpoint",
+    "remember_checkpoint",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +60,10 @@ def cache_folder() -> Path:
 
 
 def _graph_key(model: SleepStagingModel, seq_len: int) -> str:
+    import torch
+
+    from seqsleepnet.models.checkpoint import model_digest
+
     digest = hashlib.sha256(f"{model_digest(model)};L={seq_len};torch={torch.__version__}".encode())
     return digest.hexdigest()[:24]
 
@@ -84,6 +102,8 @@ class OnnxParts:
         ConfigError
             If the model has no separable epoch encoder or L is not usable.
         """
+        from seqsleepnet.models.onnx_export import export_onnx
+
         return cls.load(
             export_onnx(model, folder / "encoder.onnx", "encoder"),
             export_onnx(model, folder / "classifier.onnx", "classifier", seq_len=seq_len),
@@ -98,6 +118,8 @@ class OnnxParts:
         two processes export at once. A cache folder that cannot be written
         only costs the export: the graphs go to a temporary folder instead.
         """
+        from seqsleepnet.models.onnx_export import graph_seq_len
+
         length = graph_seq_len(model, seq_len)
         entry = cache_folder() / "onnx" / _graph_key(model, length)
         if all((entry / name).is_file() for name in _PART_FILES):
@@ -138,3 +160,88 @@ class OnnxParts:
             None, {"embeddings": np.ascontiguousarray(z, np.float32)}
         )
         return np.asarray(log_probs)
+
+
+@dataclass(frozen=True)
+class CachedCheckpoint:
+    """A checkpoint's graphs and what a stager needs besides them, read without PyTorch."""
+
+    parts: OnnxParts
+    model_input: ModelInput
+    seq_len: int
+    description: str
+
+
+def _file_digest(path: Path) -> str | None:
+    """SHA-256 of a checkpoint file's bytes (read in blocks); None if it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:  # loading the checkpoint gives the error
+        return None
+
+
+def _index(digest: str) -> Path:
+    return cache_folder() / "onnx" / "checkpoints" / f"{digest}.json"
+
+
+def cached_checkpoint(path: str | Path) -> CachedCheckpoint | None:
+    """The cached graphs of this checkpoint file, if :func:`remember_checkpoint` recorded them.
+
+    None when the file (as it is now) was never recorded or its entry is
+    incomplete or damaged: the caller then loads the checkpoint itself.
+    """
+    digest = _file_digest(Path(path))
+    if digest is None or not _index(digest).is_file():
+        return None
+    try:
+        record = json.loads(_index(digest).read_text(encoding="utf-8"))
+        entry = cache_folder() / "onnx" / str(record["graphs"])
+        if not all((entry / name).is_file() for name in _PART_FILES):
+            return None
+        seq_len = record["seq_len"]
+        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 1:
+            return None
+        model_input = ModelInput.from_dict(record["model_input"])
+        parts = OnnxParts.load(*(entry / name for name in _PART_FILES))
+    except Exception as error:  # damaged or foreign (onnxruntime's own errors): read the file
+        logger.debug("ignoring the cache entry of %s: %s", path, error)
+        return None
+    return CachedCheckpoint(parts, model_input, seq_len, str(record.get("description", "")))
+
+
+def remember_checkpoint(
+    path: str | Path,
+    model: SleepStagingModel,
+    model_input: ModelInput,
+    *,
+    seq_len: int,
+    description: str,
+) -> None:
+    """Record that this checkpoint file's graphs are cached (best effort: a cache that
+    cannot be written only means the next process reads the checkpoint again)."""
+    from seqsleepnet.models.onnx_export import graph_seq_len
+
+    digest = _file_digest(Path(path))
+    if digest is None:
+        return
+    values = model_input.to_dict()
+    if values["normalizer"] is not None:
+        values["normalizer"] = {
+            k: v.tolist() if isinstance(v, np.ndarray) else v
+            for k, v in values["normalizer"].items()
+        }
+    record = {
+        "graphs": _graph_key(model, graph_seq_len(model, seq_len)),
+        "seq_len": seq_len,
+        "description": description,
+        "model_input": values,
+    }
+    index = _index(digest)
+    try:
+        index.parent.mkdir(parents=True, exist_ok=True)
+        temporary = index.with_name(f".{index.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(record), encoding="utf-8")
+        temporary.replace(index)
+    except OSError as error:
+        logger.debug("could not record %s in the ONNX cache: %s", path, error)

@@ -26,22 +26,25 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 
+from seqsleepnet.encode_once import NightOutput, predict_encode_once
 from seqsleepnet.errors import ChannelError, ConfigError, check_option
 from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.features.recording import Recording
-from seqsleepnet.inference import NightOutput, predict_encode_once, predict_night
 from seqsleepnet.io.channels import ROLES
 from seqsleepnet.io.survey import ChannelSurvey, survey_channels
-from seqsleepnet.models.base import SleepStagingModel
-from seqsleepnet.models.checkpoint import load_trained
-from seqsleepnet.onnx_backend import OnnxParts
+from seqsleepnet.onnx_backend import OnnxParts, cached_checkpoint, remember_checkpoint
 from seqsleepnet.quality import assess_night
 from seqsleepnet.result import StagingResult
 from seqsleepnet.stages import UNSCORED
 
 if TYPE_CHECKING:
     import mne
+
+    from seqsleepnet.models.base import SleepStagingModel
+
+# PyTorch is imported where a model is loaded or run: a stager whose onnxruntime graphs
+# are cached (see seqsleepnet.onnx_backend) stages without it.
 
 __all__ = ["DEFAULT_MODELS", "DEMO_WARNING", "Backend", "SleepStager", "bundled_model_for"]
 
@@ -99,8 +102,10 @@ class SleepStager:
 
     Parameters
     ----------
-    model : SleepStagingModel
-        A trained model (eval mode is set here).
+    model : SleepStagingModel or None
+        A trained model (eval mode is set here). None with cached onnxruntime
+        graphs (``onnx``): the model is then loaded from ``checkpoint`` only
+        if something needs it (the naive path).
     model_input : ModelInput
         The preprocessing and training-set normaliser the model was trained with.
     seq_len : int
@@ -114,11 +119,15 @@ class SleepStager:
         What the model is, for reports.
     demo : bool
         True for the bundled demonstration models: a warning is logged once.
+    onnx : OnnxParts, optional
+        Opened onnxruntime graphs of the model (with ``model=None``).
+    checkpoint : Path, optional
+        The checkpoint the stager was loaded from.
     """
 
     def __init__(
         self,
-        model: SleepStagingModel,
+        model: SleepStagingModel | None,
         model_input: ModelInput,
         *,
         seq_len: int = 20,
@@ -126,28 +135,49 @@ class SleepStager:
         batch_size: int = 64,
         description: str = "",
         demo: bool = False,
+        onnx: OnnxParts | None = None,
+        checkpoint: Path | None = None,
     ) -> None:
         check_option("backend", backend, ("torch", "onnxruntime"))
+        self._model = model
+        self._checkpoint = checkpoint
+        self.model_input = model_input
+        self.seq_len = seq_len
+        self.batch_size = batch_size
+        self.demo = demo
+        self.backend = backend
+        self._onnx = onnx
+        if model is None:
+            if onnx is None or checkpoint is None or backend != "onnxruntime":
+                raise ConfigError(
+                    "a stager without a model needs its onnxruntime graphs and its checkpoint"
+                )
+            self.description = description
+            return
         if model_input.kind != model.input_kind or model_input.epoch_shape != model.epoch_shape:
             raise ConfigError(
                 f"{model.name} reads {model.input_kind!r} input of shape {model.epoch_shape} per "
                 f"epoch; the model input gives {model_input.kind!r} of {model_input.epoch_shape}"
             )
-        self.model = model.eval()
-        self.model_input = model_input
-        self.seq_len = seq_len
-        self.batch_size = batch_size
+        model.eval()
         self.description = description or model.name
-        self.demo = demo
-        self.backend = backend
-        self._onnx: OnnxParts | None = None
-        if backend == "onnxruntime":
+        if backend == "onnxruntime" and onnx is None:
             if not model.separable_encoder:
                 raise ConfigError(
                     "the onnxruntime backend runs models with a separable epoch encoder; "
                     f"{model.name} has none, use backend='torch'"
                 )
             self._onnx = OnnxParts.cached(model, seq_len=seq_len)
+
+    @property
+    def model(self) -> SleepStagingModel:
+        """The PyTorch model (loaded from the checkpoint on first use if staging needed none)."""
+        if self._model is None:
+            from seqsleepnet.models.checkpoint import load_trained
+
+            assert self._checkpoint is not None  # __init__ checks it
+            self._model = load_trained(self._checkpoint)[0]
+        return self._model
 
     @classmethod
     def from_checkpoint(
@@ -164,15 +194,35 @@ class SleepStager:
             If the file is not a usable checkpoint, lacks its preprocessing or
             normaliser, or they do not fit the model.
         """
-        model, model_input, extra = load_trained(path)
-        return cls(
+        source = Path(path)
+        if backend == "onnxruntime" and (cached := cached_checkpoint(source)) is not None:
+            return cls(  # the same file staged before: its graphs are cached, no PyTorch needed
+                None,
+                cached.model_input,
+                seq_len=cached.seq_len,
+                backend=backend,
+                description=cached.description,
+                demo=demo,
+                onnx=cached.parts,
+                checkpoint=source,
+            )
+        from seqsleepnet.models.checkpoint import load_trained
+
+        model, model_input, extra = load_trained(source)
+        stager = cls(
             model,
             model_input,
             seq_len=int(extra["seq_len"]),
             backend=backend,
             description=str(extra.get("description", model.name)),
             demo=demo,
+            checkpoint=source,
         )
+        if backend == "onnxruntime":
+            remember_checkpoint(
+                source, model, model_input, seq_len=stager.seq_len, description=stager.description
+            )
+        return stager
 
     @classmethod
     def default(cls, roles: Sequence[str] = ROLES, *, backend: Backend = "torch") -> SleepStager:
@@ -336,6 +386,8 @@ class SleepStager:
                 batch_size=self.batch_size,
                 fixed_length=True,
             )
+        from seqsleepnet.inference import predict_night
+
         return predict_night(
             self.model, x, self.seq_len, batch_size=self.batch_size, encode_once=encode_once
         )
