@@ -149,7 +149,8 @@ def cold(method: str, psg: Path, checkpoint: Path, out: Path, threads: int) -> d
 def cold_child(args: argparse.Namespace) -> None:
     """Body of the subprocess started by :func:`cold`; prints one JSON line."""
     start = time.perf_counter()
-    set_threads(args.threads)
+    if args.cold_child in ("seqsleepnet", "naive"):
+        set_threads(args.threads)  # imports PyTorch, which the other methods never load
     runner = Runner(args.cold_child, args.checkpoint, args.out)
     setup = time.perf_counter() - start
     staged = runner.run(args.psg)
@@ -243,6 +244,10 @@ def main() -> None:
             )
             ratios["yasa_over_seqsleepnet_cold_process"] = ratio(
                 cold_runs["yasa"]["process_s"], cold_runs["seqsleepnet"]["process_s"]
+            )
+        if {"onnx", "yasa"} <= cold_runs.keys():  # a checkpoint staged before: no PyTorch
+            ratios["yasa_over_onnx_cold_process"] = ratio(
+                cold_runs["yasa"]["process_s"], cold_runs["onnx"]["process_s"]
             )
     if {"seqsleepnet", "onnx"} <= warm.keys():
         ratios["torch_over_onnx"] = ratio(result["seqsleepnet_s"], result["onnx_s"])

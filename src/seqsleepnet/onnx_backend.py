@@ -71,6 +71,9 @@ def _graph_key(model: SleepStagingModel, seq_len: int) -> str:
 def _session(path: Path) -> ort.InferenceSession:
     options = ort.SessionOptions()
     options.log_severity_level = 3
+    # idle threads sleep instead of spinning, so that they leave the cores to the reading
+    # and filtering that run between model calls
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 

@@ -46,6 +46,10 @@ def fir_filtfilt(
     had always been there), computed as two direct convolutions: this skips
     the linear solve for the initial conditions that ``filtfilt`` does on
     every call, which dominates when a long signal is filtered piece by piece.
+    When the kept samples lie at least the filter's order inside the
+    extension (``padlen >= len(taps) - 1``, as for any signal longer than the
+    default padding), the two passes are one convolution with the taps'
+    autocorrelation.
 
     Parameters
     ----------
@@ -69,6 +73,12 @@ def fir_filtfilt(
         tail = 2 * ext[-1] - ext[-2 : -padlen - 2 : -1]
         ext = np.concatenate((head, ext, tail))
     m = taps.size - 1
+    if padlen >= m:  # the kept samples never reach the passes' constant starts: one pass
+        # forward then backward is one convolution with the taps' autocorrelation (2m + 1,
+        # symmetric), over the extended signal's samples within m of the kept ones
+        kernel = np.correlate(taps, taps, mode="full")
+        kept = ext[padlen - m : ext.size - padlen + m]
+        return np.asarray(signal.oaconvolve(kept, kernel, mode="valid"), dtype=dtype)
     forward = signal.oaconvolve(np.concatenate((np.full(m, ext[0]), ext)), taps, mode="valid")
     backward = forward[::-1]
     backward = signal.oaconvolve(

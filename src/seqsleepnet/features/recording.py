@@ -189,7 +189,7 @@ def condition_signals(
             f"{min_samples / sfreq:g}-s epoch is needed"
         )
     return Recording(
-        data=np.stack([c[:n] for c in channels]).astype(np.float32),
+        data=np.stack([c[:n] for c in channels], dtype=np.float32),  # one copy, (C, N)
         ch_names=list(signals.ch_names),
         roles=list(signals.roles),
         sfreq=sfreq,
