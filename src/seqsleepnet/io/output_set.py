@@ -4,12 +4,13 @@
 targets (``.<set>.set-<token>/``). When the ``with`` block ends normally (the
 block writes each file with :func:`~seqsleepnet.io.atomic.atomic_write`, which
 flushes it to disk) a marker file records that the set is complete, and the
-files are renamed onto their targets. If the block fails (a bad input, a
-full or read-only disk) the staging folder is removed and earlier outputs are
-untouched. A run killed while the files are renamed leaves the staging folder
-with its marker: the next :func:`output_set` of the same set finishes the
-move before doing anything else, and a staging folder without a marker (a
-run killed while writing) is removed. Existing targets are replaced only
+files are renamed onto their targets, by a helper process that a SIGKILL of
+the writing process does not stop. If the block fails (a bad input, a full or
+read-only disk) the staging folder is removed and earlier outputs are
+untouched. Should the renames still be cut short (the machine stops), the
+staging folder keeps its marker: the next :func:`output_set` of the same set
+finishes the move before doing anything else, and a staging folder without a
+marker (a run killed while writing) is removed. Existing targets are replaced only
 with ``overwrite=True``.
 """
 
@@ -20,6 +21,8 @@ import logging
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -50,11 +53,39 @@ def _fsync(path: Path) -> None:
             os.close(fd)
 
 
+_MOVER = (  # run as ``python -S -I -c _MOVER STAGING FOLDER NAME...``
+    "import os, sys\n"
+    "staging, folder, *names = sys.argv[1:]\n"
+    "for name in names:\n"
+    "    os.replace(os.path.join(staging, name), os.path.join(folder, name))\n"
+)
+
+
 def _move_in(staging: Path, folder: Path, names: Sequence[str]) -> None:
-    """Rename the staged files onto their targets, then remove the staging folder."""
-    for name in names:
-        if (staging / name).exists():
-            os.replace(staging / name, folder / name)
+    """Rename the staged files onto their targets, then remove the staging folder.
+
+    The renames run in a short helper process of its own session, which this
+    process waits for: a SIGKILL of this process (or of its process group)
+    between two renames does not stop the helper, so the set is never left
+    half moved. Where no helper can be started the renames run here.
+    """
+    present = [name for name in names if (staging / name).exists()]
+    try:
+        moved = (
+            subprocess.run(
+                [sys.executable, "-S", "-I", "-c", _MOVER, str(staging), str(folder), *present],
+                start_new_session=True,
+                capture_output=True,
+                check=False,
+            ).returncode
+            == 0
+        )
+    except OSError:
+        moved = False
+    if not moved:
+        for name in present:
+            if (staging / name).exists():
+                os.replace(staging / name, folder / name)
     _fsync(folder)
     shutil.rmtree(staging, ignore_errors=True)
 
