@@ -36,7 +36,7 @@ def test_a_set_is_moved_in_whole_and_replaced_only_when_asked(tmp_path: Path) ->
     _write_set(tmp_path, "old")
     assert _contents(tmp_path) == {"old"}
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(NAMES)  # no staging left
-    with pytest.raises(FileFormatError, match="already exists .4 of the 4 outputs"):
+    with pytest.raises(FileFormatError, match=r"already exists \(4 of the 4 outputs"):
         _write_set(tmp_path, "new")
     assert _contents(tmp_path) == {"old"}
     _write_set(tmp_path, "new", overwrite=True)
