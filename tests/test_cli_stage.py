@@ -6,6 +6,7 @@ import onnxruntime as ort
 import pytest
 from typer.testing import CliRunner
 
+from conftest import EdfWriter, sleep_like
 from seqsleepnet.batch import STAGE_PHASES
 from seqsleepnet.cli import app
 from seqsleepnet.features.model_input import ModelInput
@@ -183,3 +184,35 @@ def test_several_nights_without_a_terminal_print_one_line_per_file(
     assert lines[1].startswith(f"error: {batch / 'broken.edf'}")
     assert re.fullmatch(r"stage: 2/2 good\.edf \(\d+\.\d s\)", lines[2]), result.stderr
     assert len(lines) == 3
+
+
+def test_a_degenerate_hypnogram_is_written_but_the_exit_status_says_so(
+    edf_writer: EdfWriter, tmp_path: Path
+) -> None:
+    import torch
+
+    seconds = 2.5 * 3600  # the degenerate rule applies from 2 h
+    psg = edf_writer(
+        "night.edf",
+        {
+            "C4-M1": (sleep_like(seconds, 100, 1), 100.0),
+            "E1-M2": (sleep_like(seconds, 100, 2), 100.0),
+            "Chin1-Chin2": (sleep_like(seconds, 100, 3, scale=5.0), 100.0),
+        },
+    )
+    prep = Preprocessing()
+    rng = np.random.default_rng(0)
+    features = rng.normal(0.0, 10.0, (20, 3, 29, 129)).astype(np.float32)
+    model = build_model("seqsleepnet", preprocessing=prep, seed=0)
+    with torch.no_grad():  # a model that can only say REM
+        model.heads[0].bias[:] = torch.tensor([-50.0, -50.0, -50.0, -50.0, 50.0])
+    checkpoint = save_trained(
+        tmp_path / "rem.pt", model, ModelInput(prep, "tf", Normalizer().fit(features)), seq_len=20
+    )
+    result = runner.invoke(
+        app, ["stage", str(psg), "--out", str(tmp_path / "out"), "-m", str(checkpoint)]
+    )
+    assert result.exit_code == 3, result.output
+    assert "degenerate: REM covers 100% of a 2.5-h night" in result.stdout
+    assert re.search(r"error: degenerate hypnogram for 1 file\(s\): night\.edf", result.stderr)
+    assert (tmp_path / "out" / "night.hypnogram.tsv").is_file()  # written, and flagged

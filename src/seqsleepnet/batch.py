@@ -86,6 +86,7 @@ class FileOutcome:
     alignment: str | None = None  # how the expert hypnogram was aligned, if cropped or by order
     bundled: bool = False
     quality: list[str] = field(default_factory=list)  # one line per quality flag
+    degenerate: bool = False  # a "degenerate" quality flag: the hypnogram cannot be right
 
 
 def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
@@ -286,6 +287,9 @@ def _stage_into(
         on_phase("outputs")
     stats = result.statistics(period)
     outcome.quality = result.quality.lines() if result.quality is not None else []
+    outcome.degenerate = result.quality is not None and any(
+        flag.kind == "degenerate" for flag in result.quality.flags
+    )
     outcome.epochs, outcome.tst, outcome.efficiency = (
         result.n_epochs,
         stats.tst,

@@ -15,14 +15,20 @@ if TYPE_CHECKING:
     from seqsleepnet.staging import Backend
 
 
+DEGENERATE_EXIT = 3
+"""Exit status of a batch whose files were all staged, one with a degenerate hypnogram."""
+
+
 @command(
     help=(
         "Stage PSG files: write a hypnogram (.hypnogram.tsv), per-epoch probabilities "
         "(.csv), EDF+ annotations (.annotations.edf), sleep statistics (.stats.json), a "
         "picture (.png) and a report (.html) per file. Folders are expanded to their "
-        ".edf/.bdf files. A file that fails is reported and the batch goes on; the exit "
-        "status is 1 if any failed. A night's outputs appear together or not at all; earlier "
-        "outputs are kept unless --overwrite is given.\n\n"
+        ".edf/.bdf files. A file that fails is reported and the batch goes on. Exit status: "
+        "0 when every file was staged; 1 if any failed; 3 if all were staged but a hypnogram "
+        "is degenerate (its 'degenerate' quality flag says why: the model cannot read that "
+        "recording, so do not use its stages). A night's outputs appear together or not at "
+        "all; earlier outputs are kept unless --overwrite is given.\n\n"
         "Each role is read from the first channel that can carry it: a channel whose rate, "
         "unit or content cannot (a 1-Hz EMG envelope, a flat channel, volts under a "
         "microvolt label) is passed over with a message. Without --model, the bundled "
@@ -148,6 +154,16 @@ def stage(
     )
     if failed:
         raise typer.Exit(code=1)
+    degenerate = [o.psg.name for o in outcomes if o.degenerate]
+    if degenerate:
+        typer.echo(
+            f"error: degenerate hypnogram for {len(degenerate)} file(s): {', '.join(degenerate)}; "
+            "the model cannot read these recordings (see their quality flags): do not use "
+            "their stages; check the channels and units, or stage with a model trained on "
+            "such recordings",
+            err=True,
+        )
+        raise typer.Exit(code=DEGENERATE_EXIT)
 
 
 @command(
