@@ -240,3 +240,48 @@ def test_a_checkpoint_staged_with_onnxruntime_again_is_read_from_the_cache(
     assert digest is not None
     _index(digest).write_text("{not json")
     assert SleepStager.from_checkpoint(checkpoint, backend="onnxruntime")._model is not None
+
+
+def test_the_main_sleep_period_ignores_stray_sleep_and_bridges_an_awakening() -> None:
+    from seqsleepnet.staging import main_sleep_period
+
+    asleep = np.zeros(2880, dtype=bool)  # 24 h of 30-s epochs
+    asleep[1000:1500] = True  # the night ...
+    asleep[1540:1900] = True  # ... with a 20-min awakening
+    asleep[::37] = True  # stray daytime sleep epochs
+    asleep[2400:2440] = True  # a 20-min nap, hours away
+    first, end = main_sleep_period(asleep)  # type: ignore[misc]
+    assert abs(first - 1000) <= 30 and abs(end - 1900) <= 30
+    assert main_sleep_period(np.zeros(100, dtype=bool)) is None
+
+
+def test_a_day_long_recording_is_centred_again_on_its_in_bed_part(
+    tmp_path: Path, edf_writer: EdfWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seqsleepnet.encode_once import NightOutput
+    from seqsleepnet.features.config import FeatureConfig
+    from seqsleepnet.models.checkpoint import save_trained
+
+    prep = Preprocessing(roles=("eeg",), features=FeatureConfig(recording_center=True))
+    rng = np.random.default_rng(0)
+    model_input = ModelInput(prep, "tf", Normalizer().fit(rng.normal(size=(20, 1, 29, 129))))
+    model = build_model("seqsleepnet", preprocessing=prep, seed=0)
+    checkpoint = save_trained(tmp_path / "m.pt", model, model_input, seq_len=20)
+    hours = 10.0
+    psg = edf_writer("day.edf", {"C4-M1": (sleep_like(hours * 3600, 100, 1), 100.0)})
+    stager = SleepStager.from_checkpoint(checkpoint)
+    n = round(hours * 120)
+    log_probs = np.log(np.full((n, 5), 0.01))
+    log_probs[:, 0] = 0.0  # awake, but for two hours from hour 4
+    log_probs[480:720, 0], log_probs[480:720, 2] = np.log(0.01), 0.0
+    monkeypatch.setattr(stager, "predict_inputs", lambda x, **_: NightOutput(log_probs.copy()))
+    spans = []
+    real = ModelInput.of_recording
+
+    def of_recording(self, recording, *, center_on=None):  # type: ignore[no-untyped-def]
+        spans.append(center_on)
+        return real(self, recording, center_on=center_on)
+
+    monkeypatch.setattr(ModelInput, "of_recording", of_recording)
+    stager.predict(psg)
+    assert spans == [None, (480 * 30.0 - 1800.0, 720 * 30.0 + 1800.0)]

@@ -64,6 +64,11 @@ DEMO_WARNING = (
 )
 _warned = False
 
+IN_BED_MARGIN_MINUTES = 30.0
+"""Wake kept on each side of the sleep period, as ``prepare --in-bed`` keeps it."""
+RECENTER_MIN_LEFT_OUT = 0.2
+"""Share of a recording outside its in-bed span from which its bins are centred on the span."""
+
 
 def _bundled(name: str) -> Path:
     return Path(str(resources.files("seqsleepnet").joinpath("resources", "models", name)))
@@ -95,6 +100,30 @@ _ROLE_FIX = (
     "stage with a model that does not read that role (without --model, stage picks a bundled "
     "model that fits the usable channels)"
 )
+
+
+def main_sleep_period(
+    asleep: npt.NDArray[np.bool_], epoch_length: float = 30.0
+) -> tuple[int, int] | None:
+    """Epochs ``[first, last + 1)`` of the main sleep period of a staged recording.
+
+    Stray sleep epochs in the daytime of a day-long recording would make the
+    first and last sleep epoch span the whole day. Here the share of sleep in
+    a centred 30-minute window marks where sleep dominates; such stretches
+    less than an hour apart (a long awakening) are one period, and the period
+    holding the most sleep epochs is the main one. None without such a stretch.
+    """
+    width = 2 * round(900.0 / epoch_length) + 1  # odd: centred on each epoch
+    share = np.convolve(asleep.astype(np.float64), np.ones(width) / width, mode="same")
+    dominant = np.flatnonzero(share > 0.5)
+    if dominant.size == 0:
+        return None
+    breaks = np.flatnonzero(np.diff(dominant) > round(3600.0 / epoch_length))
+    starts = np.concatenate(([dominant[0]], dominant[breaks + 1]))
+    ends = np.concatenate((dominant[breaks], [dominant[-1]])) + 1
+    sleep = [int(asleep[a:b].sum()) for a, b in zip(starts, ends, strict=True)]
+    best = int(np.argmax(sleep))
+    return int(starts[best]), int(ends[best])
 
 
 class SleepStager:
@@ -323,9 +352,46 @@ class SleepStager:
         x, onsets = self.model_input.of_recording(recording)
         phase_done("features")
         output = self.predict_inputs(x, encode_once=encode_once)
+        if (span := self._in_bed_span(output, onsets, recording)) is not None:
+            log.info(
+                "%s: bins centred again on the in-bed part, %.0f-%.0f s, and staged again",
+                recording.name,
+                *span,
+            )
+            x, onsets = self.model_input.of_recording(recording, center_on=span)
+            output = self.predict_inputs(x, encode_once=encode_once)
         phase_done("model")
         inputs = x if self.model_input.kind == "tf" else None
         return self.result_of(recording, onsets, output, inputs=inputs, survey=survey)
+
+    def _in_bed_span(
+        self, output: NightOutput, onsets: npt.NDArray[np.float64], recording: Recording
+    ) -> tuple[float, float] | None:
+        """The in-bed span to centre a recording's bins on, if it is much shorter than it.
+
+        A model whose preprocessing centres each bin on its median over the
+        recording (``features.recording_center``) learnt from in-bed nights;
+        in a day-long recording the median is the daytime's. The first staging
+        then finds the main sleep period (:func:`main_sleep_period`), and the
+        span from 30 minutes before to 30 minutes after it (as ``prepare
+        --in-bed`` cuts a night) is the reference, when it leaves out at least
+        :data:`RECENTER_MIN_LEFT_OUT` of the recording.
+        """
+        if not self.preprocessing.features.recording_center or onsets.size == 0:
+            return None
+        length = self.preprocessing.epoch_seconds
+        asleep = output.log_probs.argmax(axis=1) > 0
+        asleep[recording.in_gaps(onsets, length)] = False  # no sleep where nothing was recorded
+        period = main_sleep_period(asleep, length)
+        if period is None:
+            return None
+        margin = IN_BED_MARGIN_MINUTES * 60.0
+        start = max(float(onsets[period[0]]) - margin, float(onsets[0]))
+        end = min(float(onsets[period[1] - 1]) + length + margin, float(onsets[-1]) + length)
+        inside = np.count_nonzero((onsets >= start) & (onsets + length <= end))
+        if inside > (1 - RECENTER_MIN_LEFT_OUT) * onsets.size:
+            return None
+        return start, end
 
     def result_of(
         self,

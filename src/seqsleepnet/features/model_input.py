@@ -79,10 +79,13 @@ class ModelInput:
         return self.normalizer.transform(np.asarray(x, dtype=np.float32))
 
     def of_recording(
-        self, recording: Recording
+        self, recording: Recording, *, center_on: tuple[float, float] | None = None
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64]]:
-        """Normalised input (E, *epoch_shape) and onsets (E,) of a conditioned recording."""
-        x, onsets = self.preprocessing.model_input(recording, self.kind)
+        """Normalised input (E, *epoch_shape) and onsets (E,) of a conditioned recording.
+
+        ``center_on``: see :meth:`Preprocessing.model_input`.
+        """
+        x, onsets = self.preprocessing.model_input(recording, self.kind, center_on=center_on)
         return self.normalise(x), onsets
 
     def of_cached(self, arrays: Mapping[str, npt.NDArray[Any]]) -> npt.NDArray[np.float32]:

@@ -226,7 +226,11 @@ class Preprocessing:
         return condition_signals(signals, self.conditioning, self.sfreq, self.samples_per_epoch)
 
     def model_input(
-        self, recording: Recording, kind: InputKind
+        self,
+        recording: Recording,
+        kind: InputKind,
+        *,
+        center_on: tuple[float, float] | None = None,
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64]]:
         """Model input of every whole epoch of a recording (not yet normalised).
 
@@ -236,6 +240,10 @@ class Preprocessing:
             Conditioned signals at :attr:`sfreq` (from :meth:`read`).
         kind : {"tf", "raw"}
             Time-frequency images or raw epoch signals.
+        center_on : (float, float), optional
+            With ``features.recording_center``: the span (s from the recording
+            start) whose epochs give each bin's median, e.g. the in-bed part of
+            a day-long recording; the whole recording by default.
 
         Returns
         -------
@@ -266,8 +274,11 @@ class Preprocessing:
             return np.ascontiguousarray(epochs, dtype=np.float32), onsets
         images = stft_log_magnitude(epochs, self.features)  # (E, C, T, F)
         if self.features.recording_center:
-            recorded = ~recording.in_gaps(onsets, self.epoch_seconds)  # EDF+D gaps left out
-            _center_on_recording(images, recorded)
+            reference = ~recording.in_gaps(onsets, self.epoch_seconds)  # EDF+D gaps left out
+            if center_on is not None:
+                start, end = center_on
+                reference &= (onsets >= start) & (onsets + self.epoch_seconds <= end)
+            _center_on_recording(images, reference)
         return images, onsets
 
     # -- serialisation ----------------------------------------------------------------
