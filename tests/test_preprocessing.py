@@ -179,6 +179,25 @@ def test_preprocessing_command_prints_settings_prepare_reads_back(tmp_path: Path
     assert bad.exit_code == 1 and "must fit in the epoch" in bad.output
 
 
+def test_a_checkpoints_preprocessing_prepares_data_it_can_be_fine_tuned_on(
+    custom_run: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    data, _, checkpoint = custom_run
+    printed = runner.invoke(app, ["preprocessing", "--checkpoint", str(checkpoint)])
+    assert printed.exit_code == 0, printed.output
+    settings = tmp_path / "settings.json"
+    settings.write_text(printed.stdout)
+    assert Preprocessing.from_file(settings) == CUSTOM
+    cache = tmp_path / "cache"
+    prepare_dataset(
+        "folder", data, cache, preprocessing=Preprocessing.from_file(settings), progress=False
+    )
+    _, info = load_manifest(cache)
+    assert manifest_preprocessing(cache, info) == CUSTOM  # what --init-from requires
+    both = runner.invoke(app, ["preprocessing", str(settings), "--checkpoint", str(checkpoint)])
+    assert both.exit_code == 1 and "not both" in both.output
+
+
 def test_a_version_1_cache_is_migrated_faithfully(tmp_path: Path) -> None:
     data = write_dataset(tmp_path / "data", ["s1-night"])
     cache = tmp_path / "cache"

@@ -15,11 +15,14 @@ from seqsleepnet.cli._app import command
     name="preprocessing",
     help=(
         "Print the preprocessing settings (channel roles, filters, target rate, epoch "
-        "length, STFT) as JSON: the paper's by default, or those of a settings file after "
-        "its values are checked. Save the output, change what you need and pass it to "
-        "'seqsleepnet prepare --preprocessing FILE'; models trained on that cache keep the "
-        "settings in their checkpoint ('seqsleepnet models --checkpoint CKPT' shows them).\n\n"
-        "Example: seqsleepnet preprocessing > settings.json"
+        "length, STFT) as JSON: the paper's by default, those of a settings file after "
+        "its values are checked, or those a checkpoint was trained with (--checkpoint). Save "
+        "the output, change what you need and pass it to 'seqsleepnet prepare "
+        "--preprocessing FILE'; models trained on that cache keep the settings in their "
+        "checkpoint ('seqsleepnet models --checkpoint CKPT' shows them).\n\n"
+        "Examples: seqsleepnet preprocessing > settings.json; seqsleepnet preprocessing "
+        "--checkpoint model.pt > settings.json (to prepare data for 'train --init-from "
+        "model.pt')"
     ),
 )
 def preprocessing(
@@ -29,9 +32,26 @@ def preprocessing(
             help="Settings file to check and print in full (JSON or TOML).", show_default=False
         ),
     ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            "-c",
+            help="Print the preprocessing of this trained model instead.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Print the default (or a file's) preprocessing as JSON."""
+    """Print the default (or a file's, or a checkpoint's) preprocessing as JSON."""
+    from seqsleepnet.errors import ConfigError
     from seqsleepnet.features.preprocessing import Preprocessing
 
-    prep = Preprocessing.from_file(settings) if settings is not None else Preprocessing()
+    if settings is not None and checkpoint is not None:
+        raise ConfigError("give a settings file or --checkpoint, not both")
+    if checkpoint is not None:
+        from seqsleepnet.models.checkpoint import load_trained
+
+        prep = load_trained(checkpoint)[1].preprocessing
+    else:
+        prep = Preprocessing.from_file(settings) if settings is not None else Preprocessing()
     typer.echo(json.dumps(prep.to_dict(), indent=2))
