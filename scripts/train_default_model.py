@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import logging
 import time
@@ -52,6 +53,7 @@ from seqsleepnet.data.synthetic.cohort import (
 )
 from seqsleepnet.features.config import FeatureConfig
 from seqsleepnet.features.preprocessing import Preprocessing
+from seqsleepnet.features.spectral_shape import SpectralReference, night_spectral_shape
 from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 from seqsleepnet.models.checkpoint import load_checkpoint, load_trained, save_checkpoint
 from seqsleepnet.training.config import TrainConfig
@@ -101,6 +103,8 @@ scored nights of your own with `seqsleepnet train --init-from`).**
 - Recording centering: each channel's log-magnitude bins are centred on their median over the
   night before the training-set normalisation, so that a fixed gain, unit or filter response
   of the recording chain does not reach the model (a setting of the stored preprocessing).
+  The checkpoint also holds the spectral shapes of the training nights (mean and spread per
+  bin), against which `stage` measures each night (a `distribution` quality flag).
 - Protocol: Adam {config.learning_rate:g}, batch {config.batch_size}, {config.max_steps} steps,
   validation every {config.eval_every} steps, best validation accuracy kept.
 - Best validation accuracy on the synthetic validation subjects: {result["best"]:.3f}
@@ -170,6 +174,22 @@ def write_manifest(path: Path, rows: dict[str, list[list[str]]], layouts: tuple[
     return path
 
 
+def spectral_reference(manifest: Path, roles: str) -> SpectralReference:
+    """The spectral shapes of a model's training nights (validation and held-out left out)."""
+    prep = dataclasses.replace(PREPROCESSING, roles=tuple(roles.split(",")))
+    left_out = {f"s{s:02d}" for s in (DEMO_SUBJECT, *VALIDATION_SUBJECTS)}
+    with manifest.open(newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["subject"] not in left_out]
+    return SpectralReference.fit([night_spectral_shape(prep.read(r["psg"]), prep) for r in rows])
+
+
+def attach_reference(checkpoint: Path, reference: SpectralReference) -> None:
+    """Store the training nights' spectral reference in a checkpoint (for the quality flags)."""
+    model, extra = load_checkpoint(checkpoint)
+    extra["spectral_reference"] = reference.to_dict()
+    save_checkpoint(checkpoint, model, extra=extra)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, default=Path("build/default-model"))
@@ -183,6 +203,11 @@ def main() -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="Train, but write the models into WORK/models."
     )
+    parser.add_argument(
+        "--reference-only",
+        action="store_true",
+        help="Do not train: store the training nights' spectral reference in the models.",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     torch.manual_seed(SEED)
@@ -193,6 +218,10 @@ def main() -> None:
         if args.only and name != args.only:
             continue
         manifest = write_manifest(args.work / f"manifest-{name}.csv", rows, layouts)
+        if args.reference_only:
+            attach_reference(out / f"{name}.pt", spectral_reference(manifest, roles))
+            logging.info("%s: spectral reference stored", name)
+            continue
         cache = args.work / f"cache-{name}"
         prepare_dataset(
             "folder", manifest, cache, roles=roles, in_bed=False, preprocessing=PREPROCESSING
@@ -214,6 +243,7 @@ def main() -> None:
         outcome = train(config, args.work / f"run-{name}", progress=True)
         model, extra = load_checkpoint(outcome.run / "best.pt")
         extra["description"] = f"{name} (demonstration model, synthetic training data)"
+        extra["spectral_reference"] = spectral_reference(manifest, roles).to_dict()
         save_checkpoint(out / f"{name}.pt", model, extra=extra)
         prep = load_trained(out / f"{name}.pt")[1].preprocessing.describe()
         result = {"best": outcome.best_accuracy, "step": outcome.best_step}

@@ -253,6 +253,7 @@ def test_the_main_sleep_period_ignores_stray_sleep_and_bridges_an_awakening() ->
     first, end = main_sleep_period(asleep)  # type: ignore[misc]
     assert abs(first - 1000) <= 30 and abs(end - 1900) <= 30
     assert main_sleep_period(np.zeros(100, dtype=bool)) is None
+    assert main_sleep_period(np.ones(20, dtype=bool)) == (0, 20)  # shorter than the window
 
 
 def test_a_day_long_recording_is_centred_again_on_its_in_bed_part(

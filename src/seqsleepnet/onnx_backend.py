@@ -34,6 +34,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from seqsleepnet.features.model_input import ModelInput
+from seqsleepnet.features.spectral_shape import SpectralReference
 
 if TYPE_CHECKING:  # exporting needs PyTorch; opening cached graphs does not
     from seqsleepnet.models.base import SleepStagingModel
@@ -173,6 +174,7 @@ class CachedCheckpoint:
     model_input: ModelInput
     seq_len: int
     description: str
+    spectral_reference: SpectralReference | None = None
 
 
 def _file_digest(path: Path) -> str | None:
@@ -206,11 +208,15 @@ def cached_checkpoint(path: str | Path) -> CachedCheckpoint | None:
         if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 1:
             return None
         model_input = ModelInput.from_dict(record["model_input"])
+        stored = record.get("spectral_reference")
+        reference = None if stored is None else SpectralReference.from_dict(stored)
         parts = OnnxParts.load(*(entry / name for name in _PART_FILES))
     except Exception as error:  # damaged or foreign (onnxruntime's own errors): read the file
         logger.debug("ignoring the cache entry of %s: %s", path, error)
         return None
-    return CachedCheckpoint(parts, model_input, seq_len, str(record.get("description", "")))
+    return CachedCheckpoint(
+        parts, model_input, seq_len, str(record.get("description", "")), reference
+    )
 
 
 def remember_checkpoint(
@@ -220,6 +226,7 @@ def remember_checkpoint(
     *,
     seq_len: int,
     description: str,
+    spectral_reference: SpectralReference | None = None,
 ) -> None:
     """Record that this checkpoint file's graphs are cached (best effort: a cache that
     cannot be written only means the next process reads the checkpoint again)."""
@@ -239,6 +246,7 @@ def remember_checkpoint(
         "seq_len": seq_len,
         "description": description,
         "model_input": values,
+        "spectral_reference": None if spectral_reference is None else spectral_reference.to_dict(),
     }
     index = _index(digest)
     try:

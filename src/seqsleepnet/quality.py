@@ -38,6 +38,7 @@ THRESHOLDS: dict[str, float] = {
     "dominant_stage_share": 0.9,  # one stage over this share of the night ...
     "degenerate_min_hours": 2.0,  # ... of a night at least this long
     "mean_confidence": 0.7,  # mean top-stage probability below this
+    "spectral_shape": 2.0,  # RMS z of the night's spectral shape, per channel
 }
 """Limits of every quality flag.
 
@@ -169,6 +170,7 @@ def assess_night(
     roles: Sequence[str],
     inputs: npt.NDArray[np.float32] | None = None,
     channel_notes: Mapping[str, str] | None = None,
+    spectral_distance: Mapping[str, float] | None = None,
 ) -> QualityReport:
     """Measure one staged night and flag what is implausible.
 
@@ -188,6 +190,10 @@ def assess_night(
     channel_notes : mapping of str to str, optional
         Role -> why a channel was not used for it, or was used although
         implausible (:attr:`seqsleepnet.io.survey.ChannelSurvey.notes`).
+    spectral_distance : mapping of str to float, optional
+        Role -> distance of the night's spectral shape from the training
+        nights' (:meth:`seqsleepnet.features.spectral_shape.SpectralReference.distance`),
+        for models whose checkpoint holds the reference.
 
     Returns
     -------
@@ -200,6 +206,21 @@ def assess_night(
     if inputs is not None and inputs.ndim == 4 and inputs.shape[0]:
         found, measures["distribution"] = _distribution(inputs, roles)
         flags.extend(found)
+    if spectral_distance:
+        limit = THRESHOLDS["spectral_shape"]
+        measures["spectral_shape"] = {r: round(float(d), 4) for r, d in spectral_distance.items()}
+        flags.extend(
+            QualityFlag(
+                "distribution",
+                f"{role.upper()} spectrum has another shape than the training nights' (distance "
+                f"{distance:.2f} > {limit:g} in their standard deviations): another montage, "
+                "sleeper or equipment than the model knows",
+                round(float(distance), 4),
+                limit,
+            )
+            for role, distance in spectral_distance.items()
+            if distance > limit
+        )
     found, measures["hypnogram"] = _degenerate(stages, epoch_length)
     flags.extend(found)
     confidence = float(probabilities.max(axis=1).mean()) if probabilities.size else 1.0

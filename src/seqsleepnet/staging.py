@@ -27,10 +27,11 @@ import numpy as np
 import numpy.typing as npt
 
 from seqsleepnet.encode_once import NightOutput, predict_encode_once
-from seqsleepnet.errors import ChannelError, ConfigError, check_option
+from seqsleepnet.errors import ChannelError, CheckpointError, ConfigError, check_option
 from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.features.recording import Recording
+from seqsleepnet.features.spectral_shape import SpectralReference, night_spectral_shape
 from seqsleepnet.io.channels import ROLES
 from seqsleepnet.io.survey import ChannelSurvey, survey_channels
 from seqsleepnet.onnx_backend import OnnxParts, cached_checkpoint, remember_checkpoint
@@ -55,6 +56,7 @@ Backend = Literal["torch", "onnxruntime"]
 # Bundled demonstration models by the roles they read (package data).
 DEFAULT_MODELS: dict[tuple[str, ...], str] = {
     ("eeg", "eog", "emg"): "seqsleepnet-eeg-eog-emg.pt",
+    ("eeg", "eog"): "seqsleepnet-eeg-eog.pt",
     ("eeg",): "seqsleepnet-eeg.pt",
 }
 DEMO_WARNING = (
@@ -113,8 +115,10 @@ def main_sleep_period(
     less than an hour apart (a long awakening) are one period, and the period
     holding the most sleep epochs is the main one. None without such a stretch.
     """
-    width = 2 * round(900.0 / epoch_length) + 1  # odd: centred on each epoch
-    share = np.convolve(asleep.astype(np.float64), np.ones(width) / width, mode="same")
+    half = round(900.0 / epoch_length)  # a window of 2 * half + 1 epochs, centred on each
+    window = np.ones(2 * half + 1)
+    inside = slice(half, half + asleep.size)  # (E,): the window clipped at the night's ends
+    share = np.convolve(asleep, window)[inside] / np.convolve(np.ones(asleep.size), window)[inside]
     dominant = np.flatnonzero(share > 0.5)
     if dominant.size == 0:
         return None
@@ -152,6 +156,9 @@ class SleepStager:
         Opened onnxruntime graphs of the model (with ``model=None``).
     checkpoint : Path, optional
         The checkpoint the stager was loaded from.
+    spectral_reference : SpectralReference, optional
+        The spectral shapes of the model's training nights (bundled models):
+        each staged night's distance from them is a quality measure.
     """
 
     def __init__(
@@ -166,8 +173,10 @@ class SleepStager:
         demo: bool = False,
         onnx: OnnxParts | None = None,
         checkpoint: Path | None = None,
+        spectral_reference: SpectralReference | None = None,
     ) -> None:
         check_option("backend", backend, ("torch", "onnxruntime"))
+        self.spectral_reference = spectral_reference
         self._model = model
         self._checkpoint = checkpoint
         self.model_input = model_input
@@ -234,10 +243,17 @@ class SleepStager:
                 demo=demo,
                 onnx=cached.parts,
                 checkpoint=source,
+                spectral_reference=cached.spectral_reference,
             )
         from seqsleepnet.models.checkpoint import load_trained
 
         model, model_input, extra = load_trained(source)
+        reference = None
+        if "spectral_reference" in extra:
+            try:
+                reference = SpectralReference.from_dict(extra["spectral_reference"])
+            except ConfigError as error:
+                raise CheckpointError(f"{source}: stored {error}") from None
         stager = cls(
             model,
             model_input,
@@ -246,16 +262,22 @@ class SleepStager:
             description=str(extra.get("description", model.name)),
             demo=demo,
             checkpoint=source,
+            spectral_reference=reference,
         )
         if backend == "onnxruntime":
             remember_checkpoint(
-                source, model, model_input, seq_len=stager.seq_len, description=stager.description
+                source,
+                model,
+                model_input,
+                seq_len=stager.seq_len,
+                description=stager.description,
+                spectral_reference=reference,
             )
         return stager
 
     @classmethod
     def default(cls, roles: Sequence[str] = ROLES, *, backend: Backend = "torch") -> SleepStager:
-        """The bundled demonstration model for these roles (EEG+EOG+EMG or EEG only)."""
+        """The bundled demonstration model for these roles (EEG+EOG+EMG, EEG+EOG or EEG)."""
         key = tuple(roles)
         if key not in DEFAULT_MODELS:
             raise ConfigError(
@@ -274,7 +296,7 @@ class SleepStager:
         emg: str | None = None,
         backend: Backend = "torch",
     ) -> SleepStager:
-        """The bundled model that fits the channels of a PSG file (all roles, else EEG only)."""
+        """The bundled model that fits the channels of a PSG file (the richest that does)."""
         survey = survey_channels(path, named={"eeg": eeg, "eog": eog, "emg": emg})
         return cls.from_checkpoint(bundled_model_for(survey), backend=backend, demo=True)
 
@@ -393,6 +415,14 @@ class SleepStager:
             return None
         return start, end
 
+    def _spectral_distance(self, recording: Recording) -> dict[str, float] | None:
+        """Per role, how far the night's spectral shape lies from the training nights'."""
+        if self.spectral_reference is None or self.model_input.kind != "tf":
+            return None
+        shape = night_spectral_shape(recording, self.preprocessing)
+        distance = self.spectral_reference.distance(shape)
+        return {role: float(d) for role, d in zip(recording.roles, distance, strict=True)}
+
     def result_of(
         self,
         recording: Recording,
@@ -419,6 +449,7 @@ class SleepStager:
             roles=recording.roles,
             inputs=inputs[recorded] if inputs is not None else None,
             channel_notes=survey.notes if survey is not None else None,
+            spectral_distance=self._spectral_distance(recording),
         )
         stages[gap] = UNSCORED  # no signal was recorded there
         probabilities[gap] = np.nan
