@@ -73,6 +73,9 @@ def _row(night: Any, staged: dict[str, Any]) -> dict[str, Any]:
             "shift": max((c["shift"] for c in channels), default=None),
             "spread": max((c["spread"] for c in channels), default=None),
             "mean_confidence": staged["measures"].get("mean_confidence"),
+            "spectral_shape": max(
+                staged["measures"].get("spectral_shape", {}).values(), default=None
+            ),
         }
     return row
 
@@ -174,7 +177,7 @@ def extremes(rows: list[dict[str, Any]]) -> dict[str, Any]:
         return [v for v in found if v is not None]
 
     shifts, spreads = values("shift"), values("spread")
-    confidence = values("mean_confidence")
+    confidence, shapes = values("mean_confidence"), values("spectral_shape")
     shares = [r["dominant_share"] for r in rows if "dominant_share" in r]
     return {
         "distribution_shift": {
@@ -184,6 +187,10 @@ def extremes(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "distribution_spread": {
             "max": max(spreads, default=None),
             "threshold": THRESHOLDS["distribution_spread"],
+        },
+        "spectral_shape": {
+            "max": max(shapes, default=None),
+            "threshold": THRESHOLDS["spectral_shape"],
         },
         "mean_confidence": {
             "min": min(confidence, default=None),
