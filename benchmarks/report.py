@@ -109,7 +109,10 @@ def _staging_split(ours: dict[str, Any] | None) -> list[str]:
         "",
         f"Where a warm staging of ours goes, before (measured {before['machine']['date']}, reading "
         "through MNE, float64 filters, one channel at a time) and now (samples read from the "
-        "data records, float32 FIR, filters designed once, channels in threads):",
+        "data records, float32 FIR whose two passes are one convolution, filters designed "
+        "once, channels in threads, figures with fixed margins, tables without pandas). "
+        "Resampling and the band-pass stay two passes: folded into the polyphase filter, the "
+        "100-Hz band-pass would run at the up-sampled rate, 64 times longer per sample:",
         "",
         "| | read + condition | of which samples | of which conditioning | features | model "
         "| outputs | total |",
