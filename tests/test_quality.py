@@ -106,3 +106,12 @@ def test_stage_reports_quality_in_console_stats_and_report(tmp_path: Path) -> No
     assert quality["thresholds"] == THRESHOLDS
     page = (out / "SC4001E0-PSG.html").read_text()
     assert "Quality flags: do not trust these stages as they are." in page
+
+
+def test_bin_moments_equal_numpys_without_a_float64_copy_of_the_night() -> None:
+    from seqsleepnet.quality import _bin_moments
+
+    x = np.random.default_rng(0).normal(0.3, 1.7, (700, 3, 29, 129)).astype(np.float32)
+    mean, std = _bin_moments(x, chunk=64)
+    np.testing.assert_allclose(mean, x.astype(np.float64).mean(axis=(0, 2)), atol=1e-12)
+    np.testing.assert_allclose(std, x.astype(np.float64).std(axis=(0, 2)), atol=1e-10)

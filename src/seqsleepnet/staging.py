@@ -447,7 +447,7 @@ class SleepStager:
             probabilities[recorded],
             epoch_length=self.preprocessing.epoch_seconds,
             roles=recording.roles,
-            inputs=inputs[recorded] if inputs is not None else None,
+            inputs=None if inputs is None else inputs if recorded.all() else inputs[recorded],
             channel_notes=survey.notes if survey is not None else None,
             spectral_distance=self._spectral_distance(recording),
         )

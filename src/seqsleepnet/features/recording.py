@@ -120,6 +120,14 @@ def _condition_channel(
     return condition_in_chunks(resample(x, sfreq, target), target, role, cfg)
 
 
+_WORKING_BYTES_PER_SAMPLE = 24
+"""Memory one channel takes while it is conditioned, per native sample (a measured bound:
+the samples, the resampler's and the filters' temporaries)."""
+_THREAD_MEMORY_BYTES = 768 * 2**20
+"""What the channels conditioned side by side may take together; longer recordings are
+conditioned one channel at a time (a 48-h night at 256 Hz: about 1 GiB per channel)."""
+
+
 def _available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -150,7 +158,9 @@ def condition_signals(
     threads : int, optional
         Channels read and conditioned side by side (each holds one channel at
         its native rate plus one filtered piece); by default one per channel,
-        at most one per available core.
+        at most one per available core, and only as many as fit in
+        :data:`_THREAD_MEMORY_BYTES` (the first channel, conditioned alone,
+        tells how long they are).
 
     Returns
     -------
@@ -168,20 +178,29 @@ def condition_signals(
         A partly clipped channel or one with an implausible amplitude.
     """
 
+    native_samples: list[int] = []
+
     def prepared(index: int) -> npt.NDArray[np.floating[Any]]:
         pick = signals.picks[index]
         x = signals.channel(index)
+        native_samples.append(x.size)
         y = _condition_channel(x, signals.native_sfreq[index], pick.role, conditioning, sfreq)
         _warn_if_implausible(y, pick.name, pick.role, signals.label)
         return y
 
-    indices = range(len(signals.picks))
-    workers = min(len(indices), threads if threads is not None else _available_cores())
+    channels = [prepared(0)]  # its length bounds how many channels may be worked on at once
+    rest = range(1, len(signals.picks))
+    per_channel = max(1, native_samples[0] * _WORKING_BYTES_PER_SAMPLE)
+    workers = min(
+        len(rest),
+        threads if threads is not None else _available_cores(),
+        max(1, _THREAD_MEMORY_BYTES // per_channel),
+    )
     if workers <= 1:
-        channels = [prepared(i) for i in indices]
+        channels += [prepared(i) for i in rest]
     else:  # SciPy's filters and NumPy release the GIL: channels side by side
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            channels = list(pool.map(prepared, indices))
+            channels += list(pool.map(prepared, rest))
     n = min(c.size for c in channels)
     if n < min_samples:
         raise SignalError(
