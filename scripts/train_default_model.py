@@ -106,7 +106,9 @@ scored nights of your own with `seqsleepnet train --init-from`).**
   The checkpoint also holds the spectral shapes of the training nights (mean and spread per
   bin), against which `stage` measures each night (a `distribution` quality flag).
 - Protocol: Adam {config.learning_rate:g}, batch {config.batch_size}, {config.max_steps} steps,
-  validation every {config.eval_every} steps, best validation accuracy kept.
+  validation every {config.eval_every} steps, best validation accuracy kept; trained with
+  `python scripts/train_default_model.py --only {name} --threads {config.threads}` (PyTorch's
+  results depend on the thread count, so the same count gives the same weights).
 - Best validation accuracy on the synthetic validation subjects: {result["best"]:.3f}
   (step {result["step"]}). A figure on synthetic data, not a clinical accuracy.
 """
