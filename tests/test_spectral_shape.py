@@ -22,7 +22,8 @@ def _night(data: np.ndarray) -> Recording:
 
 def _noise(seed: int, seconds: float = 3600.0) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    return np.cumsum(rng.normal(0, 5, round(seconds * 100))) * 0.05 + rng.normal(0, 10, 360_000)
+    n = round(seconds * 100)
+    return np.cumsum(rng.normal(0, 5, n)) * 0.05 + rng.normal(0, 10, n)
 
 
 def test_a_gain_leaves_the_shape_and_a_filter_changes_it() -> None:
@@ -60,3 +61,14 @@ def test_the_distance_of_training_like_nights_is_small_and_of_another_shape_larg
 def test_a_damaged_reference_is_refused(values: dict) -> None:
     with pytest.raises(ConfigError, match="spectral reference"):
         SpectralReference.from_dict(values)
+
+
+def test_a_span_limits_the_shape_to_its_epochs() -> None:
+    quiet, loud = (
+        _noise(1, 1800.0),
+        sosfilt(butter(2, 8, "lowpass", fs=100, output="sos"), _noise(2, 1800.0)),
+    )
+    night = _night(np.concatenate([quiet, loud]))  # 30 min of one spectrum, then of another
+    first = night_spectral_shape(night, PREP, (0.0, 1800.0))
+    np.testing.assert_allclose(first, night_spectral_shape(_night(quiet), PREP), atol=1e-6)
+    assert np.abs(night_spectral_shape(night, PREP) - first).max() > 3

@@ -384,7 +384,9 @@ class SleepStager:
             output = self.predict_inputs(x, encode_once=encode_once)
         phase_done("model")
         inputs = x if self.model_input.kind == "tf" else None
-        return self.result_of(recording, onsets, output, inputs=inputs, survey=survey)
+        return self.result_of(
+            recording, onsets, output, inputs=inputs, survey=survey, center_on=span
+        )
 
     def _in_bed_span(
         self, output: NightOutput, onsets: npt.NDArray[np.float64], recording: Recording
@@ -415,11 +417,14 @@ class SleepStager:
             return None
         return start, end
 
-    def _spectral_distance(self, recording: Recording) -> dict[str, float] | None:
-        """Per role, how far the night's spectral shape lies from the training nights'."""
+    def _spectral_distance(
+        self, recording: Recording, center_on: tuple[float, float] | None
+    ) -> dict[str, float] | None:
+        """Per role, how far the night's spectral shape (of the in-bed span, when the bins
+        were centred on one) lies from the training nights'."""
         if self.spectral_reference is None or self.model_input.kind != "tf":
             return None
-        shape = night_spectral_shape(recording, self.preprocessing)
+        shape = night_spectral_shape(recording, self.preprocessing, center_on)
         distance = self.spectral_reference.distance(shape)
         return {role: float(d) for role, d in zip(recording.roles, distance, strict=True)}
 
@@ -431,12 +436,13 @@ class SleepStager:
         *,
         inputs: npt.NDArray[np.float32] | None = None,
         survey: ChannelSurvey | None = None,
+        center_on: tuple[float, float] | None = None,
     ) -> StagingResult:
         """Package the model output of a recording (the last step of :meth:`predict`).
 
         ``inputs`` (the normalised time-frequency input) and ``survey`` feed
         the quality flags; without them the distribution and channel checks
-        are left out.
+        are left out. ``center_on``: the in-bed span the bins were centred on.
         """
         probabilities = np.exp(output.log_probs).astype(np.float32)
         stages = probabilities.argmax(axis=1).astype(np.int8)
@@ -449,7 +455,7 @@ class SleepStager:
             roles=recording.roles,
             inputs=None if inputs is None else inputs if recorded.all() else inputs[recorded],
             channel_notes=survey.notes if survey is not None else None,
-            spectral_distance=self._spectral_distance(recording),
+            spectral_distance=self._spectral_distance(recording, center_on),
         )
         stages[gap] = UNSCORED  # no signal was recorded there
         probabilities[gap] = np.nan

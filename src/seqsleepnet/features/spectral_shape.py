@@ -39,9 +39,15 @@ MIN_STD_DB = 0.5
 
 
 def night_spectral_shape(
-    recording: Recording, preprocessing: Preprocessing
+    recording: Recording,
+    preprocessing: Preprocessing,
+    span: tuple[float, float] | None = None,
 ) -> npt.NDArray[np.float64]:
-    """Spectral shape (C, F) of a conditioned recording, in dB (see the module docstring)."""
+    """Spectral shape (C, F) of a conditioned recording, in dB (see the module docstring).
+
+    ``span`` (s from the recording start) limits it to the epochs inside, e.g.
+    the in-bed part of a day-long recording; the whole recording by default.
+    """
     import dataclasses
 
     from seqsleepnet.features.epochs import epoch_signals
@@ -50,7 +56,10 @@ def night_spectral_shape(
     features = dataclasses.replace(preprocessing.features, recording_center=False)
     epochs = epoch_signals(recording.data, preprocessing.samples_per_epoch)  # (E, C, S)
     onsets = np.arange(epochs.shape[0], dtype=np.float64) * preprocessing.epoch_seconds
-    recorded = np.flatnonzero(~recording.in_gaps(onsets, preprocessing.epoch_seconds))
+    keep = ~recording.in_gaps(onsets, preprocessing.epoch_seconds)
+    if span is not None:
+        keep &= (onsets >= span[0]) & (onsets + preprocessing.epoch_seconds <= span[1])
+    recorded = np.flatnonzero(keep)
     chosen = recorded[::EPOCH_STEP] if recorded.size else np.arange(epochs.shape[0])
     images = stft_log_magnitude(epochs[chosen], features)  # (E', C, T, F)
     levels = np.median(images, axis=(0, 2)).astype(np.float64)  # (C, F)
