@@ -49,7 +49,7 @@ def test_without_a_helper_process_the_set_is_moved_here(
     def no_process(*args: object, **kwargs: object) -> None:
         raise OSError("cannot start a process")
 
-    monkeypatch.setattr(output_set_module.subprocess, "run", no_process)
+    monkeypatch.setattr(output_set_module.subprocess, "Popen", no_process)
     _write_set(tmp_path, "new")
     assert _contents(tmp_path) == {"new"}
 

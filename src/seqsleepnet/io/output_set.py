@@ -70,18 +70,17 @@ def _move_in(staging: Path, folder: Path, names: Sequence[str]) -> None:
     half moved. Where no helper can be started the renames run here.
     """
     present = [name for name in names if (staging / name).exists()]
-    try:
-        moved = (
-            subprocess.run(
-                [sys.executable, "-S", "-I", "-c", _MOVER, str(staging), str(folder), *present],
-                start_new_session=True,
-                capture_output=True,
-                check=False,
-            ).returncode
-            == 0
+    try:  # Popen, not run: run kills its child when the wait is interrupted (Ctrl-C)
+        helper = subprocess.Popen(
+            [sys.executable, "-S", "-I", "-c", _MOVER, str(staging), str(folder), *present],
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
-    except OSError:
+    except (OSError, ValueError):
         moved = False
+    else:
+        moved = helper.wait() == 0
     if not moved:
         for name in present:
             if (staging / name).exists():
