@@ -20,7 +20,7 @@ from typing import IO, Any, Literal, overload
 
 from seqsleepnet.errors import FileFormatError, SeqSleepNetError, check_option
 
-__all__ = ["atomic_path", "atomic_write", "write_failure"]
+__all__ = ["atomic_path", "atomic_write", "fsync_folder", "write_failure"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +61,8 @@ def _check_folder(target: Path) -> None:
         raise FileFormatError(target, "is a folder, not a file", "give a file name")
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Persist the rename itself (best effort; not every platform allows it)."""
+def fsync_folder(folder: Path) -> None:
+    """Persist the renames in a folder (best effort; not every platform allows it)."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:
@@ -111,7 +111,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
-    _fsync_folder(target.parent)
+    fsync_folder(target.parent)
     logger.debug("wrote %s", target)
 
 
@@ -208,5 +208,5 @@ def _atomic_file(target: Path, mode: str, encoding: str, newline: str | None) ->
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
-    _fsync_folder(target.parent)
+    fsync_folder(target.parent)
     logger.debug("wrote %s", target)

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from seqsleepnet.errors import FileFormatError, SeqSleepNetError
-from seqsleepnet.io.atomic import write_failure
+from seqsleepnet.io.atomic import fsync_folder, write_failure
 
 __all__ = ["output_set", "refuse_existing"]
 
@@ -41,16 +41,6 @@ def _staging_folders(folder: Path, set_name: str) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.name.startswith(prefix) and p.is_dir())
-
-
-def _fsync(path: Path) -> None:
-    """Persist a file or a folder entry (best effort for folders)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 _MOVER = (  # run as ``python -S -I -c _MOVER STAGING FOLDER NAME...``
@@ -85,7 +75,7 @@ def _move_in(staging: Path, folder: Path, names: Sequence[str]) -> None:
         for name in present:
             if (staging / name).exists():
                 os.replace(staging / name, folder / name)
-    _fsync(folder)
+    fsync_folder(folder)
     shutil.rmtree(staging, ignore_errors=True)
 
 
@@ -182,7 +172,7 @@ def output_set(
                 out / missing[0], "was not written", "write every file of the set"
             )
         (staging / _COMPLETE).touch()  # each file was flushed as it was written
-        _fsync(staging)
+        fsync_folder(staging)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise _naming_target(error, staging, out) from error
