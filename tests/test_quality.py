@@ -108,10 +108,10 @@ def test_stage_reports_quality_in_console_stats_and_report(tmp_path: Path) -> No
     assert "Quality flags: do not trust these stages as they are." in page
 
 
-def test_bin_moments_equal_numpys_without_a_float64_copy_of_the_night() -> None:
-    from seqsleepnet.quality import _bin_moments
+def test_bin_moments_over_chunks_equal_numpys_over_the_whole_night() -> None:
+    from seqsleepnet.features.normalize import bin_moments
 
     x = np.random.default_rng(0).normal(0.3, 1.7, (700, 3, 29, 129)).astype(np.float32)
-    mean, std = _bin_moments(x, chunk=64)
+    mean, var = bin_moments(x[i : i + 64] for i in range(0, 700, 64))
     np.testing.assert_allclose(mean, x.astype(np.float64).mean(axis=(0, 2)), atol=1e-12)
-    np.testing.assert_allclose(std, x.astype(np.float64).std(axis=(0, 2)), atol=1e-10)
+    np.testing.assert_allclose(np.sqrt(var), x.astype(np.float64).std(axis=(0, 2)), atol=1e-10)

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from seqsleepnet.features.normalize import bin_moments
 from seqsleepnet.stages import STAGE_NAMES
 
 __all__ = ["THRESHOLDS", "QualityFlag", "QualityReport", "assess_night"]
@@ -108,30 +109,13 @@ class QualityReport:
         }
 
 
-def _bin_moments(
-    inputs: npt.NDArray[np.float32], chunk: int = 256
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Mean and standard deviation over epochs and frames of (E, C, T, F), per (C, F).
-
-    Accumulated in float64 over chunks of epochs, so that a long night never
-    exists as a float64 copy.
-    """
-    total = np.zeros(inputs.shape[1::2], dtype=np.float64)  # (C, F)
-    squares = np.zeros_like(total)
-    for start in range(0, inputs.shape[0], chunk):
-        part = inputs[start : start + chunk].astype(np.float64)  # (e, C, T, F)
-        total += part.sum(axis=(0, 2))
-        squares += np.square(part).sum(axis=(0, 2))
-    count = inputs.shape[0] * inputs.shape[2]
-    mean = total / count
-    return mean, np.sqrt(np.maximum(squares / count - mean**2, 0.0))
-
-
 def _distribution(
     inputs: npt.NDArray[np.float32], roles: Sequence[str]
 ) -> tuple[list[QualityFlag], dict[str, Any]]:
     """Flags of channels whose normalised input (E, C, T, F) is far from mean 0, std 1."""
-    mean, std = _bin_moments(inputs)  # (C, F) each
+    chunks = (inputs[i : i + 256] for i in range(0, inputs.shape[0], 256))  # no float64 copy
+    mean, var = bin_moments(chunks)  # (C, F) each
+    std = np.sqrt(var)
     shift = np.sqrt(np.mean(mean**2, axis=1))  # (C,)
     spread = np.mean(np.abs(np.log(np.maximum(std, 1e-6))), axis=1)
     flags = []

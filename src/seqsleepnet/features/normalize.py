@@ -17,6 +17,40 @@ MAX_STATISTIC = 1e4
 """Largest mean magnitude or std a stored normaliser may have (features are dB-scaled)."""
 
 
+def bin_moments(
+    arrays: Iterable[npt.NDArray[np.floating[Any]]],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Mean and variance per (channel, bin) over every epoch and frame of (E, C, T, F) arrays.
+
+    Float64 running sums over the arrays one at a time (recordings, or
+    chunks of one night), so that all of them never have to be in memory.
+
+    Raises
+    ------
+    ConfigError
+        An array of another shape than (E, C, T, F), arrays that differ in
+        channels or bins, or no epoch at all.
+    """
+    total = total_sq = None
+    count = 0
+    for x in arrays:
+        if x.ndim != 4:
+            raise ConfigError(f"features must have shape (E, C, T, F); got {x.shape}")
+        x64 = x.astype(np.float64)
+        s, sq = x64.sum(axis=(0, 2)), np.square(x64).sum(axis=(0, 2))  # (C, F)
+        if total is None or total_sq is None:
+            total, total_sq = s, sq
+        elif total.shape != s.shape:
+            raise ConfigError(f"recordings differ in channels/bins: {total.shape} vs {s.shape}")
+        else:
+            total, total_sq = total + s, total_sq + sq
+        count += x.shape[0] * x.shape[2]
+    if total is None or total_sq is None or count == 0:
+        raise ConfigError("cannot fit a normaliser on zero epochs")
+    mean = total / count
+    return mean, np.maximum(total_sq / count - mean**2, 0.0)
+
+
 class Normalizer:
     """Z-score features with statistics of the training set.
 
@@ -58,24 +92,7 @@ class Normalizer:
         running sums, so a cohort never has to fit in memory at once.
         """
         arrays = [features] if isinstance(features, np.ndarray) else features
-        total = total_sq = None
-        count = 0
-        for x in arrays:
-            if x.ndim != 4:
-                raise ConfigError(f"features must have shape (E, C, T, F); got {x.shape}")
-            x64 = x.astype(np.float64)
-            s, sq = x64.sum(axis=(0, 2)), np.square(x64).sum(axis=(0, 2))  # (C, F)
-            if total is None or total_sq is None:
-                total, total_sq = s, sq
-            elif total.shape != s.shape:
-                raise ConfigError(f"recordings differ in channels/bins: {total.shape} vs {s.shape}")
-            else:
-                total, total_sq = total + s, total_sq + sq
-            count += x.shape[0] * x.shape[2]
-        if total is None or total_sq is None or count == 0:
-            raise ConfigError("cannot fit a normaliser on zero epochs")
-        mean = total / count
-        var = np.maximum(total_sq / count - mean**2, 0.0)
+        mean, var = bin_moments(arrays)
         self.mean = mean.astype(np.float32)
         self.std = np.maximum(np.sqrt(var), self.min_std).astype(np.float32)
         return self
