@@ -88,3 +88,12 @@ def test_cohort_manifest_takes_subject_and_night_from_the_default_names(tmp_path
         "synth-00-night1.edf,synth-00-night1.tsv,00,1",
         "synth-03-night2.edf,synth-03-night2.tsv,03,2",
     ]
+
+
+def test_nights_written_in_parallel_are_the_same_files(hypnogram_dir: Path, tmp_path: Path) -> None:
+    one = build_cohort(hypnogram_dir, tmp_path / "one", seed=3, fs=128.0, progress=False)
+    two = build_cohort(hypnogram_dir, tmp_path / "two", seed=3, fs=128.0, progress=False, jobs=2)
+    assert [f.psg.name for f in two] == [f.psg.name for f in one]
+    for a, b in zip(one, two, strict=True):
+        assert a.psg.read_bytes() == b.psg.read_bytes()
+        assert a.hypnogram.read_bytes() == b.hypnogram.read_bytes()

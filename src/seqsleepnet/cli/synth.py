@@ -28,7 +28,7 @@ _COHORT_HELP = (
     "Write a synthetic cohort: one night per packaged Sleep-EDF hypnogram (39 nights, 20 "
     "subjects; a subject's nights share one synthetic sleeper), trimmed to the in-bed period. "
     "Prints the two paths of each night.\n\n"
-    "Example: seqsleepnet cohort --out cohort/ --layout sleep-edf --seed 0"
+    "Example: seqsleepnet cohort --out cohort/ --layout sleep-edf --seed 0 --jobs 2"
 )
 
 
@@ -95,6 +95,10 @@ def cohort(
         ),
     ] = None,
     randomise: RandomiseOption = False,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=1, help="Nights written in parallel (same files)."),
+    ] = 1,
     quiet: QuietOption = False,
 ) -> None:
     """Write the synthetic cohort."""
@@ -108,6 +112,7 @@ def cohort(
         seed=seed,
         progress=not quiet,
         randomise=randomise,
+        jobs=jobs,
     )
     for files in written:
         typer.echo(f"{files.psg}\t{files.hypnogram}")

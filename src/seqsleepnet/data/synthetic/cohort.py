@@ -3,7 +3,8 @@
 Each real expert hypnogram (``SC4ssNEx-Hypnogram.edf``) drives one synthetic
 night; both nights of a Sleep-EDF subject ``ss`` share one
 :class:`SubjectProfile`, so subject-wise splits behave as with real data.
-Nights are generated and written one at a time (one night in memory).
+Nights are independent (each drawn from its own seeds), so ``jobs`` worker
+processes may write several at once; each holds one night in memory.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import csv
 import logging
 import re
+from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from seqsleepnet.data.synthetic.profile import SubjectProfile, subject_rng
 from seqsleepnet.errors import FileFormatError
 from seqsleepnet.io.hypnogram import read_hypnogram
 from seqsleepnet.progress import progress_steps
+from seqsleepnet.workers import run_tasks
 
 __all__ = ["build_cohort", "packaged_hypnograms", "sleep_edf_identity", "write_cohort_manifest"]
 
@@ -61,6 +65,7 @@ def build_cohort(
     fs: float = 256.0,
     progress: bool = True,
     randomise: bool = False,
+    jobs: int = 1,
 ) -> list[SyntheticFiles]:
     """Write one synthetic night per Sleep-EDF hypnogram in ``hypnogram_dir``.
 
@@ -86,6 +91,9 @@ def build_cohort(
     randomise : bool
         Record each night under its own randomised conditions (domain
         randomisation, :mod:`~seqsleepnet.data.synthetic.randomise`).
+    jobs : int
+        Nights written side by side in worker processes (1: here, in turn).
+        The files are the same whatever the number.
 
     Returns
     -------
@@ -105,30 +113,76 @@ def build_cohort(
         raise FileFormatError(
             folder, "holds no SC4ssNEx-Hypnogram.edf file", "point to the Sleep-EDF hypnograms"
         )
-    written: list[SyntheticFiles] = []
-    profiles: dict[int, SubjectProfile] = {}
+    night = partial(
+        _write_night,
+        out_dir=Path(out_dir),
+        layout=layout,
+        seed=seed,
+        in_bed=in_bed,
+        fs=fs,
+        randomise=randomise,
+    )
     with progress_steps("cohort", len(paths), enabled=progress) as steps:
-        for path in paths:
-            subject, night = sleep_edf_identity(path)
-            profile = profiles.setdefault(subject, SubjectProfile.draw(subject_rng(seed, subject)))
-            hypnogram = read_hypnogram(path)
-            if in_bed:
-                hypnogram = hypnogram.in_bed(30.0)
-            files = write_synthetic_night(
-                hypnogram,
-                out_dir,
-                layout=layout,
-                seed=seed,
-                profile=profile,
-                subject=subject,
-                night=night,
-                fs=fs,
-                randomise=randomise,
-            )
-            logger.info("%s -> %s", path.name, files.psg.name)
-            written.append(files)
-            steps.done(files.psg.name)
-    return written
+        outcomes = run_tasks(
+            night,
+            paths,
+            jobs=jobs,
+            failure=lambda path, error, _: _Failed(path, error),
+            on_done=lambda path, outcome: steps.done(_written_name(path, outcome)),
+        )
+    failed = [o for o in outcomes if isinstance(o, _Failed)]
+    if failed:
+        first = failed[0]
+        raise RuntimeError(
+            f"{len(failed)} of {len(paths)} synthetic nights failed; "
+            f"{first.path.name}: {first.error}"
+        ) from first.error
+    return [o for o in outcomes if isinstance(o, SyntheticFiles)]
+
+
+def _written_name(path: Path, outcome: object) -> str:
+    """What one finished night's progress step names: its PSG file, or its failure."""
+    if isinstance(outcome, SyntheticFiles):
+        return outcome.psg.name
+    return f"{path.name} failed"
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A night that could not be written, and why."""
+
+    path: Path
+    error: Exception
+
+
+def _write_night(
+    path: Path,
+    *,
+    out_dir: Path,
+    layout: str,
+    seed: int,
+    in_bed: bool,
+    fs: float,
+    randomise: bool,
+) -> SyntheticFiles:
+    """Write the synthetic night of one Sleep-EDF hypnogram (a task of :func:`build_cohort`)."""
+    subject, night = sleep_edf_identity(path)
+    hypnogram = read_hypnogram(path)
+    if in_bed:
+        hypnogram = hypnogram.in_bed(30.0)
+    files = write_synthetic_night(
+        hypnogram,
+        out_dir,
+        layout=layout,
+        seed=seed,
+        profile=SubjectProfile.draw(subject_rng(seed, subject)),
+        subject=subject,
+        night=night,
+        fs=fs,
+        randomise=randomise,
+    )
+    logger.info("%s -> %s", path.name, files.psg.name)
+    return files
 
 
 def write_cohort_manifest(cohort: str | Path) -> Path:
