@@ -96,6 +96,13 @@ def test_resume_in_process_matches_an_uninterrupted_run(cache: Path, tmp_path: P
         torch.testing.assert_close(x, y, rtol=0, atol=0, msg=name)
 
 
+def test_resume_without_the_best_checkpoint_is_refused(cache: Path, tmp_path: Path) -> None:
+    train(_config(cache, max_steps=10), tmp_path / "part")
+    (tmp_path / "part" / "best.pt").unlink()  # e.g. only last.pt was copied to another machine
+    with pytest.raises(CheckpointError, match=r"best validation at step 10, but .*best\.pt"):
+        train(_config(cache), tmp_path / "part", resume=True)
+
+
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "seqsleepnet.cli.train", *args]
 

@@ -75,13 +75,14 @@ def predict_naive(
     model.eval()
     n = inputs.shape[0]
     starts, length = padded_windows(n, seq_len, stride, model.fixed_length)
-    inputs = pad_epochs(inputs, length)  # (E, ...) -> (max(E, L), ...)
-    offsets = np.arange(length)
+    # the night goes to the device once and its windows are cut there: (max(E, L), ...)
+    padded = np.require(pad_epochs(inputs, length), requirements=["C", "W"])
+    night = torch.from_numpy(padded).to(device)
+    rows = torch.from_numpy(starts[:, None] + np.arange(length)).to(device)  # (N, L)
     outputs = []
     with torch.inference_mode():
         for i in range(0, starts.size, batch_size):
-            windows = np.ascontiguousarray(inputs[starts[i : i + batch_size, None] + offsets])
-            x = torch.from_numpy(windows).to(device)  # (B, L, ...)
+            x = night[rows[i : i + batch_size]]  # (B, L, ...)
             outputs.append(model(x).float().cpu().numpy())  # (B, L, ...) -> (B, L, K)
     return NightOutput(aggregate_log_probs(np.concatenate(outputs), starts, n))
 

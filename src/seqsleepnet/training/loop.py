@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import torch
 from torch import nn
 
@@ -53,6 +54,7 @@ from seqsleepnet.training.distributed import (
 )
 from seqsleepnet.training.precision import autocast_dtype
 from seqsleepnet.training.progress import ProgressReporter
+from seqsleepnet.training.resident import resident_windows
 from seqsleepnet.training.selection import select_recordings
 from seqsleepnet.training.state import (
     BEST_NAME,
@@ -146,22 +148,40 @@ def _step_seed(seed: int, rank: int, step: int) -> int:
     return int(np.random.SeedSequence([seed, rank, step]).generate_state(1)[0])
 
 
+VALIDATION_HELD_BYTES = 1 << 30  # validation inputs up to this size are read once per run
+
+
+class _ValidationSet:
+    """Normalised inputs (E, ...) and stages (E,) of the validation recordings.
+
+    Read once and held when they fit :data:`VALIDATION_HELD_BYTES`, else read
+    again at every validation.
+    """
+
+    def __init__(self, data: Path, entries: list[CacheEntry], model_input: ModelInput) -> None:
+        self.data, self.entries, self.model_input = data, entries, model_input
+        epoch_bytes = int(np.prod(model_input.epoch_shape)) * 4
+        size = sum(e.n_epochs for e in entries) * epoch_bytes
+        self.held = list(self._read()) if size <= VALIDATION_HELD_BYTES else None
+
+    def _read(self) -> Iterator[tuple[npt.NDArray[np.float32], npt.NDArray[np.int8]]]:
+        for entry in self.entries:
+            arrays = open_arrays(self.data, entry)
+            yield self.model_input.of_cached(arrays), np.asarray(arrays["labels"])
+
+    def __iter__(self) -> Iterator[tuple[npt.NDArray[np.float32], npt.NDArray[np.int8]]]:
+        return iter(self.held) if self.held is not None else self._read()
+
+
 def _validate(
-    model: SleepStagingModel,
-    data: Path,
-    entries: list[CacheEntry],
-    model_input: ModelInput,
-    config: TrainConfig,
-    device: torch.device,
+    model: SleepStagingModel, validation: _ValidationSet, config: TrainConfig, device: torch.device
 ) -> dict[str, float]:
     true, pred = [], []
-    for entry in entries:
-        arrays = open_arrays(data, entry)
-        x = model_input.of_cached(arrays)
+    for x, labels in validation:
         lp = predict_logprobs(
             model, x, config.seq_len, batch_size=config.eval_batch_size, device=device
         )
-        true.append(np.asarray(arrays["labels"]))
+        true.append(labels)
         pred.append(lp.argmax(axis=1))
     model.train()
     m = compute_metrics(np.concatenate(true), np.concatenate(pred))
@@ -268,6 +288,13 @@ def _train(
             )
         model.load_state_dict(saved.state_dict())
         resume_state = extra["resume"]
+        best = int(resume_state["best_step"])
+        if val_entries and best > 0 and not (run / BEST_NAME).is_file():
+            raise CheckpointError(
+                f"{run / LAST_NAME} records the best validation at step {best}, but "
+                f"{run / BEST_NAME} is missing, so the run could not end with its best "
+                "checkpoint; put best.pt back beside last.pt, or train again from the start"
+            )
     elif not config.init_from:
         model_input = _model_input(model, preprocessing, data, train_entries)
     if dist_info.is_main:
@@ -278,6 +305,8 @@ def _train(
         else:  # a new run over an old one (the command line asks for --overwrite) logs anew
             (run / LOG_NAME).unlink(missing_ok=True)
     dataset = SequenceDataset(data, train_entries, config.seq_len, model_input)
+    windows = resident_windows(dataset, device)
+    validation = _ValidationSet(data, val_entries if dist_info.is_main else [], model_input)
     model.to(device).train()
     trained = [p for p in model.parameters() if p.requires_grad]  # all but a frozen encoder
     optimizer = torch.optim.Adam(trained, lr=config.learning_rate)
@@ -315,9 +344,12 @@ def _train(
     while step < limit and epoch < config.epochs:
         order = epoch_order(len(dataset), epoch, config.seed, dist_info.rank, dist_info.world_size)
         for idx in batch_indices(order, local_batch, position):
-            x, y = dataset.batch(idx)
+            if windows is not None:
+                xt, yt = windows.batch(idx)
+            else:
+                x, y = dataset.batch(idx)
+                xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
             torch.manual_seed(_step_seed(config.seed, dist_info.rank, step))
-            xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
             with torch.autocast(
                 device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None
             ):
@@ -332,14 +364,12 @@ def _train(
             scaler.update()
             step += 1
             position += 1
-            reporter.batch(data_term.item(), log_probs.detach(), targets)
+            reporter.batch(data_term.detach(), log_probs.detach(), targets)
             if step % config.eval_every == 0 or step >= limit:
                 if dist_info.is_main:
                     record: dict[str, Any] = {"step": step, "epoch": epoch, **reporter.flush()}
                     if val_entries:
-                        record.update(
-                            _validate(model, data, val_entries, model_input, config, device)
-                        )
+                        record.update(_validate(model, validation, config, device))
                     accuracy = record.get("val_accuracy", 0.0)
                     if not val_entries or accuracy > best_acc:
                         best_step, best_acc = step, accuracy

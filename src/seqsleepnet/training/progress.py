@@ -44,9 +44,8 @@ class ProgressReporter:
     def __init__(
         self, run: Path, total: int, *, enabled: bool, tensorboard: bool, start: int = 0
     ) -> None:
-        self._loss = 0.0
-        self._correct = 0
-        self._scored = 0
+        # sums kept where the step ran (no device synchronisation per step): loss, right, scored
+        self._sums: torch.Tensor | None = None
         self._batches = 0
         self._total = total
         self._lines = enabled and not sys.stderr.isatty()
@@ -71,25 +70,30 @@ class ProgressReporter:
             else:
                 self._writer = SummaryWriter(str(Path(run) / "tensorboard"))
 
-    def batch(self, loss: float, log_probs: torch.Tensor, targets: torch.Tensor) -> None:
-        """Add one step's data loss and predictions (B, L, ..., K) vs targets (B, L, ...)."""
+    def batch(self, loss: torch.Tensor, log_probs: torch.Tensor, targets: torch.Tensor) -> None:
+        """Add one step's data loss () and predictions (B, L, ..., K) vs targets (B, L, ...)."""
         scored = targets != UNSCORED
-        self._correct += int(((log_probs.argmax(-1) == targets) & scored).sum())
-        self._scored += int(scored.sum())
-        self._loss += loss
+        right = (log_probs.argmax(-1) == targets) & scored
+        step = torch.stack([loss.double(), right.sum().double(), scored.sum().double()])  # (3,)
+        self._sums = step if self._sums is None else self._sums + step
         self._batches += 1
         if self._progress is not None:
-            status = f"loss {self._loss / self._batches:.3f} acc {self._accuracy():.3f}"
+            mean_loss, accuracy = self._means()
+            status = f"loss {mean_loss:.3f} acc {accuracy:.3f}"
             self._progress.update(self._task, advance=1, status=status)
 
-    def _accuracy(self) -> float:
-        return self._correct / self._scored if self._scored else 0.0
+    def _means(self) -> tuple[float, float]:
+        """Mean loss per batch and accuracy since the last flush."""
+        if self._sums is None:
+            return 0.0, 0.0
+        loss, right, scored = self._sums.tolist()
+        return loss / max(self._batches, 1), right / scored if scored else 0.0
 
     def flush(self) -> dict[str, float]:
         """Mean training loss and accuracy since the last flush; resets the counters."""
-        out = {"train_loss": self._loss / max(self._batches, 1), "train_accuracy": self._accuracy()}
-        self._loss, self._correct, self._scored, self._batches = 0.0, 0, 0, 0
-        return out
+        mean_loss, accuracy = self._means()
+        self._sums, self._batches = None, 0
+        return {"train_loss": mean_loss, "train_accuracy": accuracy}
 
     def log(self, record: dict[str, Any]) -> None:
         """Send a validation record to TensorBoard, the log and (without a terminal) stderr."""
