@@ -58,6 +58,12 @@ def _version(package: str) -> str | None:
         return None
 
 
+def _gpu_name() -> str | None:
+    import torch
+
+    return torch.cuda.get_device_name() if torch.cuda.is_available() else None
+
+
 def machine_info(**settings: Any) -> dict[str, Any]:
     """Describe this machine, the library versions and the run's settings.
 
@@ -76,7 +82,7 @@ def machine_info(**settings: Any) -> dict[str, Any]:
         "usable_cores": affinity,
         "ram_gib": _ram_gib(),
         "load_average_at_start": [round(v, 2) for v in os.getloadavg()],
-        "gpu": None,
+        "gpu": _gpu_name() if settings.get("device") == "cuda" else None,
         "os": platform.platform(),
         "python": platform.python_version(),
         "versions": {

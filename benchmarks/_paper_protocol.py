@@ -43,7 +43,8 @@ FOLD_CHOICES = (4, 5)  # the issue: 4 folds for every model rather than fewer pa
 FOLDS_NAME = "folds.json"  # as seqsleepnet.training.cross_validation.FOLDS_NAME
 WALL_NAME = "wall.json"
 RESUME_DIR = "resume"
-_RESUME_FILES = ("last.pt", "log.jsonl", "config.json")  # in fold-k/run/
+# in fold-k/run/: the best checkpoint too, which the finished job tests
+_RESUME_FILES = ("last.pt", "best.pt", "log.jsonl", "config.json")
 RESULT_NAME = "result.json"
 
 
@@ -122,6 +123,7 @@ def train_config(study: Study, run: Run) -> Any:
         max_steps=20 if study.quick else None,
         seed=SEED,
         device=study.device,  # type: ignore[arg-type]
+        precision="fp32",  # as on the CPU: no bf16 autocast on a GPU
         threads=1,
     )
 
@@ -147,7 +149,7 @@ def build_data(study: Study, jobs: int) -> None:
                 if int(path.name[3:5]) < study.subjects:
                     shutil.copy(path, source / path.name)
         logging.info("writing the synthetic cohort (%s layout) into %s", LAYOUT, cohort)
-        build_cohort(source, cohort, layout=LAYOUT, seed=COHORT_SEED, progress=False)
+        build_cohort(source, cohort, layout=LAYOUT, seed=COHORT_SEED, progress=False, jobs=jobs)
         write_cohort_manifest(cohort)
     logging.info("preparing the feature cache %s", study.cache)
     report = prepare_dataset(
@@ -155,6 +157,34 @@ def build_data(study: Study, jobs: int) -> None:
     )
     if not report.ok:
         raise RuntimeError(f"preparing the synthetic cohort failed: {report}")
+
+
+def _unpack(cache: Path, entry: Any) -> None:
+    from seqsleepnet.training.datasets import open_arrays
+
+    open_arrays(cache, entry)
+
+
+def unpack_cache(study: Study, jobs: int) -> None:
+    """Unpack every cached recording for memory mapping once, before jobs start side by side.
+
+    Jobs started together would otherwise each unpack the whole cache (a
+    disk's worth of duplicate writes with many jobs on one GPU).
+    """
+    from functools import partial
+
+    from seqsleepnet.data.cache import load_manifest
+    from seqsleepnet.workers import run_tasks
+
+    entries, _ = load_manifest(study.cache)
+
+    def failed(entry: Any, error: Exception, _: bool) -> Exception:
+        return error
+
+    errors = run_tasks(partial(_unpack, study.cache), entries, jobs=jobs, failure=failed)
+    broken = [e for e in errors if e is not None]
+    if broken:
+        raise RuntimeError(f"unpacking {study.cache} failed: {broken[0]}")
 
 
 def prepare_study_folds(study: Study) -> list[Any]:
@@ -274,9 +304,10 @@ def save_resume_state(study: Study, run: Run, fold: int) -> Path | None:
     """Copy an unfinished job's resumable state from the work folder into the results.
 
     The work folder is git-ignored, so a fresh checkout would otherwise start
-    the job from zero. Saved: ``last.pt`` (weights, optimiser, position), the
-    validation log, the run's config, the fold's wall-time sessions and the
-    folds. A finished job's export removes it.
+    the job from zero. Saved: ``last.pt`` (weights, optimiser, position),
+    ``best.pt`` (the best validation step so far), the validation log, the
+    run's config, the fold's wall-time sessions and the folds. A finished
+    job's export removes it.
     """
     from seqsleepnet.io.atomic import atomic_path
 
@@ -298,7 +329,9 @@ def restore_resume_state(study: Study) -> list[tuple[Run, int]]:
     """Put committed resumable states back into the work folder where it has less.
 
     A job whose work folder already holds a later ``last.pt`` (same machine,
-    later session) keeps it.
+    later session) keeps it. A state without its ``best.pt`` cannot finish
+    with its best validation step: it is left out (logged), and the job
+    starts again.
     """
     from seqsleepnet.training.state import read_log
 
@@ -307,6 +340,14 @@ def restore_resume_state(study: Study) -> list[tuple[Run, int]]:
         for fold in range(study.n_folds):
             saved = study.resume_state(run, fold)
             if study.complete(run, fold) or not (saved / "last.pt").is_file():
+                continue
+            if not (saved / "best.pt").is_file():
+                logging.warning(
+                    "%s has no best.pt, so %s fold %d cannot finish from it; it starts again",
+                    saved,
+                    run.label,
+                    fold,
+                )
                 continue
             work = study.cv(run) / f"fold-{fold}"
             here = read_log(work / "run") if (work / "run" / "last.pt").is_file() else []

@@ -71,6 +71,7 @@ from _paper_protocol import (  # noqa: E402
     run_job,
     save_resume_state,
     steps_done,
+    unpack_cache,
 )
 from _paper_results import fold_status, summarize  # noqa: E402
 
@@ -246,6 +247,7 @@ def run_study(study: Study, args: argparse.Namespace) -> int:
     budget_end = began + args.hours * 3600
     os.environ["OMP_NUM_THREADS"] = "1"  # inherited by the workers
     build_data(study, args.jobs)
+    unpack_cache(study, args.jobs)
     for run, fold in restore_resume_state(study):
         logging.info("restored the committed state of %s fold %d", run.label, fold)
     prepare_study_folds(study)
