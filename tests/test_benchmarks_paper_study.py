@@ -110,6 +110,7 @@ def _job_state(study: Study, step: int) -> None:
     run = study.cv(REFERENCE) / "fold-0" / "run"
     run.mkdir(parents=True, exist_ok=True)
     (run / "last.pt").write_bytes(b"state at step %d" % step)
+    (run / "best.pt").write_bytes(b"best before step %d" % step)
     (run / "log.jsonl").write_text(json.dumps({"step": step}) + "\n")
     (run / "config.json").write_text("{}")
     (study.cv(REFERENCE) / "folds.json").write_text('{"folds": []}')
@@ -129,3 +130,14 @@ def test_an_unfinished_job_resumes_in_a_fresh_checkout(tmp_path: Path) -> None:
     assert restore_resume_state(study) == []
     assert last.read_bytes() == b"state at step 500"
     assert save_resume_state(study, RUNS[1], 0) is None  # a job that never ran
+
+
+def test_a_state_without_its_best_checkpoint_is_not_resumed(tmp_path: Path) -> None:
+    study = Study(tmp_path / "work", tmp_path / "results", 5, False, None, "cpu")
+    _job_state(study, 300)
+    saved = save_resume_state(study, REFERENCE, 0)
+    assert saved is not None and (saved / "best.pt").read_bytes() == b"best before step 300"
+    (saved / "best.pt").unlink()  # as states saved before best.pt was kept
+    shutil.rmtree(study.work)
+    assert restore_resume_state(study) == []
+    assert not (study.cv(REFERENCE) / "fold-0" / "run" / "last.pt").exists()
