@@ -32,7 +32,7 @@ DIFFERENCES_PNG = "paper/differences.png"
 
 
 def fold_status(study: Study, folds: int) -> list[dict[str, Any]]:
-    """Per run and fold: complete, resumable (with its step) or not started; steps; wall."""
+    """Per run and fold: complete, resumable (with its step) or not started; steps; wall; device."""
     rows = []
     for run in RUNS:
         for fold in range(folds):
@@ -40,10 +40,10 @@ def fold_status(study: Study, folds: int) -> list[dict[str, Any]]:
             if path.is_file():
                 saved = json.loads(path.read_text())
                 state, steps, wall = "complete", saved["steps"], saved["wall_s"]
-                best = saved["best_step"]
+                best, device = saved["best_step"], saved["machine"].get("gpu") or "CPU"
             else:
                 sessions = read_wall(study, run, fold)
-                steps, best = steps_done(study, run, fold), None
+                steps, best, device = steps_done(study, run, fold), None, None
                 wall = round(sum(s["seconds"] for s in sessions), 1)
                 state = "resumable" if sessions or steps else "not started"
             rows.append(
@@ -55,6 +55,7 @@ def fold_status(study: Study, folds: int) -> list[dict[str, Any]]:
                     "steps": steps,
                     "best_step": best,
                     "wall_s": wall,
+                    "device": device,  # where a finished job trained: a GPU's name, or CPU
                 }
             )
     return rows

@@ -354,8 +354,8 @@ def _listing(values: list[Any]) -> str:
 def _paper_status(r: dict[str, Any]) -> list[str]:
     out = [
         "| run | folds complete | steps (per finished fold) | best step | wall time (min) | "
-        "unfinished |",
-        "|---|---:|---|---|---|---|",
+        "trained on | unfinished |",
+        "|---|---:|---|---|---|---|---|",
     ]
     for label in r["runs"]:
         rows = [s for s in r["status"] if s["label"] == label]
@@ -370,7 +370,9 @@ def _paper_status(r: dict[str, Any]) -> list[str]:
         out.append(
             f"| {label} | {len(done)} / {len(rows)} | {_listing([s['steps'] for s in done])} | "
             f"{_listing([s['best_step'] for s in done])} | "
-            f"{_listing([s['wall_s'] / 60 for s in done])} | {'; '.join(unfinished) or '-'} |"
+            f"{_listing([s['wall_s'] / 60 for s in done])} | "
+            f"{', '.join(sorted({s.get('device') or 'CPU' for s in done})) or '-'} | "
+            f"{'; '.join(unfinished) or '-'} |"
         )
     return out
 
@@ -426,8 +428,9 @@ def paper_study(r: dict[str, Any], figures: str = "benchmarks/results/") -> list
         "model: windows of L epochs with stride 1, Adam 1e-4, batch 32, 10 passes over the "
         "training windows, validation every 100 steps, best validation step kept; the "
         "baselines train on 20-epoch windows too. Written by `benchmarks/paper_study.py` "
-        "(resumable; results committed as they finish). These figures say nothing about real "
-        "recordings.",
+        "(resumable; results committed as they finish). Wall time is per job: on the CPU one "
+        "job per core, 1 thread each; on a GPU many jobs at once share it (`--device cuda "
+        "--jobs N`), in float32 as on the CPU. These figures say nothing about real recordings.",
         "",
         "### Status",
         "",
