@@ -555,6 +555,28 @@ def _rate(d: dict[str, Any]) -> str:
     return "-" if d["rate"] is None else f"{d['nights']} ({100 * d['rate']:.1f}%)"
 
 
+def _quality_limits(r: dict[str, Any]) -> list[str]:
+    """Where the limits come from, and what this run's own nights would have set."""
+    limits = r.get("suggested_limits")
+    if limits is None:
+        return []
+    seed = r["settings"].get("seed")
+    fresh = "took no part in setting them" if seed != 1000 else "are the ones they were set on"
+    shape, confidence = (
+        "-" if limits[k] is None else f"{limits[k]:g}"
+        for k in ("spectral_shape", "mean_confidence")
+    )
+    return [
+        "The spectral-shape and mean-confidence limits were set on the in-distribution nights "
+        "of `--seed 1000` (`benchmarks/results/quality_calibration_seed1000.json`): each at "
+        f"{100 * limits['budget_per_limit']:g}% of those nights (the 97.5th percentile of the "
+        "distance, the 2.5th of the confidence), rounded outwards to two decimals. This run's "
+        f"nights (`--seed {seed}`) {fresh}; set on them, the limits would be {shape} and "
+        f"{confidence}.",
+        "",
+    ]
+
+
 def quality_calibration(r: dict[str, Any]) -> list[str]:
     fa, settings = r["false_alarms"], r["settings"]
     out = [
@@ -580,6 +602,7 @@ def quality_calibration(r: dict[str, Any]) -> list[str]:
         "",
         f"Target: false-alarm rate <= 5%: {_mark(fa['met'])}.",
         "",
+        *_quality_limits(r),
         "Most extreme value on the in-distribution nights against each threshold "
         "(`seqsleepnet.quality.THRESHOLDS`):",
         "",

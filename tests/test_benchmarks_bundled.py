@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import report
 from _nights import OTHER_SPECTRUM
 from bundled_models import targets
-from quality_calibration import detection, extremes, false_alarms
+from quality_calibration import detection, extremes, false_alarms, suggested_limits
 from seqsleepnet.data.synthetic.randomise import RANGES
 
 EMG_NOTE = (
@@ -107,7 +107,8 @@ def test_the_three_sections_render_with_their_marks(tmp_path: Path) -> None:
         "false_alarms": false_alarms(rows),
         "extremes": extremes(rows),
         "detection": detection([]),
-        "settings": {"hours": 2.0, "subjects": [0, 1, 2], "layouts_per_crop": 2},
+        "suggested_limits": suggested_limits(rows),
+        "settings": {"hours": 2.0, "subjects": [0, 1, 2], "layouts_per_crop": 2, "seed": 2000},
     }
     tuned = {**cell(0.7, 0.6), "nights": 1}
     adaptation = {
@@ -122,7 +123,9 @@ def test_the_three_sections_render_with_their_marks(tmp_path: Path) -> None:
     assert "- sleep-edf, EEG+EOG+EMG: no EMG" in bundled and "SYNTHETIC DATA" in bundled
     text = "\n".join(report.quality_calibration(quality))
     assert "| any (false alarm) | 0 (0.0%) |" in text and "**met**" in text
-    assert "| mean_confidence | min 0.900 | 0.7 |" in text
+    assert "| mean_confidence | min 0.900 | 0.86 |" in text
+    assert "(`--seed 2000`) took no part in setting them" in text
+    assert "the limits would be" in text and "and 0.9." in text
     assert "| distribution_shift | max 0.400 | 1.5 |" in text
     table = "\n".join(report.adaptation(adaptation))
     assert "| fine-tuned, 1 night | 1 | 70.0 | 0.600 |" in table
