@@ -25,6 +25,11 @@ in ``benchmarks/results/paper/<run>/fold-k/resume/``, committed, and the next
 invocation puts it back into the work folder; the finished job's export
 removes it. ``--save-state`` does the same for jobs stopped outside the runner.
 
+A job's resumable state is small for the image models (about 2 MB) but about
+400 MB for E2E-DeepSleepNet (25 M parameters with their Adam moments); to bring
+results back from a borrowed GPU machine, pack ``benchmarks/results/paper``
+without its ``resume`` folders: finished jobs need none.
+
 ``--quick`` is a smoke test only: 20 steps per job, everything (results
 included) under ``build/paper-study-quick/``, never mixed with real results,
 never committed.
@@ -32,7 +37,8 @@ never committed.
 Usage::
 
     python benchmarks/paper_study.py --hours 2.5 --jobs 2        # 2 folds side by side, 2 cores
-    python benchmarks/paper_study.py --hours 8 --device cuda --jobs 6   # 6 folds on one GPU
+    nvidia-cuda-mps-control -d   # optional: the jobs' kernels then run side by side
+    python benchmarks/paper_study.py --hours 0.5 --device cuda --jobs 16   # 16 jobs, one GPU
     python benchmarks/paper_study.py --status
     python benchmarks/paper_study.py --quick --subjects 6 --folds 3 --runs e2e-arnn
 """
