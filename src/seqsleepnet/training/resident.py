@@ -27,6 +27,11 @@ logger = logging.getLogger(__name__)
 MEMORY_SHARE = 0.5  # of the device memory free at the start, at most
 
 
+def _rows(dataset: SequenceDataset) -> list[int]:
+    """Rows each recording takes: its epochs, or L when it is shorter (its padded window)."""
+    return [max(int(a["labels"].shape[0]), dataset.seq_len) for a in dataset.arrays]
+
+
 class DeviceWindows:
     """The windows of a :class:`SequenceDataset`, normalised, in one device tensor.
 
@@ -45,7 +50,7 @@ class DeviceWindows:
     def __init__(self, dataset: SequenceDataset, device: torch.device) -> None:
         self.seq_len = dataset.seq_len
         lengths = [int(a["labels"].shape[0]) for a in dataset.arrays]
-        rows = [max(n, self.seq_len) for n in lengths]
+        rows = _rows(dataset)
         first = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64)
         shape = dataset.model_input.epoch_shape
         self.inputs = torch.zeros((sum(rows), *shape), dtype=torch.float32, device=device)
@@ -77,8 +82,7 @@ def resident_windows(dataset: SequenceDataset, device: torch.device) -> DeviceWi
     """
     if device.type != "cuda":
         return None
-    epochs = sum(max(int(a["labels"].shape[0]), dataset.seq_len) for a in dataset.arrays)
-    needed = epochs * int(np.prod(dataset.model_input.epoch_shape)) * 4
+    needed = sum(_rows(dataset)) * int(np.prod(dataset.model_input.epoch_shape)) * 4
     free, _ = torch.cuda.mem_get_info(device)
     if needed > MEMORY_SHARE * free:
         logger.info(
