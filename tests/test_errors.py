@@ -1,3 +1,5 @@
+import pickle
+
 import pytest
 
 from seqsleepnet.errors import (
@@ -50,6 +52,22 @@ def test_package_errors_are_also_the_builtin_a_caller_catches(
 def test_file_format_error_keeps_the_path_as_os_errors_do() -> None:
     error = FileFormatError("night.edf", "damaged")
     assert error.filename == "night.edf" and str(error) == "night.edf: damaged"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        FileFormatError("night.edf", "not an EDF file", "pass an EDF"),
+        FileFormatError("night.edf", "damaged"),
+        UnknownStageError(["b", "a"], source="h.tsv"),
+        ConfigError("bad"),
+    ],
+)
+def test_errors_cross_process_boundaries_intact(error: SeqSleepNetError) -> None:
+    # a worker process's error reaches its parent pickled
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error) and str(back) == str(error)
+    assert getattr(back, "filename", None) == getattr(error, "filename", None)
 
 
 def test_check_option_names_the_parameter_the_value_and_every_choice() -> None:

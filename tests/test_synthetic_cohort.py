@@ -97,3 +97,18 @@ def test_nights_written_in_parallel_are_the_same_files(hypnogram_dir: Path, tmp_
     for a, b in zip(one, two, strict=True):
         assert a.psg.read_bytes() == b.psg.read_bytes()
         assert a.hypnogram.read_bytes() == b.hypnogram.read_bytes()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_bad_hypnogram_is_named_and_the_other_nights_are_written(
+    hypnogram_dir: Path, tmp_path: Path, jobs: int
+) -> None:
+    (hypnogram_dir / "SC4021EH-Hypnogram.edf").write_text("not an EDF file")
+    out = tmp_path / "cohort"
+    with pytest.raises(FileFormatError, match=r"SC4021EH-Hypnogram\.edf: not an EDF file"):
+        build_cohort(hypnogram_dir, out, fs=128.0, progress=False, jobs=jobs)
+    assert sorted(p.name for p in out.glob("*-PSG.edf")) == [
+        "SC4001E0-PSG.edf",
+        "SC4002E0-PSG.edf",
+        "SC4011E0-PSG.edf",
+    ]

@@ -49,9 +49,14 @@ class FileFormatError(SeqSleepNetError, OSError):
         super().__init__(message)
         self.path = Path(path)
         self.filename = str(path)
+        self._parts = (str(path), problem, fix)
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+    def __reduce__(self) -> tuple[type[FileFormatError], tuple[str, str, str]]:
+        # rebuilt from its parts, so that it crosses from a worker process intact
+        return type(self), self._parts
 
 
 class ChannelError(SeqSleepNetError, ValueError):
@@ -74,6 +79,7 @@ class UnknownStageError(HypnogramError):
 
     def __init__(self, labels: Iterable[str], source: str | Path | None = None) -> None:
         self.labels = sorted(set(labels))
+        self.source = source
         where = f"{source}: " if source is not None else ""
         shown = repr(self.labels[:_SHOWN_LABELS])
         if len(self.labels) > _SHOWN_LABELS:
@@ -83,6 +89,11 @@ class UnknownStageError(HypnogramError):
             "W/Wake, N1-N4, S1-S4, R/REM, 'Sleep stage 1'.., 'Stage 2 sleep|2', "
             "'?'/Unscored and 'Movement time'"
         )
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[UnknownStageError], tuple[list[str], str | Path | None]]:
+        return type(self), (self.labels, self.source)
 
 
 class AlignmentError(SeqSleepNetError, ValueError):

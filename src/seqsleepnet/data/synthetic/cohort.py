@@ -131,12 +131,10 @@ def build_cohort(
             on_done=lambda path, outcome: steps.done(_written_name(path, outcome)),
         )
     failed = [o for o in outcomes if isinstance(o, _Failed)]
-    if failed:
-        first = failed[0]
-        raise RuntimeError(
-            f"{len(failed)} of {len(paths)} synthetic nights failed; "
-            f"{first.path.name}: {first.error}"
-        ) from first.error
+    for other in failed[1:]:
+        logger.error("%s: %s", other.path.name, other.error)
+    if failed:  # the first failure as it was raised (a bad file names itself and its fix)
+        raise failed[0].error
     return [o for o in outcomes if isinstance(o, SyntheticFiles)]
 
 
