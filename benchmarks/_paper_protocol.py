@@ -46,6 +46,10 @@ RESUME_DIR = "resume"
 # in fold-k/run/: the best checkpoint too, which the finished job tests
 _RESUME_FILES = ("last.pt", "best.pt", "log.jsonl", "config.json")
 RESULT_NAME = "result.json"
+# a state larger than this (E2E-DeepSleepNet: about 400 MB with its Adam moments)
+# is not copied into the committed results: the work folder keeps it, so only the
+# machine that holds it resumes the job
+MAX_COMMITTED_STATE_BYTES = 50 * 2**20
 
 
 @dataclass(frozen=True)
@@ -307,17 +311,29 @@ def save_resume_state(study: Study, run: Run, fold: int) -> Path | None:
     the job from zero. Saved: ``last.pt`` (weights, optimiser, position),
     ``best.pt`` (the best validation step so far), the validation log, the
     run's config, the fold's wall-time sessions and the folds. A finished
-    job's export removes it.
+    job's export removes it. A state over ``MAX_COMMITTED_STATE_BYTES`` is
+    not copied (None is returned): the work folder keeps it.
     """
     from seqsleepnet.io.atomic import atomic_path
 
     source = study.cv(run) / f"fold-{fold}"
     if study.complete(run, fold) or not (source / "run" / "last.pt").is_file():
         return None
-    target = study.resume_state(run, fold)
-    target.mkdir(parents=True, exist_ok=True)
     files = [source / "run" / name for name in _RESUME_FILES] + [source / WALL_NAME]
     files.append(study.cv(run) / FOLDS_NAME)
+    size = sum(path.stat().st_size for path in files if path.is_file())
+    if size > MAX_COMMITTED_STATE_BYTES:
+        logging.warning(
+            "%s fold %d: its state (%.0f MB) is too large to commit; it stays in %s, "
+            "so the job resumes only on this machine",
+            run.label,
+            fold,
+            size / 2**20,
+            source,
+        )
+        return None
+    target = study.resume_state(run, fold)
+    target.mkdir(parents=True, exist_ok=True)
     for path in files:
         if path.is_file():
             with atomic_path(target / path.name) as tmp:

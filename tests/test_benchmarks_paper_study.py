@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
+import _paper_protocol
 import report
 from _paper_protocol import (
     BASELINES,
@@ -141,3 +144,14 @@ def test_a_state_without_its_best_checkpoint_is_not_resumed(tmp_path: Path) -> N
     shutil.rmtree(study.work)
     assert restore_resume_state(study) == []
     assert not (study.cv(REFERENCE) / "fold-0" / "run" / "last.pt").exists()
+
+
+def test_a_state_too_large_to_commit_stays_in_the_work_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    study = Study(tmp_path / "work", tmp_path / "results", 5, False, None, "cpu")
+    _job_state(study, 300)
+    monkeypatch.setattr(_paper_protocol, "MAX_COMMITTED_STATE_BYTES", 10)
+    assert save_resume_state(study, REFERENCE, 0) is None
+    assert not study.resume_state(REFERENCE, 0).exists()
+    assert (study.cv(REFERENCE) / "fold-0" / "run" / "last.pt").is_file()
