@@ -100,15 +100,17 @@ def test_staging_a_file_loads_only_what_staging_computes_with(tmp_path: Path) ->
     assert (tmp_path / "out" / "night.html").is_file()
 
 
+@pytest.mark.parametrize("backend", ["onnxruntime", "auto"])
 def test_a_cold_stage_with_onnxruntime_needs_no_pytorch_once_its_graphs_are_cached(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str
 ) -> None:
+    monkeypatch.setenv("SEQSLEEPNET_CACHE_DIR", str(tmp_path / "cache"))  # nothing cached yet
     signal = sleep_like(600.0, 100, 1)
     psg = write_test_edf(
         tmp_path / "night.edf",
         {"C4-M1": (signal, 100.0), "E1-M2": (signal * 0.5, 100.0), "Chin1-Chin2": (signal, 100.0)},
     )
-    args = ["stage", psg, "--backend", "onnxruntime", "--quiet"]
+    args = ["stage", psg, "--backend", backend, "--quiet"]
     first = _loaded(*args, "--out", tmp_path / "first", heavy=("torch",))
     assert first == ["torch"]  # the checkpoint is read and its graphs exported, once
     assert _loaded(*args, "--out", tmp_path / "second", heavy=("torch",)) == []

@@ -68,7 +68,7 @@ def test_checkpoint_without_normaliser_is_refused(tmp_path: Path) -> None:
 def test_unknown_backend_and_roles(tiny_checkpoint: Path) -> None:
     with pytest.raises(
         ConfigError,
-        match="backend='tensorflow' is not allowed; choose one of 'torch', 'onnxruntime'",
+        match="backend='tensorflow' is not allowed; choose one of 'auto', 'torch', 'onnxruntime'",
     ):
         SleepStager.from_checkpoint(tiny_checkpoint, backend="tensorflow")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="no bundled model reads roles"):
@@ -149,6 +149,15 @@ def test_onnxruntime_backend_refuses_models_without_a_separable_encoder() -> Non
     model = build_model("deepsleepnet", preprocessing=EEG_ONLY, seed=0)
     with pytest.raises(ConfigError, match="separable epoch encoder; deepsleepnet has none"):
         SleepStager(model, ModelInput(EEG_ONLY, "raw"), backend="onnxruntime")
+
+
+def test_the_auto_backend_takes_onnxruntime_where_the_model_allows_it(
+    tiny_checkpoint: Path,
+) -> None:
+    raw = build_model("deepsleepnet", preprocessing=EEG_ONLY, seed=0)
+    assert SleepStager(raw, ModelInput(EEG_ONLY, "raw"), backend="auto").backend == "torch"
+    assert SleepStager.from_checkpoint(tiny_checkpoint).backend == "onnxruntime"  # the default
+    assert SleepStager.from_checkpoint(tiny_checkpoint, backend="torch").backend == "torch"
 
 
 def test_a_model_on_raw_signals_stages_a_file_through_the_same_path(night_edf: Path) -> None:

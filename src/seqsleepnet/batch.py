@@ -58,7 +58,7 @@ class StageOptions:
 
     out: Path
     model: Path | None = None  # None: the bundled model that fits the channels
-    backend: Backend = "torch"
+    backend: Backend = "auto"
     eeg: str | None = None
     eog: str | None = None
     emg: str | None = None

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,8 +179,14 @@ class CachedCheckpoint:
 
 
 def _file_digest(path: Path) -> str | None:
-    """SHA-256 of a checkpoint file's bytes (read in blocks); None if it cannot be read."""
+    """SHA-256 of a checkpoint file's bytes (read in blocks); None if it cannot be read.
+
+    Only a regular file is read: opening a FIFO or a device would block or never end
+    (loading the checkpoint then gives the error).
+    """
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
         with path.open("rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:  # loading the checkpoint gives the error

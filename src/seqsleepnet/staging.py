@@ -51,7 +51,7 @@ __all__ = ["DEFAULT_MODELS", "DEMO_WARNING", "Backend", "SleepStager", "bundled_
 
 log = logging.getLogger(__name__)
 
-Backend = Literal["torch", "onnxruntime"]
+Backend = Literal["auto", "torch", "onnxruntime"]
 
 # Bundled demonstration models by the roles they read (package data).
 DEFAULT_MODELS: dict[tuple[str, ...], str] = {
@@ -143,9 +143,12 @@ class SleepStager:
         The preprocessing and training-set normaliser the model was trained with.
     seq_len : int
         Window length L used at inference.
-    backend : {"torch", "onnxruntime"}
+    backend : {"torch", "onnxruntime", "auto"}
         Runtime of the encode-once path (onnxruntime: models with a separable
-        epoch encoder only).
+        epoch encoder only). "auto" takes onnxruntime where the model allows
+        it (faster per night, and a process that finds the graphs cached never
+        imports PyTorch) and PyTorch otherwise; ``stager.backend`` tells
+        which was taken.
     batch_size : int
         Windows per forward call (64 is fastest on 2 CPU cores).
     description : str
@@ -175,7 +178,10 @@ class SleepStager:
         checkpoint: Path | None = None,
         spectral_reference: SpectralReference | None = None,
     ) -> None:
-        check_option("backend", backend, ("torch", "onnxruntime"))
+        check_option("backend", backend, ("auto", "torch", "onnxruntime"))
+        if backend == "auto":
+            separable = onnx is not None or (model is not None and model.separable_encoder)
+            backend = "onnxruntime" if separable else "torch"
         self.spectral_reference = spectral_reference
         self._model = model
         self._checkpoint = checkpoint
@@ -219,12 +225,16 @@ class SleepStager:
 
     @classmethod
     def from_checkpoint(
-        cls, path: str | Path, *, backend: Backend = "torch", demo: bool = False
+        cls, path: str | Path, *, backend: Backend = "auto", demo: bool = False
     ) -> SleepStager:
         """Load a stager from a checkpoint written by ``seqsleepnet train``.
 
         The stager reads recordings with the checkpoint's preprocessing and
-        normaliser (``stager.preprocessing``), never with defaults.
+        normaliser (``stager.preprocessing``), never with defaults. With the
+        onnxruntime backend (``"auto"`` takes it for models with a separable
+        epoch encoder) the first load of a checkpoint exports its graphs into
+        the user cache (seconds, once); later loads of the same file open them
+        without PyTorch (see :mod:`seqsleepnet.onnx_backend`).
 
         Raises
         ------
@@ -232,13 +242,14 @@ class SleepStager:
             If the file is not a usable checkpoint, lacks its preprocessing or
             normaliser, or they do not fit the model.
         """
+        check_option("backend", backend, ("auto", "torch", "onnxruntime"))
         source = Path(path)
-        if backend == "onnxruntime" and (cached := cached_checkpoint(source)) is not None:
+        if backend != "torch" and (cached := cached_checkpoint(source)) is not None:
             return cls(  # the same file staged before: its graphs are cached, no PyTorch needed
                 None,
                 cached.model_input,
                 seq_len=cached.seq_len,
-                backend=backend,
+                backend="onnxruntime",
                 description=cached.description,
                 demo=demo,
                 onnx=cached.parts,
@@ -264,7 +275,7 @@ class SleepStager:
             checkpoint=source,
             spectral_reference=reference,
         )
-        if backend == "onnxruntime":
+        if stager.backend == "onnxruntime":
             remember_checkpoint(
                 source,
                 model,
@@ -276,7 +287,7 @@ class SleepStager:
         return stager
 
     @classmethod
-    def default(cls, roles: Sequence[str] = ROLES, *, backend: Backend = "torch") -> SleepStager:
+    def default(cls, roles: Sequence[str] = ROLES, *, backend: Backend = "auto") -> SleepStager:
         """The bundled demonstration model for these roles (EEG+EOG+EMG, EEG+EOG or EEG)."""
         key = tuple(roles)
         if key not in DEFAULT_MODELS:
@@ -294,7 +305,7 @@ class SleepStager:
         eeg: str | None = None,
         eog: str | None = None,
         emg: str | None = None,
-        backend: Backend = "torch",
+        backend: Backend = "auto",
     ) -> SleepStager:
         """The bundled model that fits the channels of a PSG file (the richest that does)."""
         survey = survey_channels(path, named={"eeg": eeg, "eog": eog, "emg": emg})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -85,8 +85,13 @@ def stage(
         typer.Option("--jobs", "-j", min=1, help="Files staged in parallel (capped at the files)."),
     ] = 1,
     backend: Annotated[
-        str, typer.Option("--backend", help="Runtime: 'torch' or 'onnxruntime'.")
-    ] = "torch",
+        str,
+        typer.Option(
+            "--backend",
+            help="Runtime: 'auto' (onnxruntime for models that allow it, else torch), "
+            "'torch' or 'onnxruntime'.",
+        ),
+    ] = "auto",
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace a night's earlier outputs in --out.")
     ] = False,
@@ -103,7 +108,7 @@ def stage(
     from seqsleepnet.progress import progress_steps
     from seqsleepnet.staging import DEMO_WARNING
 
-    check_option("--backend", backend, ("torch", "onnxruntime"))
+    check_option("--backend", backend, ("auto", "torch", "onnxruntime"))
     files = find_psg_files(inputs)
     check_output_names(files, out)
     if true is not None and true.is_file() and len(files) > 1:
@@ -111,7 +116,7 @@ def stage(
             "--true names one hypnogram file but several PSG files are staged; "
             "give a folder of hypnograms named like the PSG files"
         )
-    runtime: Backend = "onnxruntime" if backend == "onnxruntime" else "torch"
+    runtime = cast("Backend", backend)
     if in_bed and (lights_off is not None or lights_on is not None):
         raise ConfigError("--in-bed chooses the period itself; give --in-bed or --lights-off/on")
     options = StageOptions(

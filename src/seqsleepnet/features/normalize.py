@@ -108,7 +108,8 @@ class Normalizer:
             )
         mean = self.mean[:, None, :]  # (C, 1, F) broadcasts over frames
         std = self.std[:, None, :]
-        return ((features - mean) / std).astype(np.float32)
+        out = np.subtract(features, mean, dtype=np.float32)  # one new array, divided in place
+        return np.divide(out, std, out=out)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain arrays for a checkpoint."""
