@@ -8,7 +8,10 @@ fresh subprocess, which reports its peak resident memory (``VmHWM`` of
 ``ru_maxrss`` from ``getrusage(RUSAGE_CHILDREN)`` or ``os.wait4`` is recorded
 too, but on Linux a child inherits its parent's high-water mark across
 fork + exec, so it reads at least the parent's size (here, the generator's
-memory). Both time and memory should grow linearly; 48 h must stay under 2 GB.
+memory). Each child stages with the default backend (onnxruntime) from graphs
+the parent exported into a temporary cache, as every staging after a
+checkpoint's first does. Both time and memory should grow linearly; 48 h must
+stay under 2 GB.
 
 Usage::
 
@@ -125,6 +128,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="seqsleepnet-scaling-") as tmp:
         folder = Path(tmp)
         checkpoint = make_checkpoint(make_night(1.0, folder / "fit"), folder / "model.pt")
+        os.environ["SEQSLEEPNET_CACHE_DIR"] = str(folder / "cache")  # the children inherit it
+        from seqsleepnet.staging import SleepStager
+
+        SleepStager.from_checkpoint(checkpoint)  # exports the graphs once, as a first staging
         for hours in sorted(args.hours):
             psg = make_night(hours, folder / f"{hours:g}h")
             row = {"hours": hours, "file_mib": round(psg.stat().st_size / 2**20, 1)}

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -198,6 +199,7 @@ def main() -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="seqsleepnet-bench-") as tmp:
         folder = Path(tmp)
+        os.environ["SEQSLEEPNET_CACHE_DIR"] = str(folder / "cache")  # not the user's cache
         t_gen, psg = timed(lambda: make_night(args.hours, folder))
         checkpoint = make_checkpoint(psg, folder / "model.pt")
         warm: dict[str, Any] = {}
