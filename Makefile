@@ -28,7 +28,7 @@ pytest: install
 test: lint typecheck pytest  ## ruff, mypy and the test suite
 
 demo: install  ## synthesise a night from a real hypnogram, read it, write its features and pictures
-	$(BIN)/seqsleepnet demo --out $(DEMO_DIR)
+	$(BIN)/seqsleepnet demo --out $(DEMO_DIR) --overwrite
 
 PHYSIOEX := benchmarks/.venv-physioex/bin/python
 

@@ -30,3 +30,14 @@ def test_demo_stages_an_unseen_synthetic_night_and_reports_agreement(tmp_path: P
     assert abs(measured - agreement) < 0.06  # the printed figure is the real agreement
     with np.load(next((tmp_path / "features").glob("*.npz"))) as data:
         assert data["features"].shape == (expert.n_epochs, 3, 29, 129)
+
+
+def test_demo_refuses_an_earlier_demo_unless_told_to_replace_it(tmp_path: Path) -> None:
+    (tmp_path / "report").mkdir()
+    earlier = tmp_path / "report" / "earlier.html"
+    earlier.write_text("an earlier report")
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "holds an earlier demo (report/)" in result.stderr and "--overwrite" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # nothing written
+    assert earlier.read_text() == "an earlier report"

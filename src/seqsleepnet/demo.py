@@ -18,7 +18,7 @@ import numpy as np
 from seqsleepnet.batch import FileOutcome, StageOptions, stage_file
 from seqsleepnet.data.synthetic.cohort import packaged_hypnograms
 from seqsleepnet.data.synthetic.files import SyntheticFiles, write_synthetic_night
-from seqsleepnet.errors import SeqSleepNetError
+from seqsleepnet.errors import FileFormatError, SeqSleepNetError
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.io.atomic import atomic_path
 from seqsleepnet.io.hypnogram import read_hypnogram
@@ -29,6 +29,7 @@ __all__ = ["DEMO_HYPNOGRAM", "DEMO_LAYOUT", "DemoOutcome", "run_demo"]
 DEMO_HYPNOGRAM = "SC4001EC-Hypnogram.edf"  # subject 0, night 1: never used in training
 DEMO_LAYOUT = "aasm"
 DEMO_SEED = 2026
+DEMO_FOLDERS = ("psg", "features", "report")  # what a demo writes into its output folder
 
 
 @dataclass
@@ -41,7 +42,9 @@ class DemoOutcome:
     staging: FileOutcome
 
 
-def run_demo(out: Path, *, say: Callable[[str], None] = lambda _: None) -> DemoOutcome:
+def run_demo(
+    out: Path, *, overwrite: bool = False, say: Callable[[str], None] = lambda _: None
+) -> DemoOutcome:
     """Synthesise, inspect, featurise and stage one night into ``out``.
 
     Parameters
@@ -49,9 +52,26 @@ def run_demo(out: Path, *, say: Callable[[str], None] = lambda _: None) -> DemoO
     out : Path
         Output folder (created): ``psg/`` (EDF + expert hypnogram),
         ``features/`` (.npz) and ``report/`` (staging outputs).
+    overwrite : bool
+        Replace an earlier demo in ``out``; without it such a folder is
+        refused before anything is written.
     say : callable
         Receives one line per step, for a terminal.
+
+    Raises
+    ------
+    FileFormatError
+        If ``out`` holds an earlier demo and ``overwrite`` is False.
     """
+    earlier = [
+        part for part in DEMO_FOLDERS if (out / part).is_dir() and any((out / part).iterdir())
+    ]
+    if earlier and not overwrite:
+        raise FileFormatError(
+            out,
+            f"holds an earlier demo ({', '.join(f'{part}/' for part in earlier)})",
+            "pass --overwrite to replace it, or choose another --out",
+        )
     source = packaged_hypnograms() / DEMO_HYPNOGRAM
     hypnogram = read_hypnogram(source).in_bed()
     say(
@@ -76,7 +96,8 @@ def run_demo(out: Path, *, say: Callable[[str], None] = lambda _: None) -> DemoO
         np.savez(handle, features=images, onsets=onsets, channels=np.array(recording.ch_names))
     say(f"3/4 features {tuple(images.shape)} (epochs, channels, frames, bins) -> {features}")
     say("4/4 staging with the bundled demonstration model")
-    outcome = stage_file(synthetic.psg, StageOptions(out / "report", true=synthetic.hypnogram))
+    options = StageOptions(out / "report", true=synthetic.hypnogram, overwrite=overwrite)
+    outcome = stage_file(synthetic.psg, options)
     if outcome.error:
         raise SeqSleepNetError(outcome.error)
     return DemoOutcome(synthetic, info, features, outcome)

@@ -20,10 +20,13 @@ from seqsleepnet.cli._app import command
 )
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo-output"),
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an earlier demo in --out.")
+    ] = False,
 ) -> None:
     from seqsleepnet.demo import run_demo
 
-    outcome = run_demo(out, say=typer.echo)
+    outcome = run_demo(out, overwrite=overwrite, say=typer.echo)
     staged = outcome.staging
     for line in staged.quality or ["nothing flagged (input distribution, hypnogram, confidence)"]:
         typer.echo(f"quality: {line}")
