@@ -15,6 +15,7 @@ from seqsleepnet.features.preprocessing import InputKind, Preprocessing
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 from seqsleepnet.models.checkpoint import save_trained
+from seqsleepnet.models.deepsleepnet import DeepSleepNet
 from seqsleepnet.models.registry import build_model
 from seqsleepnet.report.outputs import OUTPUT_SUFFIXES
 
@@ -141,8 +142,11 @@ def test_export_onnx_of_a_baseline_uses_the_checkpoint_window(tmp_path: Path) ->
     assert log_probs.shape == (2, 4, 5)
 
 
-def test_export_onnx_refuses_models_without_a_separable_encoder(tmp_path: Path) -> None:
+def test_export_onnx_refuses_models_without_a_separable_encoder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     checkpoint = _trained(tmp_path / "dsn.pt", "deepsleepnet", "raw", seq_len=20)
+    monkeypatch.setattr(DeepSleepNet, "separable_encoder", False)  # as a model without one
     result = runner.invoke(app, ["export-onnx", "-m", str(checkpoint), "-o", str(tmp_path)])
     assert result.exit_code == 1
     assert "deepsleepnet has none" in result.stderr and "Traceback" not in result.output

@@ -119,9 +119,21 @@ def test_fixed_length_models_refuse_other_window_lengths() -> None:
         predict_logprobs(model, _images(20, channels=1), 6)
 
 
-def test_models_without_separable_encoder_take_the_naive_path() -> None:
+def test_deepsleepnet_encodes_each_epoch_once_and_has_no_attention() -> None:
+    small = {"first_filters": 4, "filters": 4, "lstm_hidden": 4, "lstm_layers": 1}
+    model = build_model("deepsleepnet", seed=0, channels=1, **small).eval()
+    x = np.random.default_rng(0).normal(size=(30, 1, 3000)).astype(np.float32)
+    fast = predict_night(model, x, L, batch_size=5)
+    slow = predict_night(model, x, L, batch_size=7, encode_once=False)
+    assert fast.attention is None and slow.attention is None
+    np.testing.assert_allclose(fast.log_probs, slow.log_probs, rtol=0, atol=1e-5)
+
+
+def test_models_without_separable_encoder_take_the_naive_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     model = build_model("deepsleepnet", seed=0, channels=1).eval()
-    assert not model.separable_encoder
+    monkeypatch.setattr(type(model), "separable_encoder", False)  # as a model without one
     x = np.random.default_rng(0).normal(size=(4, 1, 3000)).astype(np.float32)
     out = predict_night(model, x, 3)
     assert out.attention is None and out.log_probs.shape == (4, 5)

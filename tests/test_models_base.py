@@ -10,7 +10,7 @@ import torch
 
 import seqsleepnet
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.models.base import SleepStagingModel
+from seqsleepnet.models.base import ModelConfig, SleepStagingModel
 from seqsleepnet.models.encoder import EncoderModel
 from seqsleepnet.models.registry import MODELS, build_model
 
@@ -22,7 +22,7 @@ def test_declared_capabilities_of_every_model() -> None:
         "seqsleepnet": ("tf", True),
         "arnn": ("tf", True),
         "multitask-arnn": ("tf", True),
-        "deepsleepnet": ("raw", False),
+        "deepsleepnet": ("raw", True),
     }
     assert {name: (c.input_kind, c.separable_encoder) for name, c in MODELS.items()} == expected
     shared = build_model("seqsleepnet", seq_len=7)
@@ -46,11 +46,46 @@ def test_separable_models_split_forward_at_the_epoch_encoder(name: str) -> None:
         torch.testing.assert_close(model.classify_sequences(z.reshape(3, 5, 16)), model(x))
 
 
+def test_deepsleepnet_splits_forward_after_its_cnn() -> None:
+    torch.manual_seed(0)
+    small = {"first_filters": 4, "filters": 4, "lstm_hidden": 4, "lstm_layers": 1}
+    model = build_model("deepsleepnet", channels=2, **small).eval()
+    x = torch.randn(3, 5, 2, 3000)
+    with torch.no_grad():
+        z, alpha = model.encode_epochs(x.flatten(0, 1))  # (15, D), (15, 0): no attention
+        assert z.shape == (15, model.embedding_size) and alpha.shape == (15, 0)
+        torch.testing.assert_close(model.classify_sequences(z.reshape(3, 5, -1)), model(x))
+    model.freeze_epoch_encoder()
+    assert not any(p.requires_grad for p in [*model.small.parameters(), *model.large.parameters()])
+    assert all(p.requires_grad for p in model.lstm.parameters())
+
+
+class _WindowMixer(SleepStagingModel):
+    """Averages the epochs of a window before anything else: no separable epoch encoder."""
+
+    name = "window-mixer"
+    input_kind = "raw"
+    description = "a test model"
+    config_class = ModelConfig
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = torch.nn.Linear(4, 5)
+
+    @property
+    def epoch_shape(self) -> tuple[int, ...]:
+        return (1, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mixed = x.mean(dim=1, keepdim=True).flatten(2)  # (B, L, 1, 4) -> (B, 1, 4)
+        return torch.log_softmax(self.head(mixed), dim=-1).expand(-1, x.shape[1], -1)
+
+
 def test_models_without_separable_encoder_say_so() -> None:
-    model = build_model("deepsleepnet", channels=1)
-    message = r"deepsleepnet: {} needs a separable epoch encoder and this model has none"
+    model = _WindowMixer()
+    message = r"window-mixer: {} needs a separable epoch encoder and this model has none"
     with pytest.raises(ConfigError, match=message.format("encode_epochs")):
-        model.encode_epochs(torch.randn(2, 1, 3000))
+        model.encode_epochs(torch.randn(2, 1, 4))
     with pytest.raises(ConfigError, match=message.format("classify_sequences")):
         model.classify_sequences(torch.randn(1, 2, 128))
     with pytest.raises(ConfigError, match=message.format("embedding_size")):

@@ -69,10 +69,11 @@ def test_graph_window_length() -> None:
         graph_seq_len(fixed, 4)
 
 
-def test_bad_part_and_model(tmp_path: Path) -> None:
+def test_bad_part_and_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     model = SeqSleepNet(SeqSleepNetConfig(channels=1, seq_len=3))
     with pytest.raises(ConfigError, match="ONNX part='decoder' is not allowed"):
         export_onnx(model, tmp_path / "m.onnx", "decoder")  # type: ignore[arg-type]
+    monkeypatch.setattr(DeepSleepNet, "separable_encoder", False)  # as a model without one
     with pytest.raises(ConfigError, match=r"separable epoch encoder.*; deepsleepnet has none"):
         export_onnx(DeepSleepNet(), tmp_path / "m.onnx", seq_len=3)
     assert list(tmp_path.iterdir()) == []

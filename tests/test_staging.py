@@ -145,16 +145,20 @@ def test_onnxruntime_backend_runs_every_model_with_a_separable_encoder(name: str
     assert onnx_out.attention is not None and onnx_out.attention.shape == (30, 29)
 
 
-def test_onnxruntime_backend_refuses_models_without_a_separable_encoder() -> None:
+def test_onnxruntime_backend_refuses_models_without_a_separable_encoder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     model = build_model("deepsleepnet", preprocessing=EEG_ONLY, seed=0)
+    monkeypatch.setattr(type(model), "separable_encoder", False)  # as a model without one
     with pytest.raises(ConfigError, match="separable epoch encoder; deepsleepnet has none"):
         SleepStager(model, ModelInput(EEG_ONLY, "raw"), backend="onnxruntime")
 
 
 def test_the_auto_backend_takes_onnxruntime_where_the_model_allows_it(
-    tiny_checkpoint: Path,
+    tiny_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     raw = build_model("deepsleepnet", preprocessing=EEG_ONLY, seed=0)
+    monkeypatch.setattr(type(raw), "separable_encoder", False)  # as a model without one
     assert SleepStager(raw, ModelInput(EEG_ONLY, "raw"), backend="auto").backend == "torch"
     assert SleepStager.from_checkpoint(tiny_checkpoint).backend == "onnxruntime"  # the default
     assert SleepStager.from_checkpoint(tiny_checkpoint, backend="torch").backend == "torch"

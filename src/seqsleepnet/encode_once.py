@@ -43,7 +43,7 @@ class NightOutput:
     log_probs : ndarray of float64, shape (E, K)
         Normalised log-probabilities after aggregating all windows.
     attention : ndarray of float32, shape (E, T), or None
-        Frame attention of each epoch (encode-once path only).
+        Frame attention of each epoch (encode-once path of a model that has it).
     """
 
     log_probs: npt.NDArray[np.float64]
@@ -122,4 +122,5 @@ def predict_encode_once(
         classify(z[starts[i : i + batch_size, None] + offsets])  # (B, L, D) -> (B, L, K)
         for i in range(0, starts.size, batch_size)
     ]
-    return NightOutput(aggregate_log_probs(np.concatenate(outputs), starts, n), attention)
+    log_probs = aggregate_log_probs(np.concatenate(outputs), starts, n)
+    return NightOutput(log_probs, attention if attention.shape[1] else None)  # (E, 0): none

@@ -108,7 +108,8 @@ def torch_parts(
         x: npt.NDArray[np.float32],
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         with torch.inference_mode():
-            z, alpha = model.encode_epochs(torch.from_numpy(np.ascontiguousarray(x)).to(device))
+            epochs = torch.from_numpy(np.require(x, requirements=["C", "W"]))  # read-only: copied
+            z, alpha = model.encode_epochs(epochs.to(device))
         return z.float().cpu().numpy(), alpha.float().cpu().numpy()  # (n, D), (n, T)
 
     def classify(z: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

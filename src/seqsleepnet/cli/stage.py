@@ -175,10 +175,11 @@ def stage(
     name="export-onnx",
     help=(
         "Export a checkpoint of a model with a separable epoch encoder (seqsleepnet, arnn, "
-        "multitask-arnn) to ONNX for onnxruntime: the epoch encoder (encoder.onnx) and the "
-        "sequence classifier (classifier.onnx), both with a dynamic batch axis, into a "
-        "folder. The classifier reads windows of the checkpoint's sequence length. An earlier "
-        "export in the folder is kept unless --overwrite is given.\n\n"
+        "multitask-arnn, deepsleepnet) to ONNX for onnxruntime: the epoch encoder "
+        "(encoder.onnx) and the sequence classifier (classifier.onnx), both with a dynamic "
+        "batch axis, into a folder. The classifier reads windows of the checkpoint's "
+        "sequence length. An earlier export in the folder is kept unless --overwrite is "
+        "given.\n\n"
         "Example: seqsleepnet export-onnx --model run/best.pt --out onnx/"
     ),
 )

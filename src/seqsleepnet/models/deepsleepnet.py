@@ -9,6 +9,11 @@ output). Phan et al. (2019) trained it end to end on sequences instead of in
 two stages; so does this module. Convolutions and max-pools pad like
 TensorFlow's ``"SAME"`` (output length ``ceil(n / stride)``), as in the
 original, giving 16 + 8 frames of 128 features for a 3000-sample epoch.
+
+The CNN sees one epoch at a time (in eval mode), so the model has a separable
+epoch encoder: a night's epochs are encoded once and only the LSTM part runs
+per window (``encode_epochs`` / ``classify_sequences``); it has no frame
+attention.
 """
 
 from __future__ import annotations
@@ -173,6 +178,7 @@ class DeepSleepNet(SleepStagingModel):
 
     name: ClassVar[str] = "deepsleepnet"
     input_kind: ClassVar[InputKind] = "raw"
+    separable_encoder: ClassVar[bool] = True  # the CNN sees one epoch; the LSTM, the window
     description: ClassVar[str] = (
         "E2E-DeepSleepNet: two-branch CNN on raw epochs + residual bi-LSTM over the sequence"
     )
@@ -209,18 +215,46 @@ class DeepSleepNet(SleepStagingModel):
         """(C, S) of one raw epoch."""
         return (self.config.channels, self.config.samples)
 
+    @property
+    def embedding_size(self) -> int:
+        """Size D of one epoch's CNN features (3072 for 100 Hz, 30 s)."""
+        return self.small.out_features + self.large.out_features
+
     def epoch_features(self, x: torch.Tensor) -> torch.Tensor:
         """CNN features of epochs x (E, C, S) -> (E, D) (3072 for 100 Hz, 30 s)."""
         self.check_input(x, leading=1)
         feats = torch.cat([self.small(x), self.large(x)], dim=1)  # (E, D_small + D_large)
         return self.feature_dropout(feats)
 
+    def encode_epochs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """CNN features of epochs x (E, C, S), each on its own: (z (E, D), alpha (E, 0)).
+
+        The model has no frame attention: ``alpha`` has no columns.
+        """
+        z = self.epoch_features(x)  # (E, C, S) -> (E, D)
+        return z, z.new_zeros((z.shape[0], 0))
+
+    def classify_sequences(self, z: torch.Tensor) -> torch.Tensor:
+        """Map windows of CNN features z (B, L, D) to log-probabilities (B, L, n_classes)."""
+        if z.dim() != 3 or z.shape[2] != self.embedding_size:
+            raise ConfigError(
+                f"{self.name}: epoch vectors have shape {tuple(z.shape)}; "
+                f"expected (B, L, {self.embedding_size})"
+            )
+        b, n = z.shape[0], z.shape[1]
+        seq, _ = self.lstm(z)  # (B, L, D) -> (B, L, 2H)
+        shortcut = self.shortcut(z.flatten(0, 1)).reshape(b, n, -1)  # (B*L, D) -> (B, L, 2H)
+        h = self.output_dropout(seq + shortcut)  # (B, L, 2H)
+        return torch.log_softmax(self.head(h), dim=-1)  # (B, L, K)
+
+    def freeze_epoch_encoder(self) -> None:
+        """Stop training the two CNN branches (their batch norms still update in training)."""
+        self.small.requires_grad_(False)
+        self.large.requires_grad_(False)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map raw sequences x (B, L, C, S) to log-probabilities (B, L, n_classes)."""
         self.check_input(x)
         b, n = x.shape[0], x.shape[1]
         feats = self.epoch_features(x.flatten(0, 1))  # (B*L, C, S) -> (B*L, D)
-        seq, _ = self.lstm(feats.reshape(b, n, -1))  # (B, L, D) -> (B, L, 2H)
-        shortcut = self.shortcut(feats).reshape(b, n, -1)  # (B*L, D) -> (B, L, 2H)
-        h = self.output_dropout(seq + shortcut)  # (B, L, 2H)
-        return torch.log_softmax(self.head(h), dim=-1)  # (B, L, K)
+        return self.classify_sequences(feats.reshape(b, n, -1))  # (B, L, D) -> (B, L, K)

@@ -1,15 +1,16 @@
 """ONNX export of the models with a separable epoch encoder, for inference without PyTorch.
 
 Every model that declares ``separable_encoder`` (SeqSleepNet, E2E-ARNN,
-multitask E2E-ARNN) can be exported; three graphs, each with a dynamic batch
-axis:
+multitask E2E-ARNN, E2E-DeepSleepNet) can be exported; three graphs, each
+with a dynamic batch axis (shapes for image models; E2E-DeepSleepNet reads raw
+epochs (C, S) and has no attention, T = 0):
 
 ``"full"``
     sequences (B, L, C, T, F) -> log-probabilities (B, L, K).
 ``"encoder"``
-    epochs (E, C, T, F) -> epoch vectors (E, 2H) and attention (E, T).
+    epochs (E, C, T, F) -> epoch vectors (E, D) and attention (E, T).
 ``"classifier"``
-    epoch vectors (B, L, 2H) -> log-probabilities (B, L, K).
+    epoch vectors (B, L, D) -> log-probabilities (B, L, K).
 
 The encoder + classifier pair gives the encode-once inference path: encode a
 night's epochs once, then classify the stride-1 windows of vectors. The
@@ -233,4 +234,4 @@ def onnx_max_difference(
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(None, {inputs[0]: x.numpy()})
     pairs = zip(got, expected_list, strict=True)
-    return max(float(np.max(np.abs(np.asarray(g) - e.numpy()))) for g, e in pairs)
+    return max(float(np.max(np.abs(np.asarray(g) - e.numpy()), initial=0.0)) for g, e in pairs)
