@@ -164,6 +164,28 @@ def test_the_auto_backend_takes_onnxruntime_where_the_model_allows_it(
     assert SleepStager.from_checkpoint(tiny_checkpoint, backend="torch").backend == "torch"
 
 
+def test_the_auto_backend_stages_with_pytorch_when_the_export_fails(
+    tiny_checkpoint: Path,
+    night_edf: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from seqsleepnet.onnx_backend import OnnxParts
+
+    def broken(*args: object, **kwargs: object) -> OnnxParts:
+        raise RuntimeError("an operator the exporter does not know")
+
+    monkeypatch.setenv("SEQSLEEPNET_CACHE_DIR", str(tiny_checkpoint.parent / "empty-cache"))
+    monkeypatch.setattr(OnnxParts, "cached", broken)
+    with caplog.at_level("WARNING", logger="seqsleepnet.staging"):
+        stager = SleepStager.from_checkpoint(tiny_checkpoint)
+    assert stager.backend == "torch" and "staging with PyTorch instead" in caplog.text
+    torch_stages = SleepStager.from_checkpoint(tiny_checkpoint, backend="torch").predict(night_edf)
+    np.testing.assert_array_equal(stager.predict(night_edf).stages, torch_stages.stages)
+    with pytest.raises(RuntimeError, match="an operator the exporter does not know"):
+        SleepStager.from_checkpoint(tiny_checkpoint, backend="onnxruntime")  # asked for: raised
+
+
 def test_a_model_on_raw_signals_stages_a_file_through_the_same_path(night_edf: Path) -> None:
     small = {"first_filters": 4, "filters": 4, "lstm_hidden": 4, "lstm_layers": 1}
     model = build_model("deepsleepnet", preprocessing=Preprocessing(), seed=0, **small)

@@ -179,7 +179,8 @@ class SleepStager:
         spectral_reference: SpectralReference | None = None,
     ) -> None:
         check_option("backend", backend, ("auto", "torch", "onnxruntime"))
-        if backend == "auto":
+        chosen = backend == "auto"
+        if chosen:
             separable = onnx is not None or (model is not None and model.separable_encoder)
             backend = "onnxruntime" if separable else "torch"
         self.spectral_reference = spectral_reference
@@ -211,7 +212,17 @@ class SleepStager:
                     "the onnxruntime backend runs models with a separable epoch encoder; "
                     f"{model.name} has none, use backend='torch'"
                 )
-            self._onnx = OnnxParts.cached(model, seq_len=seq_len)
+            try:
+                self._onnx = OnnxParts.cached(model, seq_len=seq_len)
+            except Exception as error:  # the exporter's or onnxruntime's own errors
+                if not chosen:
+                    raise
+                log.warning(
+                    "%s: exporting to onnxruntime failed (%s); staging with PyTorch instead",
+                    self.description,
+                    error,
+                )
+                self.backend = "torch"
 
     @property
     def model(self) -> SleepStagingModel:
