@@ -89,6 +89,7 @@ class Study:
     quick: bool
     subjects: int | None  # first N Sleep-EDF subjects (smoke tests); None: all 20
     device: str
+    threads: int = 1  # torch CPU threads per job (the protocol's maths does not depend on it)
 
     @property
     def cache(self) -> Path:
@@ -128,7 +129,7 @@ def train_config(study: Study, run: Run) -> Any:
         seed=SEED,
         device=study.device,  # type: ignore[arg-type]
         precision="fp32",  # as on the CPU: no bf16 autocast on a GPU
-        threads=1,
+        threads=study.threads,
     )
 
 
@@ -219,7 +220,7 @@ def run_job(study: Study, run: Run, fold: int, log_file: str) -> None:
     logging.basicConfig(
         filename=log_file, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
     )
-    torch.set_num_threads(1)
+    torch.set_num_threads(study.threads)
     run_fold(study.cv(run), fold, train_config(study, run))
 
 

@@ -37,6 +37,7 @@ never committed.
 Usage::
 
     python benchmarks/paper_study.py --hours 2.5 --jobs 2        # 2 folds side by side, 2 cores
+    python benchmarks/paper_study.py --hours 2.5 --jobs 1 --threads 2   # the last job, 2 cores
     nvidia-cuda-mps-control -d   # optional: the jobs' kernels then run side by side
     python benchmarks/paper_study.py --hours 0.5 --device cuda --jobs 16   # 16 jobs, one GPU
     python benchmarks/paper_study.py --status
@@ -122,7 +123,7 @@ def make_study(args: argparse.Namespace) -> Study:
             f"--subjects and --folds {folds} are for --quick smoke tests; a real study uses "
             f"all 20 subjects and --folds {' or '.join(map(str, FOLD_CHOICES))}"
         )
-    return Study(work, results, folds, args.quick, args.subjects, args.device)
+    return Study(work, results, folds, args.quick, args.subjects, args.device, args.threads)
 
 
 def remaining_estimate(study: Study, run: Run, fold: int, folds: int) -> float | None:
@@ -251,13 +252,13 @@ def run_study(study: Study, args: argparse.Namespace) -> int:
     """Run the missing jobs within the budget; return the number that failed."""
     began = time.monotonic()
     budget_end = began + args.hours * 3600
-    os.environ["OMP_NUM_THREADS"] = "1"  # inherited by the workers
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)  # inherited by the workers
     build_data(study, args.jobs)
     unpack_cache(study, args.jobs)
     for run, fold in restore_resume_state(study):
         logging.info("restored the committed state of %s fold %d", run.label, fold)
     prepare_study_folds(study)
-    machine = machine_info(torch_threads=1, jobs=args.jobs, device=args.device)
+    machine = machine_info(torch_threads=args.threads, jobs=args.jobs, device=args.device)
     chosen = [r for r in RUNS if not args.runs or r.name in args.runs]
     pending = [Job(r, k) for r in chosen for k in range(study.n_folds) if not study.complete(r, k)]
     running: list[Running] = []
@@ -302,6 +303,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--hours", type=float, default=2.5, help="wall-clock budget")
     parser.add_argument("--jobs", type=int, default=2, help="folds run side by side")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch CPU threads per job (e.g. 2 for one job)"
+    )
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--folds", type=int, help="5 (default), or 4 for every model")
     parser.add_argument("--runs", nargs="+", choices=[r.name for r in RUNS], help="only these")
@@ -323,12 +327,12 @@ def main() -> int:
         print_status(study)
         return 0
     if args.save_state:
-        machine = machine_info(torch_threads=1, jobs=args.jobs, device=args.device)
+        machine = machine_info(torch_threads=args.threads, jobs=args.jobs, device=args.device)
         save_states(study, machine, commit=not args.no_commit)
         print_status(study)
         return 0
-    if args.jobs < 1 or args.hours <= 0:
-        raise SystemExit("--jobs must be >= 1 and --hours > 0")
+    if args.jobs < 1 or args.threads < 1 or args.hours <= 0:
+        raise SystemExit("--jobs and --threads must be >= 1 and --hours > 0")
     failed = run_study(study, args)
     print_status(study)
     return 1 if failed else 0
