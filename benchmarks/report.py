@@ -49,7 +49,8 @@ def staging_speed(r: dict[str, Any]) -> list[str]:
     out = [
         f"A synthetic night of {r['hours']:g} h ({r['epochs']} epochs; {r['layout']}) staged "
         "from its EDF file. Warm: median of the runs in one process after a discarded first "
-        "run. Cold: the first run in a fresh process (after imports and model loading); "
+        "run, the methods taking turns run by run. Cold: the first run in a fresh process "
+        "(after imports and model loading; the median process of several, in turns); "
         "'process' adds Python start-up, imports and model loading; for onnxruntime the "
         "checkpoint was staged before in the run, so its graphs are cached and the process "
         "never imports PyTorch (the first staging of a checkpoint exports them, once). "

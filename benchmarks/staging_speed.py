@@ -14,9 +14,11 @@ staged from the EDF file by
 Our methods run read -> features -> model -> aggregation -> output files
 (TSV, CSV, EDF+ annotations, statistics, PNG, HTML); the breakdown gives each
 step's time. YASA reads and predicts (it writes nothing). Warm figures are the
-median of ``--runs`` runs in this process after one discarded run; cold
-figures are the first run in a fresh process (what a user staging one file
-waits), measured in a subprocess; ``stage_cli`` is the whole ``seqsleepnet
+median of ``--runs`` runs in this process after one discarded run, the methods
+taking turns run by run (so that a change of load on a shared machine hits
+them alike); cold figures are the first run in a fresh process (what a user
+staging one file waits), the median of ``--cold-runs`` processes per method,
+again in turns; ``stage_cli`` is the whole ``seqsleepnet
 stage`` command with its defaults in a fresh process (the checkpoint staged
 once before, so that its graphs are cached).
 
@@ -28,6 +30,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -35,6 +38,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +154,31 @@ def cold(method: str, psg: Path, checkpoint: Path, out: Path, threads: int) -> d
     return {**child, "process_s": round(process_s, 3)}
 
 
+def cold_rounds(
+    args: argparse.Namespace, psg: Path, checkpoint: Path, folder: Path
+) -> dict[str, Any]:
+    """``--cold-runs`` fresh processes per method, the methods in turn; the median of each.
+
+    Also the whole ``seqsleepnet stage`` command when the onnxruntime method ran warm (its
+    warm runs cached the checkpoint's graphs, as an earlier staging would have).
+    """
+    makers: dict[str, Callable[[], dict[str, Any]]] = {
+        method: functools.partial(cold, method, psg, checkpoint, folder / "cold", args.threads)
+        for method in args.methods
+    }
+    if "onnx" in args.methods:
+        makers["stage_cli"] = functools.partial(cold_cli, psg, checkpoint, folder / "cli")
+    rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in makers}
+    for _ in range(args.cold_runs):
+        for name, make in makers.items():
+            rounds[name].append(make())
+    result: dict[str, Any] = {}
+    for name, runs in rounds.items():
+        middle = sorted(runs, key=lambda r: r["process_s"])[len(runs) // 2]  # median process
+        result[name] = {**middle, "process_runs_s": [r["process_s"] for r in runs]}
+    return result
+
+
 def cold_cli(psg: Path, checkpoint: Path, out: Path) -> dict[str, Any]:
     """Wall time of ``seqsleepnet stage`` (default backend) staging ``psg`` in a fresh process."""
     command = [sys.executable, "-m", "seqsleepnet", "stage", str(psg), "--model", str(checkpoint)]
@@ -185,6 +214,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="warm runs per method (median)")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--cold-runs", type=int, default=3, help="fresh processes per method")
     parser.add_argument("--no-cold", action="store_true", help="skip the fresh-process runs")
     parser.add_argument("--cold-child", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--psg", type=Path, help=argparse.SUPPRESS)
@@ -205,28 +235,32 @@ def main() -> None:
         warm: dict[str, Any] = {}
         cold_runs: dict[str, Any] = {}
         epochs = 0
+        runners: dict[str, Runner] = {}
         for method in args.methods:
             runner = Runner(method, checkpoint, folder / "out")
             first = runner.run(psg)  # discarded: caches, lazy imports, numba
             if method != "yasa":
                 check_pipeline(runner, psg, first)
             epochs = max(epochs, len(first["stages"]))
-            runs = [runner.run(psg) for _ in range(args.runs)]
-            steps = [k for k in runs[0] if k not in ("stages", "total")]
+            runners[method] = runner
+        runs: dict[str, list[dict[str, Any]]] = {method: [] for method in runners}
+        for _ in range(args.runs):  # in turn, so that a change of load hits every method alike
+            for method, runner in runners.items():
+                runs[method].append(runner.run(psg))
+        for method, runner in runners.items():
+            steps = [k for k in runs[method][0] if k not in ("stages", "total")]
             warm[method] = {
-                "total_s": median([r["total"] for r in runs]),
-                "runs_s": [round(r["total"], 3) for r in runs],
-                "breakdown_s": {k: median([r[k] for r in runs]) for k in steps},
+                "total_s": median([r["total"] for r in runs[method]]),
+                "runs_s": [round(r["total"], 3) for r in runs[method]],
+                "breakdown_s": {k: median([r[k] for r in runs[method]]) for k in steps},
             }
             if method in ("seqsleepnet", "onnx"):  # the read step: samples, then conditioning
                 samples = median([runner.samples_only(psg) for _ in range(args.runs)])
                 warm[method]["read_samples_s"] = samples
                 warm[method]["read_condition_s"] = warm[method]["breakdown_s"]["read"] - samples
-            del runner
-            if not args.no_cold:
-                cold_runs[method] = cold(method, psg, checkpoint, folder / "cold", args.threads)
-        if not args.no_cold and "onnx" in args.methods:  # its warm runs cached the graphs
-            cold_runs["stage_cli"] = cold_cli(psg, checkpoint, folder / "cli")
+        runners.clear()
+        if not args.no_cold:
+            cold_runs = cold_rounds(args, psg, checkpoint, folder)
     result: dict[str, Any] = {
         "study": "staging_speed",
         "hours": args.hours,
