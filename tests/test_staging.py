@@ -12,7 +12,7 @@ from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.features.normalize import Normalizer
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.io.survey import survey_channels
-from seqsleepnet.models.checkpoint import save_checkpoint
+from seqsleepnet.models.checkpoint import save_checkpoint, save_trained
 from seqsleepnet.models.registry import build_model
 from seqsleepnet.staging import SleepStager
 
@@ -184,6 +184,26 @@ def test_the_auto_backend_stages_with_pytorch_when_the_export_fails(
     np.testing.assert_array_equal(stager.predict(night_edf).stages, torch_stages.stages)
     with pytest.raises(RuntimeError, match="an operator the exporter does not know"):
         SleepStager.from_checkpoint(tiny_checkpoint, backend="onnxruntime")  # asked for: raised
+
+
+def test_a_checkpoint_of_a_raw_signal_model_stages_through_onnxruntime_by_default(
+    night_edf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEQSLEEPNET_CACHE_DIR", str(tmp_path / "cache"))
+    small = {"first_filters": 4, "filters": 4, "lstm_hidden": 4, "lstm_layers": 1}
+    model = build_model("deepsleepnet", preprocessing=Preprocessing(), seed=0, **small)
+    checkpoint = save_trained(
+        tmp_path / "dsn.pt", model, ModelInput(Preprocessing(), "raw"), seq_len=5
+    )
+    default = SleepStager.from_checkpoint(checkpoint)
+    assert default.backend == "onnxruntime"
+    fast = default.predict(night_edf)
+    slow = SleepStager.from_checkpoint(checkpoint, backend="torch").predict(night_edf)
+    assert fast.attention is None and slow.attention is None  # the model has no attention
+    np.testing.assert_allclose(fast.probabilities, slow.probabilities, atol=1e-4)
+    again = SleepStager.from_checkpoint(checkpoint)  # the cached graphs, no model loaded
+    assert again._model is None
+    np.testing.assert_array_equal(again.predict(night_edf).stages, fast.stages)
 
 
 def test_a_model_on_raw_signals_stages_a_file_through_the_same_path(night_edf: Path) -> None:
