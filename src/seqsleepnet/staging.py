@@ -179,8 +179,8 @@ class SleepStager:
         spectral_reference: SpectralReference | None = None,
     ) -> None:
         check_option("backend", backend, ("auto", "torch", "onnxruntime"))
-        chosen = backend == "auto"
-        if chosen:
+        automatic = backend == "auto"
+        if automatic:
             separable = onnx is not None or (model is not None and model.separable_encoder)
             backend = "onnxruntime" if separable else "torch"
         self.spectral_reference = spectral_reference
@@ -215,7 +215,7 @@ class SleepStager:
             try:
                 self._onnx = OnnxParts.cached(model, seq_len=seq_len)
             except Exception as error:  # the exporter's or onnxruntime's own errors
-                if not chosen:
+                if not automatic:
                     raise
                 log.warning(
                     "%s: exporting to onnxruntime failed (%s); staging with PyTorch instead",
