@@ -185,21 +185,25 @@ def git_commit(paths: list[Path], message: str) -> None:
 
 
 def save_states(study: Study, machine: dict[str, object], commit: bool) -> None:
-    """Save the resumable state of every unfinished job, refresh the status, commit."""
+    """Save the resumable state of every unfinished job, refresh the status, commit.
+
+    The status is refreshed also when every state stays in the work folder
+    (too large to commit): it then tells how far those jobs got here.
+    """
     saved = [
         target
         for run in RUNS
         for fold in range(study.n_folds)
         if (target := save_resume_state(study, run, fold)) is not None
     ]
-    if not saved or study.quick:
+    if study.quick:
         return
     summary = study.results / "paper_study.json"
     write_json(summary, summarize(study, machine))
     benchmarks = ROOT / "BENCHMARKS.md"
     benchmarks.write_text(report.render(study.results))
     if commit:
-        message = f"paper study (SYNTHETIC): resumable state of {len(saved)} job(s)"
+        message = f"paper study (SYNTHETIC): status, and the resumable state of {len(saved)} job(s)"
         git_commit([*saved, summary, benchmarks], message)
 
 
