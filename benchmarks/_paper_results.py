@@ -46,6 +46,7 @@ def fold_status(study: Study, folds: int) -> list[dict[str, Any]]:
                 steps, best, device = steps_done(study, run, fold), None, None
                 wall = round(sum(s["seconds"] for s in sessions), 1)
                 state = "resumable" if sessions or steps else "not started"
+            committed = (study.resume_state(run, fold) / "last.pt").is_file()
             rows.append(
                 {
                     "run": run.name,
@@ -56,6 +57,9 @@ def fold_status(study: Study, folds: int) -> list[dict[str, Any]]:
                     "best_step": best,
                     "wall_s": wall,
                     "device": device,  # where a finished job trained: a GPU's name, or CPU
+                    # an unfinished job's state is committed (a fresh checkout resumes it), or
+                    # kept only in the work folder of the machine that ran it
+                    "state_committed": state == "resumable" and committed,
                 }
             )
     return rows

@@ -379,7 +379,10 @@ def _paper_status(r: dict[str, Any]) -> list[str]:
         rows = [s for s in r["status"] if s["label"] == label]
         done = [s for s in rows if s["state"] == "complete"]
         rest = [
-            f"fold {s['fold']} at step {s['steps']:,}" if s["state"] == "resumable" else None
+            f"fold {s['fold']} at step {s['steps']:,}"
+            + ("" if s.get("state_committed", True) else " (state on the machine that ran it)")
+            if s["state"] == "resumable"
+            else None
             for s in rows
             if s["state"] != "complete"
         ]

@@ -23,7 +23,7 @@ from _paper_protocol import (
     restore_resume_state,
     save_resume_state,
 )
-from _paper_results import verdict
+from _paper_results import fold_status, verdict
 
 
 def pooled(value: float) -> dict[str, Any]:
@@ -84,6 +84,8 @@ def test_the_section_renders_status_tables_and_verdict() -> None:
         for k in range(5)
     ]
     status[-1] = {**status[-1], "state": "resumable", "steps": 300, "best_step": None}
+    status[-2] = {**status[-2], "state": "resumable", "steps": 200, "best_step": None}
+    status[-1]["state_committed"], status[-2]["state_committed"] = True, False
     r = {
         "quick": False,
         "data": "39 synthetic nights",
@@ -102,8 +104,8 @@ def test_the_section_renders_status_tables_and_verdict() -> None:
     r["runs"][L_STUDY[2].label]["folds"] = 4
     text = "\n".join(report.paper_study(r))
     assert "**SYNTHETIC DATA.**" in text and "**Verdict.** VERDICT." in text
-    assert "| SeqSleepNet L=30 | 4 / 5 | 8,000, 8,000, 8,000, 8,000 |" in text
-    assert "fold 4 at step 300" in text
+    assert "| SeqSleepNet L=30 | 3 / 5 | 8,000, 8,000, 8,000 |" in text
+    assert "fold 3 at step 200 (state on the machine that ran it); fold 4 at step 300 |" in text
     assert f"| {BASELINES[0].label} | 20 | -5.0 [-8.0, -1.0] | -0.050 [-0.080, -0.010] |" in text
     assert "![validation accuracy against step, every finished fold]" in text
     assert "(benchmarks/results/paper/validation.png)" in text
@@ -155,3 +157,8 @@ def test_a_state_too_large_to_commit_stays_in_the_work_folder(
     assert save_resume_state(study, REFERENCE, 0) is None
     assert not study.resume_state(REFERENCE, 0).exists()
     assert (study.cv(REFERENCE) / "fold-0" / "run" / "last.pt").is_file()
+    row = fold_status(study, 5)[0]
+    assert (row["state"], row["steps"], row["state_committed"]) == ("resumable", 300, False)
+    monkeypatch.undo()
+    save_resume_state(study, REFERENCE, 0)
+    assert fold_status(study, 5)[0]["state_committed"]
