@@ -180,6 +180,14 @@ class SleepStagingModel(nn.Module, ABC):
         """
         raise self._no_encoder("freeze_epoch_encoder")
 
+    def check_embeddings(self, z: torch.Tensor) -> None:
+        """Raise :class:`ConfigError` unless z has shape (B, L, ``embedding_size``)."""
+        if z.dim() != 3 or z.shape[2] != self.embedding_size:
+            raise ConfigError(
+                f"{self.name}: epoch vectors have shape {tuple(z.shape)}; "
+                f"expected (B, L, {self.embedding_size})"
+            )
+
     def _no_encoder(self, what: str) -> ConfigError:
         return ConfigError(
             f"{self.name}: {what} needs a separable epoch encoder and this model has none "

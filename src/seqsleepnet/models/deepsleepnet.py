@@ -236,11 +236,7 @@ class DeepSleepNet(SleepStagingModel):
 
     def classify_sequences(self, z: torch.Tensor) -> torch.Tensor:
         """Map windows of CNN features z (B, L, D) to log-probabilities (B, L, n_classes)."""
-        if z.dim() != 3 or z.shape[2] != self.embedding_size:
-            raise ConfigError(
-                f"{self.name}: epoch vectors have shape {tuple(z.shape)}; "
-                f"expected (B, L, {self.embedding_size})"
-            )
+        self.check_embeddings(z)
         b, n = z.shape[0], z.shape[1]
         seq, _ = self.lstm(z)  # (B, L, D) -> (B, L, 2H)
         shortcut = self.shortcut(z.flatten(0, 1)).reshape(b, n, -1)  # (B*L, D) -> (B, L, 2H)

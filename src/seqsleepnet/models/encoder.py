@@ -276,14 +276,6 @@ class EncoderModel(SleepStagingModel):
     def classify_sequences(self, z: torch.Tensor) -> torch.Tensor:
         """Map windows of epoch vectors z (B, L, 2H) to log-probabilities (B, L, n_classes)."""
 
-    def check_embeddings(self, z: torch.Tensor) -> None:
-        """Raise :class:`ConfigError` unless z has shape (B, L, ``embedding_size``)."""
-        if z.dim() != 3 or z.shape[2] != self.embedding_size:
-            raise ConfigError(
-                f"{self.name}: epoch vectors have shape {tuple(z.shape)}; "
-                f"expected (B, L, {self.embedding_size})"
-            )
-
     def forward_with_attention(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Log-probabilities and attention weights of sequences.
 
