@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -47,11 +47,19 @@ if TYPE_CHECKING:
 # PyTorch is imported where a model is loaded or run: a stager whose onnxruntime graphs
 # are cached (see seqsleepnet.onnx_backend) stages without it.
 
-__all__ = ["DEFAULT_MODELS", "DEMO_WARNING", "Backend", "SleepStager", "bundled_model_for"]
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_MODELS",
+    "DEMO_WARNING",
+    "Backend",
+    "SleepStager",
+    "bundled_model_for",
+]
 
 log = logging.getLogger(__name__)
 
 Backend = Literal["auto", "torch", "onnxruntime"]
+BACKENDS: tuple[Backend, ...] = get_args(Backend)
 
 # Bundled demonstration models by the roles they read (package data).
 DEFAULT_MODELS: dict[tuple[str, ...], str] = {
@@ -178,7 +186,7 @@ class SleepStager:
         checkpoint: Path | None = None,
         spectral_reference: SpectralReference | None = None,
     ) -> None:
-        check_option("backend", backend, ("auto", "torch", "onnxruntime"))
+        check_option("backend", backend, BACKENDS)
         automatic = backend == "auto"
         if automatic:
             separable = onnx is not None or (model is not None and model.separable_encoder)
@@ -253,7 +261,7 @@ class SleepStager:
             If the file is not a usable checkpoint, lacks its preprocessing or
             normaliser, or they do not fit the model.
         """
-        check_option("backend", backend, ("auto", "torch", "onnxruntime"))
+        check_option("backend", backend, BACKENDS)
         source = Path(path)
         if backend != "torch" and (cached := cached_checkpoint(source)) is not None:
             return cls(  # the same file staged before: its graphs are cached, no PyTorch needed

@@ -106,9 +106,9 @@ def stage(
         stage_files,
     )
     from seqsleepnet.progress import progress_steps
-    from seqsleepnet.staging import DEMO_WARNING
+    from seqsleepnet.staging import BACKENDS, DEMO_WARNING
 
-    check_option("--backend", backend, ("auto", "torch", "onnxruntime"))
+    check_option("--backend", backend, BACKENDS)
     files = find_psg_files(inputs)
     check_output_names(files, out)
     if true is not None and true.is_file() and len(files) > 1:
