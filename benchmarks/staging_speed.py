@@ -145,13 +145,19 @@ def cold(method: str, psg: Path, checkpoint: Path, out: Path, threads: int) -> d
         "--threads",
         str(threads),
     ]
+    process_s, stdout = fresh_process(command, f"cold {method}")
+    child = json.loads(stdout.strip().splitlines()[-1])
+    return {**child, "process_s": process_s}
+
+
+def fresh_process(command: list[str], what: str) -> tuple[float, str]:
+    """Wall-clock seconds of ``command`` in a fresh process, and its standard output."""
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     process_s = time.perf_counter() - start
     if done.returncode != 0:
-        raise RuntimeError(f"cold {method} failed:\n{done.stderr[-2000:]}")
-    child = json.loads(done.stdout.strip().splitlines()[-1])
-    return {**child, "process_s": round(process_s, 3)}
+        raise RuntimeError(f"{what} failed:\n{done.stderr[-2000:]}")
+    return round(process_s, 3), done.stdout
 
 
 def cold_rounds(
@@ -183,12 +189,8 @@ def cold_cli(psg: Path, checkpoint: Path, out: Path) -> dict[str, Any]:
     """Wall time of ``seqsleepnet stage`` (default backend) staging ``psg`` in a fresh process."""
     command = [sys.executable, "-m", "seqsleepnet", "stage", str(psg), "--model", str(checkpoint)]
     command += ["--out", str(out), "--quiet", "--overwrite"]
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    process_s = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"seqsleepnet stage failed:\n{done.stderr[-2000:]}")
-    return {"process_s": round(process_s, 3), "command": " ".join(command[1:])}
+    process_s, _ = fresh_process(command, "seqsleepnet stage")
+    return {"process_s": process_s, "command": " ".join(command[1:])}
 
 
 def cold_child(args: argparse.Namespace) -> None:
@@ -244,6 +246,7 @@ def main() -> None:
             epochs = max(epochs, len(first["stages"]))
             runners[method] = runner
         runs: dict[str, list[dict[str, Any]]] = {method: [] for method in runners}
+        split_method = "onnx" if "onnx" in runners else "seqsleepnet"  # the report's split
         for _ in range(args.runs):  # in turn, so that a change of load hits every method alike
             for method, runner in runners.items():
                 runs[method].append(runner.run(psg))
@@ -254,7 +257,7 @@ def main() -> None:
                 "runs_s": [round(r["total"], 3) for r in runs[method]],
                 "breakdown_s": {k: median([r[k] for r in runs[method]]) for k in steps},
             }
-            if method in ("seqsleepnet", "onnx"):  # the read step: samples, then conditioning
+            if method == split_method:  # the read step: samples, then conditioning
                 samples = median([runner.samples_only(psg) for _ in range(args.runs)])
                 warm[method]["read_samples_s"] = samples
                 warm[method]["read_condition_s"] = warm[method]["breakdown_s"]["read"] - samples
