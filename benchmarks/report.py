@@ -369,10 +369,15 @@ def _listing(values: list[Any]) -> str:
     return ", ".join(f"{v:,}" if isinstance(v, int) else f"{v:.1f}" for v in values) or "-"
 
 
+def _devices(per_fold: list[str]) -> str:
+    """One device name when every finished fold used it, else one per fold, in fold order."""
+    return (per_fold[0] if len(set(per_fold)) == 1 else ", ".join(per_fold)) if per_fold else "-"
+
+
 def _paper_status(r: dict[str, Any]) -> list[str]:
     out = [
         "| run | folds complete | steps (per finished fold) | best step | wall time (min) | "
-        "trained on | unfinished |",
+        "trained on (per finished fold if mixed) | unfinished |",
         "|---|---:|---|---|---|---|---|",
     ]
     for label in r["runs"]:
@@ -392,7 +397,7 @@ def _paper_status(r: dict[str, Any]) -> list[str]:
             f"| {label} | {len(done)} / {len(rows)} | {_listing([s['steps'] for s in done])} | "
             f"{_listing([s['best_step'] for s in done])} | "
             f"{_listing([s['wall_s'] / 60 for s in done])} | "
-            f"{', '.join(sorted({s.get('device') or 'CPU' for s in done})) or '-'} | "
+            f"{_devices([s.get('device') or 'CPU' for s in done])} | "
             f"{'; '.join(unfinished) or '-'} |"
         )
     return out

@@ -86,6 +86,10 @@ def test_the_section_renders_status_tables_and_verdict() -> None:
     status[-1] = {**status[-1], "state": "resumable", "steps": 300, "best_step": None}
     status[-2] = {**status[-2], "state": "resumable", "steps": 200, "best_step": None}
     status[-1]["state_committed"], status[-2]["state_committed"] = True, False
+    for k in (0, 2):  # two folds of the first run on a GPU, the rest on the CPU
+        status[k]["device"] = "NVIDIA H200"
+    status[5]["device"] = "NVIDIA H200"  # every finished fold of the second run
+    status[6:10] = [{**s, "device": "NVIDIA H200"} for s in status[6:10]]
     r = {
         "quick": False,
         "data": "39 synthetic nights",
@@ -106,6 +110,9 @@ def test_the_section_renders_status_tables_and_verdict() -> None:
     assert "**SYNTHETIC DATA.**" in text and "**Verdict.** VERDICT." in text
     assert "| SeqSleepNet L=30 | 3 / 5 | 8,000, 8,000, 8,000 |" in text
     assert "fold 3 at step 200 (state on the machine that ran it); fold 4 at step 300 |" in text
+    assert "| NVIDIA H200, CPU, NVIDIA H200, CPU, CPU | - |" in text  # mixed: per fold
+    assert "| 30.0, 30.0, 30.0, 30.0, 30.0 | NVIDIA H200 | - |" in text  # one device: once
+    assert text.count("| CPU | - |") == len(RUNS) - 3  # not the GPU, mixed or unfinished rows
     assert f"| {BASELINES[0].label} | 20 | -5.0 [-8.0, -1.0] | -0.050 [-0.080, -0.010] |" in text
     assert "![validation accuracy against step, every finished fold]" in text
     assert "(benchmarks/results/paper/validation.png)" in text
