@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import edfio
@@ -76,9 +76,9 @@ def test_grids_that_do_not_line_up_and_other_epoch_lengths_raise() -> None:
         align_hypnograms(true, twenty)
 
 
-def test_without_a_start_time_only_equal_lengths_match_epoch_by_epoch() -> None:
+def test_without_a_start_time_equal_onsets_and_lengths_match_epoch_by_epoch() -> None:
     true = Hypnogram([0, 1, 2], onset=60.0, start_time=START, source="t.edf")
-    pred = Hypnogram([0, 1, 3], source="p.txt")
+    pred = Hypnogram([0, 1, 3], onset=60.0, source="p.txt")
     pair = align_hypnograms(true, pred)
     assert not pair.by_clock and not pair.cropped
     assert pair.pred.stages.tolist() == [0, 1, 3]
@@ -88,7 +88,34 @@ def test_without_a_start_time_only_equal_lengths_match_epoch_by_epoch() -> None:
         match=r"p.txt gives no recording start time, so p.txt \(2 epochs\) and t.edf "
         r"\(3 epochs\) cannot be placed by clock time.*give a file with the start time",
     ):
-        align_hypnograms(true, Hypnogram([0, 1], source="p.txt"))
+        align_hypnograms(true, Hypnogram([0, 1], onset=60.0, source="p.txt"))
+
+
+@pytest.mark.parametrize("start", [START, None])
+def test_without_a_start_time_onsets_place_the_epochs(start: datetime | None) -> None:
+    """Onsets are seconds from the recording start: a later first epoch is not the first one."""
+    true = Hypnogram([0, 1, 2, 3], onset=0.0, start_time=start, source="t.tsv")
+    pred = Hypnogram([2, 3, 4], onset=60.0, source="p.tsv")  # starts at true's third epoch
+    pair = align_hypnograms(true, pred)
+    assert not pair.by_clock and pair.cropped
+    assert pair.true.stages.tolist() == [2, 3] and pair.pred.stages.tolist() == [2, 3]
+    assert (pair.true_span, pair.pred_span) == ((2, 4), (0, 2))
+    assert "by onset (" in pair.note and "2 shared epochs" in pair.note
+    with pytest.raises(AlignmentError, match=r"45 s apart, not a multiple of the 30-s epoch"):
+        align_hypnograms(true, Hypnogram([2], onset=45.0, source="p.tsv"))
+    with pytest.raises(AlignmentError, match=r"share no epoch"):
+        align_hypnograms(true, Hypnogram([2], onset=300.0, source="p.tsv"))
+
+
+def test_an_aware_clock_time_meets_a_naive_one_by_its_wall_clock() -> None:
+    """EDF start times are naive local times: 23:00+01:00 is 23:00 there, not 22:00."""
+    naive = Hypnogram([0, 1, 2], start_time=START, source="t.edf")
+    zone = timezone(timedelta(hours=1))
+    aware = Hypnogram([0, 1, 2], start_time=START.replace(tzinfo=zone), source="p.tsv")
+    pair = align_hypnograms(naive, aware)
+    assert pair.by_clock and not pair.cropped
+    utc = Hypnogram([1, 2], start_time=datetime(2020, 1, 1, 21, 0, 30, tzinfo=UTC))
+    assert align_hypnograms(aware, utc).true_span == (1, 3)  # both aware: exact (21:00 UTC)
 
 
 # ---------------------------------------------------------------- stage --true and evaluate

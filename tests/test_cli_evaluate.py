@@ -35,7 +35,7 @@ def test_evaluate_files_by_clock_time_with_offset_and_unequal_lengths(tmp_path: 
     pred = _write(tmp_path / "night.tsv", [0, 1, 2, 2, 3], 0.0, START + timedelta(seconds=30))
     result = runner.invoke(app, ["evaluate", "--true", str(true), "--pred", str(pred), "--json"])
     assert result.exit_code == 0, result.output
-    metrics = json.loads(result.output)
+    metrics = json.loads(result.stdout)
     # compared: true [0, 1, 2, 2, 3] vs pred [0, 1, 2, 2, 3] -> all five epochs agree
     assert metrics["epochs"] == 5 and metrics["accuracy"] == pytest.approx(1.0)
     text = runner.invoke(app, ["evaluate", "--true", str(true), "--pred", str(pred)])
@@ -59,6 +59,23 @@ def test_evaluate_without_start_times_needs_equal_lengths(tmp_path: Path) -> Non
     assert "cannot be placed by clock time, and their lengths differ" in text.stderr
 
 
+def test_evaluate_without_start_times_places_by_onset_and_says_so(tmp_path: Path) -> None:
+    """Onsets are seconds from the recording start: two files that start apart are shifted."""
+    true = _write(tmp_path / "night.tsv", [0, 1, 2], start=None)
+    pred = _write(tmp_path / "pred.tsv", [1, 2, 3], onset=30.0, start=None)
+    result = runner.invoke(app, ["evaluate", "--true", str(true), "--pred", str(pred), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert metrics["epochs"] == 2 and metrics["accuracy"] == pytest.approx(1.0)
+    alignment = metrics["nights"][0]["alignment"]
+    assert alignment["by_clock"] is False and alignment["cropped"] is True
+    assert (
+        "by onset (neither night.tsv nor pred.tsv gives a recording start time)"
+        in (alignment["note"])
+    )
+    assert result.stderr.startswith("note: aligned pred.tsv with night.tsv by onset")
+
+
 def test_evaluate_folders_pair_by_stem(tmp_path: Path) -> None:
     (tmp_path / "t").mkdir()
     (tmp_path / "p").mkdir()
@@ -70,7 +87,7 @@ def test_evaluate_folders_pair_by_stem(tmp_path: Path) -> None:
         app, ["evaluate", "--true", str(tmp_path / "t"), "--pred", str(tmp_path / "p"), "--json"]
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["accuracy"] == pytest.approx(4 / 5)
+    assert json.loads(result.stdout)["accuracy"] == pytest.approx(4 / 5)
 
 
 def test_evaluate_folders_show_one_line_per_night_unless_quiet_or_json(tmp_path: Path) -> None:
@@ -122,7 +139,7 @@ def test_a_folder_of_ten_nights_writes_every_table_and_the_page(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     assert "95% CI" in result.stdout and "Bland-Altman" in result.stdout
     assert result.stdout.count("epochs compared") == 10
-    printed = json.loads(runner.invoke(app, [*args, "--json", "--bootstrap", "200"]).output)
+    printed = json.loads(runner.invoke(app, [*args, "--json", "--bootstrap", "200"]).stdout)
     summary = json.loads((out / "summary.json").read_text())
     assert summary == printed
     assert summary["n_nights"] == 10 and len(summary["ci"]["accuracy"]) == 2

@@ -313,6 +313,61 @@ def test_tsv_onset_without_duration_means_one_epoch(tmp_path: Path) -> None:
     assert read_hypnogram(path).stages.tolist() == [0, 2, 2]
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "stages", "epoch_length"),
+    [
+        ("runs.csv", "stage,duration\nW,60\nN1,30\nN2,90\n", [0, 0, 1, 2, 2, 2], 30.0),
+        ("twenty.tsv", "duration\tstage\n20\tW\n20\tN1\n20\tN2\n", [0, 1, 2], 20.0),
+        ("numbered.csv", "epoch,stage\n1,W\n2,N1\n3,N2\n", [0, 1, 2], 30.0),
+        ("trailing.csv", "W\nN1\nN2\n\n\n", [0, 1, 2], 30.0),
+        ("timed-blank.csv", "onset,stage\n0,W\n\n30,N1\n", [0, 1], 30.0),
+    ],
+)
+def test_table_timing_columns_are_read(
+    tmp_path: Path, name: str, text: str, stages: list[int], epoch_length: float
+) -> None:
+    """A duration column without onsets gives runs one after another; blank ends are nothing."""
+    path = tmp_path / name
+    path.write_text(text)
+    hyp = read_hypnogram(path)
+    assert hyp.stages.tolist() == stages
+    assert hyp.epoch_length == epoch_length and hyp.onset == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("W\nN1\n\nN2\n", "line 3 is empty"),
+        ("stage\nW\n \nN2\n", "line 3 is empty"),
+        ("Start,Duration,Stage\n0,30,W\n", r"timing column\(s\) \['start'\]"),
+        ("onset (s),stage\n0,W\n", r"\['onset \(s\)'\]"),
+        ("time,stage\n22:00:00,W\n", r"\['time'\]"),
+        ("epoch,stage\n1,W\n2,N1\n4,N2\n", "column 'epoch' does not number the rows"),
+        ("epoch,stage\n121,W\n122,N1\n", "column 'epoch' does not number the rows"),
+    ],
+)
+def test_tables_whose_timing_would_be_guessed_are_refused(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    """An empty line, or a timing column the reader does not use, would shift epochs silently."""
+    path = tmp_path / "h.csv"
+    path.write_text(text)
+    with pytest.raises(FileFormatError, match=message):
+        read_hypnogram(path)
+
+
+def test_digits_among_stage_names_are_rk_stages(tmp_path: Path) -> None:
+    """R&K exports (W 1 2 3 4 R M) number the stages: 4 is stage 4 (N3), not YASA's REM."""
+    path = tmp_path / "rk.txt"
+    path.write_text("W\n1\n2\n3\n4\nR\nM\n")
+    assert read_hypnogram(path).stages.tolist() == [0, 1, 2, 3, 3, 4, U]
+    path.write_text("W\n0\n5\nR\n")
+    with pytest.raises(UnknownStageError, match=r"\['0', '5'\].*R&K stage numbers 1-4"):
+        read_hypnogram(path)
+    path.write_text("0\n4\n")  # integers alone stay YASA codes
+    assert read_hypnogram(path).stages.tolist() == [0, 4]
+
+
 def test_yasa_text(tmp_path: Path) -> None:
     path = tmp_path / "h.txt"
     path.write_text("0\n1\n2.0\n3\n4\n-1\n-2\n")

@@ -9,9 +9,11 @@ statistic call it. Its rules:
   time (its start time plus its onset); the two first epochs must then be a
   whole number of epochs apart, and the result is the epochs both cover
   (the overlap), with a note saying how many epochs each side lost;
-* when either start time is unknown, the two cannot be placed by clock: they
-  are matched epoch by epoch from their first epochs only if they have the
-  same number of epochs (the note says so); otherwise
+* when either start time is unknown, the two cannot be placed by clock; each
+  is then placed by its onset (seconds from the recording start), with the
+  same rules and note. Two files that start at the same onset must have the
+  same number of epochs (a file without onsets cannot say where its epochs
+  start, so they are matched epoch by epoch); otherwise
   :class:`~seqsleepnet.errors.AlignmentError` says how to fix the files;
 * no overlap, a different epoch length or grids that do not line up raise
   :class:`~seqsleepnet.errors.AlignmentError`. Nothing is ever shifted silently.
@@ -44,7 +46,7 @@ class AlignedPair:
     true_epochs, pred_epochs : int
         Epochs of the original hypnograms.
     by_clock : bool
-        True when placed by absolute time; False when matched epoch by epoch
+        True when placed by absolute time; False when placed by onset only
         because a start time is unknown.
     note : str
         One line: how the two were aligned and how many epochs each side lost.
@@ -114,44 +116,57 @@ def align_hypnograms(true: Hypnogram, pred: Hypnogram) -> AlignedPair:
             f"{p_name} has {pred.epoch_length:g}-s epochs and {t_name} {length:g}-s epochs; "
             "they cannot be compared epoch by epoch: score both with the same epoch length"
         )
-    if true.start_time is None or pred.start_time is None:
-        return _epoch_by_epoch(true, pred, t_name, p_name)
+    start = true.start_time  # for the clock times in messages, when known
+    by_clock = start is not None and pred.start_time is not None
+    if by_clock:
+        p_first = pred.offset_from(start)
+        how = "by clock time"
+    else:
+        if abs(pred.onset - true.onset) <= TOLERANCE:
+            return _epoch_by_epoch(true, pred, t_name, p_name)
+        p_first = pred.onset  # both in seconds from the recording start
+        how = f"by onset ({_missing_start(true, pred, t_name, p_name)})"
     t_first = true.onset  # seconds from the true recording's start
-    p_first = pred.offset_from(true.start_time)
+
+    def when(seconds: float) -> str:
+        return _clock(start, seconds) if start is not None else f"onset {seconds:g} s"
+
     shift = (p_first - t_first) / length
     steps = round(shift)
     if abs(shift - steps) * length > TOLERANCE:
         raise AlignmentError(
-            f"{p_name} starts at {_clock(true.start_time, p_first)} and {t_name} at "
-            f"{_clock(true.start_time, t_first)}: {p_first - t_first:g} s apart, not a multiple "
-            f"of the {length:g}-s epoch, so their epochs do not line up; check both start "
-            "times, or re-score one on the other's epoch grid"
+            f"{p_name} starts at {when(p_first)} and {t_name} at {when(t_first)}: "
+            f"{p_first - t_first:g} s apart, not a multiple of the {length:g}-s epoch, so their "
+            "epochs do not line up; check both start times and onsets, or re-score one on the "
+            "other's epoch grid"
         )
     t_start, p_start = max(steps, 0), max(-steps, 0)  # first shared epoch in each
     n = min(true.n_epochs - t_start, pred.n_epochs - p_start)
     if n <= 0:
         raise AlignmentError(
-            f"{p_name} ({_clock(true.start_time, p_first)} to "
-            f"{_clock(true.start_time, p_first + pred.duration)}) and {t_name} "
-            f"({_clock(true.start_time, t_first)} to {_clock(true.start_time, true.end)}) "
-            "share no epoch; are they scorings of the same night?"
+            f"{p_name} ({when(p_first)} to {when(p_first + pred.duration)}) and {t_name} "
+            f"({when(t_first)} to {when(true.end)}) share no epoch; are they scorings of the "
+            "same night?"
         )
     t_span, p_span = (t_start, t_start + n), (p_start, p_start + n)
-    shared_from = true.start_time + timedelta(seconds=t_first + t_start * length)
+    shared_from = when(t_first + t_start * length)
     note = (
-        f"aligned {p_name} with {t_name} by clock time: {n} shared epochs from "
-        f"{shared_from:%Y-%m-%d %H:%M:%S}; cropped {_lost(t_name, true.n_epochs, t_span)} and "
+        f"aligned {p_name} with {t_name} {how}: {n} shared epochs from {shared_from}; "
+        f"cropped {_lost(t_name, true.n_epochs, t_span)} and "
         f"{_lost(p_name, pred.n_epochs, p_span)}"
     )
-    return _pair(true, pred, t_span, p_span, by_clock=True, note=note)
+    return _pair(true, pred, t_span, p_span, by_clock=by_clock, note=note)
+
+
+def _missing_start(true: Hypnogram, pred: Hypnogram, t_name: str, p_name: str) -> str:
+    if true.start_time is None and pred.start_time is None:
+        return f"neither {t_name} nor {p_name} gives a recording start time"
+    return f"{t_name if true.start_time is None else p_name} gives no recording start time"
 
 
 def _epoch_by_epoch(true: Hypnogram, pred: Hypnogram, t_name: str, p_name: str) -> AlignedPair:
-    """The fallback when a start time is unknown: same number of epochs, matched in order."""
-    if true.start_time is None and pred.start_time is None:
-        missing = f"neither {t_name} nor {p_name} gives a recording start time"
-    else:
-        missing = f"{t_name if true.start_time is None else p_name} gives no recording start time"
+    """A start time unknown and both starting at the same onset: matched in order if as long."""
+    missing = _missing_start(true, pred, t_name, p_name)
     if true.n_epochs != pred.n_epochs:
         raise AlignmentError(
             f"{missing}, so {p_name} ({pred.n_epochs} epochs) "

@@ -77,23 +77,37 @@ _SHOWN_LABELS = 10  # unknown labels listed in a message; the rest are counted
 class UnknownStageError(HypnogramError):
     """Stage labels that no known scoring convention defines."""
 
-    def __init__(self, labels: Iterable[str], source: str | Path | None = None) -> None:
+    def __init__(
+        self, labels: Iterable[str], source: str | Path | None = None, *, mixed: bool = False
+    ) -> None:
         self.labels = sorted(set(labels))
         self.source = source
+        self.mixed = mixed
         where = f"{source}: " if source is not None else ""
         shown = repr(self.labels[:_SHOWN_LABELS])
         if len(self.labels) > _SHOWN_LABELS:
             shown = f"{shown[:-1]}, ... ({len(self.labels) - _SHOWN_LABELS} more)]"
+        mixed_note = (
+            "; the labels mix stage names with integers, which are then read as R&K stage "
+            "numbers 1-4 (4 = N3): write the others as names"
+            if mixed
+            else ""
+        )
         super().__init__(
             f"{where}unknown stage label(s) {shown}; known labels include "
             "W/Wake, N1-N4, S1-S4, R/REM, 'Sleep stage 1'.., 'Stage 2 sleep|2', "
-            "'?'/Unscored and 'Movement time'"
+            f"'?'/Unscored and 'Movement time'{mixed_note}"
         )
 
-    def __reduce__(
-        self,
-    ) -> tuple[type[UnknownStageError], tuple[list[str], str | Path | None]]:
-        return type(self), (self.labels, self.source)
+    def __reduce__(self) -> Any:
+        return _rebuild_unknown_stage, (self.labels, self.source, self.mixed)
+
+
+def _rebuild_unknown_stage(
+    labels: list[str], source: str | Path | None, mixed: bool
+) -> UnknownStageError:
+    """Unpickle an :class:`UnknownStageError` (its keyword argument included)."""
+    return UnknownStageError(labels, source, mixed=mixed)
 
 
 class AlignmentError(SeqSleepNetError, ValueError):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -37,6 +37,7 @@ __all__ = [
     "TOLERANCE",
     "Hypnogram",
     "check_epoch_length",
+    "seconds_between",
 ]
 
 logger = logging.getLogger(__name__)
@@ -64,11 +65,16 @@ def check_epoch_length(epoch_length: float) -> float:
     return value
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    """Aware times as naive UTC, so EDF (naive) and MNE (UTC) times compare."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
+def seconds_between(later: datetime, earlier: datetime) -> float:
+    """``later - earlier`` in seconds, for any mix of naive and aware times.
+
+    Two aware times compare exactly (in UTC). A naive time (EDF headers, most
+    files) is a wall-clock time of an unknown zone, so against it an aware time
+    counts by its own wall clock: 23:00+01:00 is 23:00 there, not 22:00.
+    """
+    if later.tzinfo is not None and earlier.tzinfo is not None:
+        return (later - earlier).total_seconds()
+    return (later.replace(tzinfo=None) - earlier.replace(tzinfo=None)).total_seconds()
 
 
 def _whole_epochs(value: object, name: str) -> int:
@@ -263,12 +269,12 @@ class Hypnogram:
         """Seconds from a recording start to this hypnogram's first epoch.
 
         ``onset``, plus ``self.start_time - start_time`` when both times are
-        known (aware times are compared in UTC, naive ones as given). Negative
-        when the hypnogram starts before the recording.
+        known (see :func:`seconds_between`). Negative when the hypnogram starts
+        before the recording.
         """
         offset = self.onset
         if start_time is not None and self.start_time is not None:
-            offset += (_naive_utc(self.start_time) - _naive_utc(start_time)).total_seconds()
+            offset += seconds_between(self.start_time, start_time)
         return offset
 
     def align_to(

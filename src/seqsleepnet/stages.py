@@ -61,16 +61,21 @@ def _register(stage: int, *labels: str) -> None:
         _LABELS[_key(label)] = stage
 
 
-# Bare integers are YASA's codes: 0..4 = W..REM, -1 artefact, -2 unscored.
-# (R&K/NSRR digits such as "4" = stage 4 only appear inside full labels.)
+# Bare integers alone are YASA's codes: 0..4 = W..REM, -1 artefact, -2 unscored.
 _CODES: dict[int, int] = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, -1: UNSCORED, -2: UNSCORED}
+# Digits among stage names (R&K exports such as "W 1 2 3 4 R M") are R&K stage numbers.
+_RK_DIGITS: dict[int, int] = {1: 1, 2: 2, 3: 3, 4: 3}
 
 
-def _lookup(label: object) -> int | None:
-    """Stage index of one label, or None when unknown."""
+def _is_integer(text: str) -> bool:
+    return re.fullmatch(r"[+-]?\d+", text.strip()) is not None
+
+
+def _lookup(label: object, codes: dict[int, int] = _CODES) -> int | None:
+    """Stage index of one label, or None when unknown; bare integers through ``codes``."""
     text = str(label).strip()
-    if re.fullmatch(r"[+-]?\d+", text):
-        return _CODES.get(int(text))
+    if _is_integer(text):
+        return codes.get(int(text))
     return _LABELS.get(_key(text))
 
 
@@ -179,16 +184,28 @@ def parse_stage(label: str | int) -> int:
 def parse_stages(labels: list[str] | list[int] | npt.ArrayLike) -> npt.NDArray[np.int8]:
     """Map a sequence of labels to AASM indices, listing every unknown label at once.
 
+    Bare integers alone are YASA codes (see :func:`parse_stage`). Among stage
+    names they are R&K stage numbers, as in R&K exports (``W 1 2 3 4 R M``):
+    1, 2, 3 = N1, N2, N3 and 4 = N3; any other integer there is ambiguous.
+
     Returns
     -------
     numpy.ndarray of int8, shape (E,)
         Stage index per epoch, :data:`UNSCORED` for masked epochs.
+
+    Raises
+    ------
+    UnknownStageError
+        Listing every unknown label, or (names mixed with integers) every
+        integer that is not an R&K stage number.
     """
     values = [str(v) for v in np.asarray(labels, dtype=object).ravel()]
-    mapped = [_lookup(v) for v in values]
+    integers = [_is_integer(v) for v in values]
+    mixed = any(integers) and not all(integers)
+    mapped = [_lookup(v, _RK_DIGITS if mixed else _CODES) for v in values]
     unknown = sorted({v for v, m in zip(values, mapped, strict=True) if m is None})
     if unknown:
-        raise UnknownStageError(unknown)
+        raise UnknownStageError(unknown, mixed=mixed)
     return np.array(mapped, dtype=np.int8)
 
 

@@ -80,13 +80,14 @@ def evaluate(
         from seqsleepnet.report.evaluation_outputs import write_evaluation
 
         write_evaluation(cohort, out)
+    for night in cohort.nights:  # on stderr, also with --json (stdout holds the JSON only)
+        alignment = night.comparison.alignment
+        if alignment.cropped or not alignment.by_clock:
+            typer.echo(f"note: {alignment.note}", err=True)
     if as_json:
         typer.echo(json.dumps(cohort.to_dict()))
         return
     for night in cohort.nights:
-        alignment = night.comparison.alignment
-        if alignment.cropped or not alignment.by_clock:
-            typer.echo(f"note: {alignment.note}", err=True)
         typer.echo(night.line())
     typer.echo("")
     typer.echo(summary_markdown(cohort))

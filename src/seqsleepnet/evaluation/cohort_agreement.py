@@ -184,6 +184,11 @@ class CohortAgreement:
                     "true_file": str(n.comparison.true_file),
                     "pred_file": str(n.comparison.pred_file),
                     "overlap_epochs": n.comparison.compared,
+                    "alignment": {
+                        "by_clock": n.comparison.alignment.by_clock,
+                        "cropped": n.comparison.alignment.cropped,
+                        "note": n.comparison.alignment.note,
+                    },
                     "onset": n.onset,
                     **n.agreement.to_dict(),
                 }

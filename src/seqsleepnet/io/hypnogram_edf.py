@@ -119,7 +119,7 @@ def read_edf_hypnogram(path: Path, epoch_length: float | None) -> Hypnogram:
     try:
         stages = parse_stages([a.text.strip() for a in annotations])
     except UnknownStageError as error:
-        raise UnknownStageError(error.labels, source=source) from None
+        raise UnknownStageError(error.labels, source=source, mixed=error.mixed) from None
     missing = [a.onset for a in annotations if a.duration is None]
     if missing:
         raise HypnogramError(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -69,6 +70,31 @@ size of a text or XML file, the annotation bytes of an EDF+ file."""
 
 STAGE_COLUMNS = ("stage", "sleep_stage", "label", "description")
 """Column names (case-insensitive) that hold stage labels, by priority."""
+
+TIMING_WORDS = frozenset(
+    [
+        "onset",
+        "start",
+        "begin",
+        "time",
+        "timestamp",
+        "datetime",
+        "date",
+        "clock",
+        "duration",
+        "dur",
+        "end",
+        "offset",
+        "elapsed",
+        "sec",
+        "secs",
+        "seconds",
+        "min",
+        "mins",
+        "minutes",
+    ]
+)
+"""Words that mark a column as timing; such a column must be one the reader uses."""
 
 YASA_UNSCORED = -2
 """Code the YASA text writer uses for unscored epochs."""
@@ -146,7 +172,7 @@ def labels_to_stages(labels: Sequence[str], source: str) -> npt.NDArray[np.int8]
     try:
         return parse_stages(list(labels))
     except UnknownStageError as error:
-        raise UnknownStageError(error.labels, source=source) from None
+        raise UnknownStageError(error.labels, source=source, mixed=error.mixed) from None
 
 
 def _infer_epoch_length(durations: npt.NDArray[np.float64]) -> float:
@@ -292,14 +318,21 @@ def read_table(path: Path, epoch_length: float | None, *, sep: str) -> Hypnogram
     * timed events: an ``onset`` column (seconds), a ``duration`` column
       (seconds; if absent each row lasts one epoch) and a stage column as
       above. The package's own TSV (``onset, duration, stage``) is this layout.
+      A ``duration`` column without ``onset`` gives runs one after another
+      from the recording start (``stage, duration``: 300 s of W, then ...).
 
+    An optional ``clock_time`` column (ISO 8601) gives the recording start; an
+    ``epoch`` column must number the rows 0, 1, 2 ... or 1, 2, 3 .... Any
+    other column whose name speaks of timing (``Start``, ``onset (s)``,
+    ``time`` ...) is refused rather than ignored, and so is an empty line
+    between one-stage-per-row lines (it would shift every later epoch).
     Integer labels are codes 0..4 = W..REM, -1/-2 = unscored (see
     :func:`labels_to_stages`); text labels may use any known convention.
     """
     import pandas as pd  # only tables need it: reading and writing other formats stays light
 
     source = str(path)
-    data = read_file_bytes(path)
+    data = read_file_bytes(path).strip(b"\r\n")  # blank lines at the ends carry nothing
     try:
         frame = pd.read_csv(
             io.BytesIO(data),
@@ -307,7 +340,7 @@ def read_table(path: Path, epoch_length: float | None, *, sep: str) -> Hypnogram
             header=None,
             dtype=str,
             keep_default_na=False,
-            skip_blank_lines=True,
+            skip_blank_lines=False,
             encoding="utf-8",
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
@@ -327,6 +360,7 @@ def read_table(path: Path, epoch_length: float | None, *, sep: str) -> Hypnogram
             f"{header[0][:40]!r}): it looks like {other_kind}",
             f"rename it .{other_kind.lower()} or give the format '{other_kind.lower()}'",
         )
+    blank = (frame.apply(lambda column: column.str.strip()) == "").all(axis=1).to_numpy()
     if stage_column is None:
         if frame.shape[1] != 1:
             raise FileFormatError(
@@ -334,26 +368,36 @@ def read_table(path: Path, epoch_length: float | None, *, sep: str) -> Hypnogram
                 f"no stage column among {header}",
                 f"name the stage column one of {list(STAGE_COLUMNS)}, or give one label per line",
             )
+        _refuse_blank_rows(path, blank, first_line=1)
         labels = [str(v).strip() for v in frame.iloc[:, 0]]
         return per_epoch(labels_to_stages(labels, source), epoch_length, source)
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
         raise FileFormatError(path, f"duplicate column(s) {duplicates}", "name columns uniquely")
-    body = frame.iloc[1:]
+    _refuse_unread_timing(path, header)
+    timed = "onset" in header or "duration" in header
+    if not timed:
+        _refuse_blank_rows(path, blank[1:], first_line=2)
+    body = frame.iloc[1:][~blank[1:]]  # timed rows place themselves: blank lines are nothing
     body.columns = pd.Index(header)
     if body.empty:
         raise HypnogramError(f"{source}: the table has a header but no epochs")
     labels = [str(v).strip() for v in body[stage_column]]
-    if "onset" not in header:
+    if not timed:
         hypnogram = per_epoch(labels_to_stages(labels, source), epoch_length, source)
+        if "epoch" in header:
+            _check_epoch_numbers(path, _numbers(body["epoch"], "epoch", source))
         if CLOCK_COLUMN not in header:
             return hypnogram
         start = _start_from_clock(body[CLOCK_COLUMN], hypnogram.onsets, source)
         return Hypnogram(hypnogram.stages, hypnogram.epoch_length, 0.0, start, source)
-    onsets = _numbers(body["onset"], "onset", source)
     if "duration" in header:
         durations = _numbers(body["duration"], "duration", source)
-    else:
+    if "onset" in header:
+        onsets = _numbers(body["onset"], "onset", source)
+    else:  # runs one after another from the recording start
+        onsets = np.concatenate(([0.0], np.cumsum(durations)[:-1]))
+    if "duration" not in header:
         default = EPOCH_SECONDS if epoch_length is None else check_epoch_length(epoch_length)
         durations = np.full(onsets.shape, default)
     stages = labels_to_stages(labels, source)
@@ -361,6 +405,50 @@ def read_table(path: Path, epoch_length: float | None, *, sep: str) -> Hypnogram
         _start_from_clock(body[CLOCK_COLUMN], onsets, source) if CLOCK_COLUMN in header else None
     )
     return events_to_stages(onsets, durations, stages, epoch_length, source, start_time)
+
+
+def _refuse_unread_timing(path: Path, header: list[str]) -> None:
+    """Refuse a column that speaks of timing but is not one the reader uses."""
+    known = {"onset", "duration", "epoch", CLOCK_COLUMN}
+    unread = [
+        name
+        for name in header
+        if name not in known and TIMING_WORDS & set(re.findall(r"[a-z]+", name))
+    ]
+    if unread:
+        raise FileFormatError(
+            path,
+            f"timing column(s) {unread} are not ones this reader uses, so the epochs' times "
+            "would be guessed",
+            "name the columns 'onset' (seconds from the recording start), 'duration' "
+            f"(seconds) and '{CLOCK_COLUMN}' (ISO 8601 date and time), or remove the others",
+        )
+
+
+def _refuse_blank_rows(path: Path, blank: npt.NDArray[np.bool_], first_line: int) -> None:
+    """Refuse empty lines among one-stage-per-row lines: each row is the next epoch."""
+    if blank.any():
+        line = int(np.argmax(blank)) + first_line
+        raise FileFormatError(
+            path,
+            f"line {line} is empty, and every row is the next epoch, so the epochs after it "
+            "would shift",
+            "write '?' for an unscored epoch, or remove the line if it is not an epoch",
+        )
+
+
+def _check_epoch_numbers(path: Path, numbers: npt.NDArray[np.float64]) -> None:
+    """An ``epoch`` column must count the rows from 0 or 1 without a gap."""
+    first = numbers[0] if numbers.size else 0.0
+    if first not in (0.0, 1.0) or not np.array_equal(numbers, first + np.arange(numbers.size)):
+        step = np.flatnonzero(np.diff(numbers) != 1)
+        where = f"row {int(step[0]) + 2}" if step.size else f"the first row ({first:g})"
+        raise FileFormatError(
+            path,
+            f"column 'epoch' does not number the rows 0, 1, 2 ... or 1, 2, 3 ... "
+            f"(first difference at {where}), so the rows are not consecutive epochs",
+            "give each row's start in an 'onset' column (seconds from the recording start)",
+        )
 
 
 def _start_from_clock(
@@ -381,7 +469,10 @@ def _start_from_clock(
     texts = clock.str.strip()
     if not texts.astype(bool).any():
         return None
-    parsed = pd.to_datetime(texts, format="ISO8601", errors="coerce")
+    try:
+        parsed = pd.to_datetime(texts, format="ISO8601", errors="coerce")
+    except ValueError:  # UTC offsets that change in the night (daylight saving): compare in UTC
+        parsed = pd.to_datetime(texts, format="ISO8601", errors="coerce", utc=True)
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if bad.size:
         row = int(bad[0])
@@ -402,7 +493,8 @@ def _start_from_clock(
             f"give each epoch's start in '{CLOCK_COLUMN}', consistent with 'onset'",
         )
     start: datetime = starts.iloc[0].to_pydatetime()
-    return start
+    first_zone = pd.Timestamp(texts.iloc[0]).tzinfo  # the clock of the first row's zone
+    return start.astimezone(first_zone) if first_zone is not None else start
 
 
 def per_epoch(stages: npt.NDArray[np.int8], epoch_length: float | None, source: str) -> Hypnogram:

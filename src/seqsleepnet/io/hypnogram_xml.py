@@ -148,7 +148,7 @@ def read_nsrr_xml(path: Path, epoch_length: float | None) -> Hypnogram:
     try:
         stages = parse_stages(concepts)
     except UnknownStageError as error:
-        raise UnknownStageError(error.labels, source=str(path)) from None
+        raise UnknownStageError(error.labels, source=str(path), mixed=error.mixed) from None
     return events_to_stages(onsets, durations, stages, length, str(path), start_time)
 
 
