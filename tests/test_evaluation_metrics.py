@@ -11,6 +11,7 @@ from seqsleepnet.evaluation.metrics import (
     StagingMetrics,
     compute_metrics,
     confusion_matrix,
+    kappa_text,
     markdown_table,
 )
 
@@ -54,6 +55,36 @@ def test_matches_scikit_learn_on_random_labels(seed: int) -> None:
     assert [m.per_stage[s]["precision"] for s in m.per_stage] == pytest.approx(prec)
     spec = [skm.recall_score(t != k, p != k) for k in labels]  # one-vs-rest specificity
     assert m.specificity == pytest.approx(np.mean(spec))
+
+
+@pytest.mark.parametrize(
+    ("true", "pred"),
+    [
+        ([0, 1, 2, 2, 4, 0], [0, 1, 2, 2, 4, 0]),  # no N3 in either: perfect is 1
+        ([0, 1, 2, 2, 4, 0], [0, 1, 3, 2, 4, 0]),  # N3 only predicted: it counts
+        ([0, 0, 2, 2, 2, 2], [0, 2, 2, 2, 1, 2]),
+    ],
+)
+def test_macro_averages_run_over_the_stages_either_scoring_uses(
+    true: list[int], pred: list[int]
+) -> None:
+    """As scikit-learn's default: a night without N3 is not marked down for it."""
+    m = compute_metrics(true, pred)
+    assert m.macro_f1 == pytest.approx(skm.f1_score(true, pred, average="macro"))
+    assert m.sensitivity == pytest.approx(
+        skm.recall_score(true, pred, average="macro", zero_division=0)
+    )
+    used = sorted(set(true) | set(pred))
+    spec = [skm.recall_score(np.not_equal(true, k), np.not_equal(pred, k)) for k in used]
+    assert m.specificity == pytest.approx(np.mean(spec))
+
+
+def test_kappa_of_one_stage_in_both_is_undefined_not_zero() -> None:
+    m = compute_metrics([0, 0, 0], [0, 0, 0])
+    assert np.isnan(m.kappa) and m.accuracy == 1.0
+    assert m.to_dict()["kappa"] is None
+    assert kappa_text(m.kappa) == "undefined (one stage only)"
+    assert kappa_text(compute_metrics([0, 1], [0, 0]).kappa) == "0.000"
 
 
 def test_absent_stage_counts_zero_and_json_keys() -> None:

@@ -27,6 +27,7 @@ from seqsleepnet.errors import (
     shorten,
 )
 from seqsleepnet.evaluation.agreement import NOTHING_COMPARABLE, night_agreement
+from seqsleepnet.evaluation.metrics import kappa_text
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import read_hypnogram
@@ -377,9 +378,8 @@ def agreement_line(outcome: FileOutcome) -> str:
         f"efficiency {outcome.efficiency:.0f}%"
     )
     if outcome.agreement is not None:
-        line += (
-            f", agreement with expert {100 * outcome.agreement:.1f}% (kappa {outcome.kappa:.2f})"
-        )
+        kappa = kappa_text(outcome.kappa, 2) if outcome.kappa is not None else "-"
+        line += f", agreement with expert {100 * outcome.agreement:.1f}% (kappa {kappa})"
     elif outcome.compared:
         line += f", expert hypnogram: {NOTHING_COMPARABLE}"
     return line

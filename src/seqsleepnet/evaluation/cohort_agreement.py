@@ -29,7 +29,7 @@ from seqsleepnet.errors import HypnogramError
 from seqsleepnet.evaluation.agreement import NOTHING_COMPARABLE, NightAgreement, night_agreement
 from seqsleepnet.evaluation.bland_altman import BlandAltman, bland_altman
 from seqsleepnet.evaluation.compare import NightComparison, compare_files
-from seqsleepnet.evaluation.metrics import StagingMetrics, row_normalised
+from seqsleepnet.evaluation.metrics import StagingMetrics, kappa_text, row_normalised
 from seqsleepnet.evaluation.pooled import (
     POOLED_METRICS,
     bootstrap_pooled_ci,
@@ -86,7 +86,7 @@ class EvaluatedNight:
         if not self.agreement.comparable:
             return f"{head}: {NOTHING_COMPARABLE}"
         m = self.agreement.metrics
-        return f"{head}, accuracy {m.accuracy:.3f}, kappa {m.kappa:.3f}"
+        return f"{head}, accuracy {m.accuracy:.3f}, kappa {kappa_text(m.kappa)}"
 
 
 def evaluate_night(comparison: NightComparison, wake_trim_min: float | None) -> EvaluatedNight:

@@ -3,9 +3,13 @@
 All metrics come from one confusion matrix over the five stages (rows: true
 stage, columns: predicted stage, order W, N1, N2, N3, REM). Epochs whose true
 or predicted stage is unscored (-1) are left out. Kappa is the plain Cohen's
-kappa of the labels as given (no search over label permutations). A ratio
-whose denominator is zero (a stage that never occurs and is never predicted)
-counts as 0, as scikit-learn's ``zero_division=0`` does.
+kappa of the labels as given (no search over label permutations); it is
+undefined (NaN, ``null`` in JSON) when both scorings use one and the same
+stage only. A per-stage ratio whose denominator is zero counts as 0, as
+scikit-learn's ``zero_division=0`` does, and the macro averages (F1,
+sensitivity, specificity) run over the stages that occur in either scoring,
+as scikit-learn's do: a night without N3 in either scoring is not marked down
+for it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ __all__ = [
     "StagingMetrics",
     "compute_metrics",
     "confusion_matrix",
+    "kappa_text",
     "markdown_table",
     "row_normalised",
 ]
@@ -103,8 +108,9 @@ class StagingMetrics:
     Attributes
     ----------
     accuracy, kappa, macro_f1, sensitivity, specificity : float
-        Overall accuracy, Cohen's kappa, F1 averaged over the five stages,
-        recall and one-vs-rest specificity averaged over the five stages.
+        Overall accuracy, Cohen's kappa (NaN when undefined: one stage only in
+        both), F1, recall and one-vs-rest specificity averaged over the stages
+        that occur in either scoring.
     per_stage : dict
         ``{stage: {"precision", "recall", "f1", "specificity", "support"}}``.
     confusion : numpy.ndarray of int64, shape (5, 5)
@@ -138,7 +144,10 @@ class StagingMetrics:
         specificity = _ratio(tn, total - true_n)
         accuracy = float(tp.sum() / total) if total else 0.0
         expected = float((true_n * pred_n).sum() / total**2) if total else 0.0
-        kappa = (accuracy - expected) / (1 - expected) if expected < 1 else 0.0
+        kappa = (accuracy - expected) / (1 - expected) if expected < 1 else float("nan")
+        present = (true_n + pred_n) > 0  # the stages either scoring uses
+        if not present.any():
+            present[:] = True  # no epoch at all: every average is 0
         per_stage = {
             name: {
                 "precision": float(precision[i]),
@@ -152,9 +161,9 @@ class StagingMetrics:
         return cls(
             accuracy=accuracy,
             kappa=float(kappa),
-            macro_f1=float(f1.mean()),
-            sensitivity=float(recall.mean()),
-            specificity=float(specificity.mean()),
+            macro_f1=float(f1[present].mean()),
+            sensitivity=float(recall[present].mean()),
+            specificity=float(specificity[present].mean()),
             per_stage=per_stage,
             confusion=cm,
             epochs=int(total),
@@ -164,7 +173,7 @@ class StagingMetrics:
         """JSON-ready dict with the keys of the command-line ``--json`` output."""
         return {
             "accuracy": self.accuracy,
-            "kappa": self.kappa,
+            "kappa": None if np.isnan(self.kappa) else self.kappa,
             "macro_f1": self.macro_f1,
             "sensitivity": self.sensitivity,
             "specificity": self.specificity,
@@ -172,6 +181,11 @@ class StagingMetrics:
             "confusion": self.confusion.tolist(),
             "epochs": self.epochs,
         }
+
+
+def kappa_text(kappa: float, digits: int = 3) -> str:
+    """Kappa for people: its value, or ``undefined`` when both scorings use one stage only."""
+    return "undefined (one stage only)" if np.isnan(kappa) else f"{kappa:.{digits}f}"
 
 
 def compute_metrics(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> StagingMetrics:
@@ -217,7 +231,7 @@ def markdown_table(rows: dict[str, StagingMetrics]) -> str:
         cells = [
             label,
             f"{100 * m.accuracy:.1f}",
-            f"{m.kappa:.3f}",
+            kappa_text(m.kappa),
             f"{100 * m.macro_f1:.1f}",
             f"{100 * m.sensitivity:.1f}",
             f"{100 * m.specificity:.1f}",

@@ -21,6 +21,7 @@ from seqsleepnet.evaluation.agreement import (
     NightAgreement,
     night_agreement,
 )
+from seqsleepnet.evaluation.metrics import kappa_text
 from seqsleepnet.evaluation.sleep_stats import (
     COMPARED_EPOCHS,
     COMPARED_STATISTICS,
@@ -139,7 +140,8 @@ def agreement_section(
         else ""
     )
     return (
-        f"{head}<p>Accuracy <b>{100 * m.accuracy:.1f} %</b>, Cohen's kappa <b>{m.kappa:.3f}</b>, "
+        f"{head}<p>Accuracy <b>{100 * m.accuracy:.1f} %</b>, "
+        f"Cohen's kappa <b>{kappa_text(m.kappa)}</b>, "
         f"macro F1 {100 * m.macro_f1:.1f} % over {m.epochs} epochs scored by both.</p>"
         f"{_hypnograms(result, true)}"
         '<div class="grid">'

@@ -16,6 +16,7 @@ from seqsleepnet.evaluation.agreement_tables import (
 )
 from seqsleepnet.evaluation.bland_altman import LOA_Z
 from seqsleepnet.evaluation.cohort_agreement import CohortAgreement
+from seqsleepnet.evaluation.metrics import kappa_text
 from seqsleepnet.evaluation.plots import confusion_figure
 from seqsleepnet.evaluation.sleep_stats import STATISTIC_TERMS
 from seqsleepnet.report.html_parts import STYLE, confusion_table, definitions, png, table
@@ -46,7 +47,7 @@ def _nights(cohort: CohortAgreement) -> str:
                 n.name,
                 str(m.epochs),
                 f"{100 * m.accuracy:.1f} %",
-                f"{m.kappa:.3f}",
+                kappa_text(m.kappa),
                 f"{100 * m.macro_f1:.1f} %",
                 "",
             ]
