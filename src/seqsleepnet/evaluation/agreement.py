@@ -32,13 +32,13 @@ METRIC_DEFINITIONS: tuple[tuple[str, str], ...] = (
     (
         "Cohen's kappa",
         "agreement beyond chance: (accuracy - p_e) / (1 - p_e), p_e the agreement expected "
-        "from each scorer's stage proportions",
+        "from each scorer's stage proportions; undefined when both score one stage only",
     ),
     (
         "Sensitivity, precision, F1",
         "per stage S: epochs both call S out of the expert's S epochs (sensitivity, recall), "
         "out of the model's S epochs (precision), and their harmonic mean (F1); macro F1 is the "
-        "mean F1 of the five stages",
+        "mean F1 of the stages either scorer uses",
     ),
     ("Specificity", "per stage S: epochs both call not-S out of the expert's not-S epochs"),
     (
