@@ -32,6 +32,7 @@ from seqsleepnet.io.edf_records import record_onsets
 from seqsleepnet.io.edf_samples import read_signal
 from seqsleepnet.io.notes import SignalNote, SignalWarning, warn_notes
 from seqsleepnet.io.plausibility import MIN_SFREQ
+from seqsleepnet.io.units import microvolts_per_unit, mne_microvolts_per_unit
 
 if TYPE_CHECKING:
     import mne
@@ -133,7 +134,8 @@ def _read_channel(
     in pieces of :data:`READ_SECONDS` straight into a float32 array, so that a
     long recording never exists as a float64 copy; MNE reads a file only by a
     name ending in ``.edf``/``.bdf``, so any other (ISRUC's ``.rec``) is
-    handed to it as an open file, which MNE reads preloaded. The records of an
+    handed to it as an open file, which MNE reads preloaded, and its scaling
+    is corrected to the one table of unit spellings. The records of an
     EDF+D file come one after another, as if contiguous (:func:`_at_true_times`
     places them).
     """
@@ -142,7 +144,11 @@ def _read_channel(
         index = labels.index(name)
         x, sfreq = read_signal(header, index), header.signals[index].sfreq
     else:
+        unit = next(s.physical_dimension for s in header.signals if s.label == name)
+        factor = microvolts_per_unit(unit)  # first: an ambiguous unit is refused before MNE
         x, sfreq = _read_with_mne(path, header, name)
+        if factor != mne_microvolts_per_unit(unit):  # MNE reads e.g. "nV" or "uv" as volts
+            x *= np.float32(factor / mne_microvolts_per_unit(unit))
     return x, sfreq
 
 
