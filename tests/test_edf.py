@@ -122,3 +122,42 @@ def test_edf_named_rec_as_in_isruc(aasm_edf: Path) -> None:
     from_rec, from_edf = Preprocessing().read(rec), Preprocessing().read(aasm_edf)
     assert from_rec.ch_names == from_edf.ch_names
     np.testing.assert_array_equal(from_rec.data, from_edf.data)
+
+
+def test_a_partly_clipped_channel_is_a_note_of_the_recording(edf_writer: EdfWriter) -> None:
+    x = sleep_like(120, 256, 1, scale=40.0)
+    limit = float(np.quantile(np.abs(x), 0.95))  # about 5% of the samples at the rails
+    path = edf_writer(
+        "clipped.edf",
+        {"C4-M1": (np.clip(x, -limit, limit), 256.0)},
+        physical_range=(-limit, limit),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SignalWarning)  # warn=False: the notes only
+        recording = Preprocessing(roles=("eeg",)).read(path, warn=False)
+    (note,) = recording.notes
+    assert (note.kind, note.check, note.role, note.channel) == (
+        "signal",
+        "clipping",
+        "eeg",
+        "C4-M1",
+    )
+    assert note.value == pytest.approx(0.05, abs=0.01) and note.threshold == 0.01
+    assert note.message.startswith("EEG channel 'C4-M1' is partly clipped: 5.")
+    with pytest.warns(SignalWarning, match=r"clipped\.edf: EEG channel 'C4-M1' is partly clipped"):
+        assert Preprocessing(roles=("eeg",)).read(path).notes == recording.notes
+
+
+def test_an_implausible_amplitude_is_a_note_of_the_recording(edf_writer: EdfWriter) -> None:
+    path = edf_writer(
+        "volts.edf", {"C4-M1": (sleep_like(120, 256) * 1e-3, 256.0)}, physical_range=(-1.0, 1.0)
+    )
+    recording = Preprocessing(roles=("eeg",)).read(path, warn=False)
+    (note,) = recording.notes
+    assert (note.kind, note.check, note.threshold) == ("signal", "amplitude", 1.0)
+    assert note.value is not None and note.value < 1.0
+    assert "volts instead of microvolts" in note.message
+
+
+def test_a_plausible_recording_has_no_notes(aasm_edf: Path) -> None:
+    assert Preprocessing().read(aasm_edf).notes == ()

@@ -117,3 +117,20 @@ def test_non_ascii_label(sleep_edf_psg: Path) -> None:
 def test_unknown_record_count_is_taken_from_file_size(sleep_edf_psg: Path) -> None:
     _patch(sleep_edf_psg, 236, "-1      ")
     assert read_edf_header(sleep_edf_psg).n_records == 10
+
+
+def _dimension_offset(path: Path) -> int:
+    """Where the first signal's physical dimension starts (after labels and transducers)."""
+    ns = int(path.read_bytes()[252:256])
+    return 256 + ns * (16 + 80)
+
+
+def test_a_latin1_micro_sign_unit_is_read(sleep_edf_psg: Path) -> None:
+    _patch(sleep_edf_psg, _dimension_offset(sleep_edf_psg), "\xb5V      ")
+    assert read_edf_header(sleep_edf_psg).signals[0].physical_dimension == "\u00b5V"
+
+
+def test_other_non_ascii_units_are_refused(sleep_edf_psg: Path) -> None:
+    _patch(sleep_edf_psg, _dimension_offset(sleep_edf_psg), "\xe9V      ")
+    with pytest.raises(FileFormatError, match="'physical_dimension' holds non-ASCII"):
+        read_edf_header(sleep_edf_psg)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from bad_inputs.cases import write_bdf
+from conftest import sleep_like
 from seqsleepnet.io import edf_samples
 from seqsleepnet.io.edf import open_psg
 from seqsleepnet.io.edf_header import read_edf_header
@@ -109,6 +110,83 @@ def test_a_psg_named_rec_reads_like_the_same_file_named_edf(tmp_path: Path) -> N
 )
 def test_units_are_read_as_mne_reads_them(unit: str, factor: float) -> None:
     assert microvolts_per_unit(unit) == factor
+
+
+def _write_in(
+    path: Path, x_uv: np.ndarray, unit: str, factor: float, *, twice: bool = False
+) -> Path:
+    """An EDF of ``x_uv`` (microvolts) stored in ``unit`` (``factor`` microvolts each); the
+    unit is written as ASCII ("uV" placeholder) and then patched in as Latin-1 bytes."""
+    limit = 1000.0 / factor
+    signals = [
+        edfio.EdfSignal(
+            x_uv / factor,
+            sampling_frequency=256,
+            label="C4-M1",
+            physical_dimension="uV",
+            physical_range=(-limit, limit),
+        )
+        for _ in range(2 if twice else 1)
+    ]
+    edfio.Edf(signals, data_record_duration=1.0).write(path)
+    data = bytearray(path.read_bytes())
+    ns = len(signals)
+    start = 256 + ns * (16 + 80)  # the physical dimensions follow the labels and transducers
+    for i in range(ns):
+        data[start + 8 * i : start + 8 * (i + 1)] = unit.encode("latin-1").ljust(8, b" ")
+    path.write_bytes(bytes(data))
+    return path
+
+
+FILE_SPELLINGS = [
+    ("uv", 1.0),
+    ("UV", 1.0),
+    ("\u00b5V", 1.0),  # one Latin-1 byte 0xB5: once refused as non-ASCII
+    ("\x83\xcaV", 1.0),  # the Shift-JIS Greek mu
+    ("mv", 1e3),
+    ("nV", 1e-3),
+    ("nv", 1e-3),
+    ("V", 1e6),
+]
+
+
+@pytest.mark.parametrize(
+    ("unit", "factor"), FILE_SPELLINGS, ids=[repr(u) for u, _ in FILE_SPELLINGS]
+)
+def test_each_spelling_in_a_file_is_read_at_its_scale(
+    unit: str, factor: float, tmp_path: Path
+) -> None:
+    from seqsleepnet.io.survey import survey_channels
+
+    x = sleep_like(60, 256, 1)  # microvolts
+    path = _write_in(tmp_path / "night.edf", x, unit, factor)
+    header = read_edf_header(path)
+    assert header.signals[0].physical_dimension == unit
+    np.testing.assert_allclose(read_signal(header, 0), x, atol=0.05)  # 16-bit over +-1000 uV
+    survey = survey_channels(path, roles=("eeg",))
+    assert survey.picks == {"eeg": "C4-M1"} and survey.notes == {}  # no "gain or unit error"
+
+
+def test_a_duplicate_label_read_by_mne_gets_the_same_scale(tmp_path: Path) -> None:
+    x = sleep_like(60, 256, 2)
+    path = _write_in(tmp_path / "twice.edf", x, "nV", 1e-3, twice=True)  # MNE reads nV as volts
+    header = read_edf_header(path)
+    from seqsleepnet.io.edf import read_channel
+
+    np.testing.assert_allclose(read_channel(path, header, "C4-M1"), x, atol=0.05)
+
+
+def test_an_all_capitals_mv_in_a_file_is_refused_not_guessed(tmp_path: Path) -> None:
+    from seqsleepnet.errors import SignalError
+    from seqsleepnet.features.preprocessing import Preprocessing
+    from seqsleepnet.io.survey import survey_channels
+
+    x = sleep_like(60, 256, 3)
+    path = _write_in(tmp_path / "caps.edf", x, "MV", 1e3)
+    survey = survey_channels(path, roles=("eeg",))
+    assert "ambiguous unit" in survey.notes["eeg"] and "eeg" not in survey.picks
+    with pytest.raises(SignalError, match="physical dimension 'MV' is ambiguous"):
+        Preprocessing(roles=("eeg",)).read(path, eeg="C4-M1")
 
 
 def test_a_discontinuous_bdf_keeps_its_records_at_their_true_times(tmp_path: Path) -> None:

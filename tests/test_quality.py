@@ -1,19 +1,26 @@
-"""Quality flags of a staged night: distribution, degenerate hypnogram, confidence, channels."""
+"""Quality flags of a staged night: distribution, degenerate hypnogram, confidence, channels,
+and what reading the recording found (clipping, EDF+D gaps)."""
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
+import edfio
 import numpy as np
 import numpy.typing as npt
 import pytest
 from typer.testing import CliRunner
 
+from bad_inputs.commands import write_edf_d
 from seqsleepnet.cli import app
-from seqsleepnet.data.synthetic import write_synthetic_night
+from seqsleepnet.data.synthetic import generate_night, write_synthetic_night
+from seqsleepnet.io.edf import CLIP_WARN_FRACTION
+from seqsleepnet.io.notes import SignalNote
 from seqsleepnet.quality import THRESHOLDS, QualityReport, assess_night
 from seqsleepnet.report.banner import quality_banner
+from seqsleepnet.staging import SleepStager
 
 runner = CliRunner()
 HOURS_8 = 960  # epochs of 30 s
@@ -106,6 +113,129 @@ def test_stage_reports_quality_in_console_stats_and_report(tmp_path: Path) -> No
     assert quality["thresholds"] == THRESHOLDS
     page = (out / "SC4001E0-PSG.html").read_text()
     assert "Quality flags: do not trust these stages as they are." in page
+
+
+def test_signal_notes_are_flags_with_their_value_and_threshold() -> None:
+    note = SignalNote(
+        "signal",
+        "clipping",
+        "EEG channel 'C4' is partly clipped: 5.0% ...",
+        "eeg",
+        "C4",
+        0.05,
+        0.01,
+    )
+    report = _assess(_night(), signal_notes=[note])
+    assert not report.ok
+    assert report.lines() == ["signal: EEG channel 'C4' is partly clipped: 5.0% ..."]
+    (flag,) = report.to_dict()["flags"]
+    assert flag == {
+        "kind": "signal",
+        "message": note.message,
+        "value": 0.05,
+        "threshold": 0.01,
+    }
+    assert report.measures["signal"] == [
+        {"check": "clipping", "role": "eeg", "channel": "C4", "value": 0.05, "threshold": 0.01}
+    ]
+    assert "<b>signal</b>: EEG channel &#x27;C4&#x27; is partly clipped" in quality_banner(report)
+    assert THRESHOLDS["clipped_share"] == CLIP_WARN_FRACTION == 0.01
+
+
+def _aasm_night(path: Path, eeg_range: tuple[float, float]) -> Path:
+    """A synthetic 32-min night (C4-M1, E1-M2, chin EMG at 256 Hz); the EEG's physical range
+    is ``eeg_range`` microvolts, and the EEG is clipped to it as an amplifier would."""
+    stages = np.repeat(np.array([0, 1, 2, 3, 2, 4, 2, 0]), 8)
+    signals = generate_night(stages, seed=0, fs=256.0).signals
+
+    def signal(key: str, label: str, limits: tuple[float, float]) -> edfio.EdfSignal:
+        x = np.clip(np.asarray(signals[key], dtype=np.float64), *limits)
+        return edfio.EdfSignal(
+            x, 256.0, label=label, physical_dimension="uV", physical_range=limits
+        )
+
+    edfio.Edf(
+        [
+            signal("eeg_central", "C4-M1", eeg_range),
+            signal("eog_left", "E1-M2", (-1000.0, 1000.0)),
+            signal("emg", "Chin1-Chin2", (-1000.0, 1000.0)),
+        ],
+        data_record_duration=1.0,
+    ).write(path)
+    return path
+
+
+def _signal_flags(report: QualityReport | None) -> list[str]:
+    assert report is not None
+    return [f.message for f in report.flags if f.kind in ("signal", "recording")]
+
+
+def test_a_clipped_eeg_is_a_flag_of_the_python_result_not_only_a_warning(tmp_path: Path) -> None:
+    psg = _aasm_night(tmp_path / "clipped.edf", (-20.0, 20.0))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        result = SleepStager.for_recording(psg).predict(psg)
+    assert result.quality is not None and not result.quality.ok
+    (flag,) = [f for f in result.quality.flags if f.kind == "signal"]
+    assert flag.message.startswith("EEG channel 'C4-M1' is partly clipped: ")
+    assert flag.value is not None and 0.2 < flag.value < 0.5  # the share of samples at the rails
+    assert flag.threshold == CLIP_WARN_FRACTION
+    assert [str(w.message) for w in seen if "clipped" in str(w.message)] == []  # a flag instead
+
+
+def test_a_clean_night_has_no_signal_flag(tmp_path: Path) -> None:
+    psg = _aasm_night(tmp_path / "clean.edf", (-500.0, 500.0))
+    result = SleepStager.for_recording(psg).predict(psg)
+    assert _signal_flags(result.quality) == []
+    assert result.quality is not None and result.quality.ok
+    out = tmp_path / "out"
+    staged = runner.invoke(app, ["stage", str(psg), "--out", str(out), "--quiet"])
+    assert staged.exit_code == 0, staged.output
+    assert "quality:" not in staged.stdout
+    assert json.loads((out / "clean.stats.json").read_text())["quality"]["ok"] is True
+    assert "nothing flagged" in (out / "clean.html").read_text()
+
+
+def test_stage_reports_a_clipped_eeg_in_console_stats_and_report(tmp_path: Path) -> None:
+    psg = _aasm_night(tmp_path / "clipped.edf", (-20.0, 20.0))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["stage", str(psg), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "  quality: signal: EEG channel 'C4-M1' is partly clipped: " in result.stdout
+    quality = json.loads((out / "clipped.stats.json").read_text())["quality"]
+    assert quality["ok"] is False
+    (flag,) = [f for f in quality["flags"] if f["kind"] == "signal"]
+    assert "'C4-M1'" in flag["message"] and f"{flag['value']:.1%}" in flag["message"]
+    assert flag["value"] > flag["threshold"] == quality["thresholds"]["clipped_share"]
+    assert quality["measures"]["signal"][0]["channel"] == "C4-M1"
+    page = (out / "clipped.html").read_text()
+    assert "Quality flags: do not trust these stages as they are." in page
+    assert "<b>signal</b>: EEG channel &#x27;C4-M1&#x27; is partly clipped" in page
+
+
+def test_an_edf_d_gap_is_flagged_with_its_duration_and_unscored_epochs(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    psg = write_edf_d(tmp_path / "night.edf")  # a 1-h gap after 300 s
+    result = SleepStager.from_checkpoint(tiny_checkpoint).predict(psg)
+    assert _signal_flags(result.quality) == [
+        "discontinuous recording (EDF+D) with 1 gap(s) of 3600 s in all (60.0 min), the first "
+        "from 300 s to 3900 s: nothing was recorded there, the epochs in a gap are left "
+        "unscored (UNS) and the sleep statistics count only the recorded epochs"
+    ]
+    assert (result.stages == -1).sum() == 120
+    out = tmp_path / "out"
+    staged = runner.invoke(
+        app, ["stage", str(psg), "--out", str(out), "-m", str(tiny_checkpoint), "--quiet"]
+    )
+    assert staged.exit_code == 0, staged.output
+    assert "  quality: recording: discontinuous recording (EDF+D) with 1 gap(s) of 3600 s" in (
+        staged.stdout
+    )
+    quality = json.loads((out / "night.stats.json").read_text())["quality"]
+    (flag,) = [f for f in quality["flags"] if f["kind"] == "recording"]
+    assert flag["value"] == 3600.0
+    assert "<b>recording</b>: discontinuous recording" in (out / "night.html").read_text()
 
 
 def test_bin_moments_over_chunks_equal_numpys_over_the_whole_night() -> None:

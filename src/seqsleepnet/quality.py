@@ -18,6 +18,16 @@ limits:
 - ``confidence``: a low mean top-stage probability.
 - ``channels``: a channel not used for its role (dropped or substituted), or
   an implausible channel used because it was named.
+- ``signal``: what reading and conditioning found in a channel used for its
+  role: at least ``clipped_share`` of its samples at the rails of the file
+  (partly clipped; :data:`seqsleepnet.io.edf.CLIP_WARN_FRACTION` says what
+  that share means), or a conditioned amplitude outside its role's range.
+- ``recording``: the recording as a whole, e.g. the gaps of a discontinuous
+  (EDF+D) file, whose epochs are left unscored.
+
+The ``signal`` and ``recording`` flags come from the recording's notes
+(:class:`~seqsleepnet.io.notes.SignalNote`, ``Recording.notes``): whatever the
+reading steps find reaches the night's quality, never only a warning.
 
 :func:`assess_night` measures a night; :class:`QualityReport` goes into
 ``<name>.stats.json`` (``quality``), the console and the HTML report.
@@ -33,6 +43,8 @@ import numpy as np
 import numpy.typing as npt
 
 from seqsleepnet.features.normalize import bin_moments
+from seqsleepnet.io.edf import CLIP_WARN_FRACTION
+from seqsleepnet.io.notes import SignalNote
 from seqsleepnet.stages import STAGE_NAMES
 
 __all__ = ["THRESHOLDS", "QualityFlag", "QualityReport", "assess_night"]
@@ -44,6 +56,7 @@ THRESHOLDS: dict[str, float] = {
     "degenerate_min_hours": 2.0,  # ... of a night at least this long
     "mean_confidence": 0.86,  # mean top-stage probability below this
     "spectral_shape": 2.35,  # RMS z of the night's spectral shape, per channel
+    "clipped_share": CLIP_WARN_FRACTION,  # share of a channel's samples at its rails
 }
 """Limits of every quality flag.
 
@@ -71,7 +84,7 @@ of your own may be less confident on every night, which this flag then says.
 class QualityFlag:
     """One reason to doubt a staged night."""
 
-    kind: str  # "distribution", "degenerate", "confidence" or "channels"
+    kind: str  # "distribution", "degenerate", "confidence", "channels", "signal", "recording"
     message: str
     value: float | None = None
     threshold: float | None = None
@@ -189,6 +202,7 @@ def assess_night(
     inputs: npt.NDArray[np.float32] | None = None,
     channel_notes: Mapping[str, str] | None = None,
     spectral_distance: Mapping[str, float] | None = None,
+    signal_notes: Sequence[SignalNote] = (),
 ) -> QualityReport:
     """Measure one staged night and flag what is implausible.
 
@@ -212,6 +226,10 @@ def assess_night(
         Role -> distance of the night's spectral shape from the training
         nights' (:meth:`seqsleepnet.features.spectral_shape.SpectralReference.distance`),
         for models whose checkpoint holds the reference.
+    signal_notes : sequence of SignalNote
+        What reading and conditioning found (``Recording.notes``): each is a
+        flag of its own kind (``signal`` or ``recording``) with its measured
+        value and threshold, listed in ``measures["signal"]``.
 
     Returns
     -------
@@ -221,6 +239,12 @@ def assess_night(
         QualityFlag("channels", note) for note in (channel_notes or {}).values()
     ]
     measures: dict[str, Any] = {}
+    if signal_notes:
+        flags.extend(
+            QualityFlag(note.kind, note.message, note.value, note.threshold)
+            for note in signal_notes
+        )
+        measures["signal"] = [note.to_dict() for note in signal_notes]
     if inputs is not None and inputs.ndim == 4 and inputs.shape[0]:
         found, measures["distribution"] = _distribution(inputs, roles)
         flags.extend(found)

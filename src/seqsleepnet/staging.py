@@ -399,7 +399,8 @@ class SleepStager:
             survey = survey_channels(raw_or_path, self.roles, {"eeg": eeg, "eog": eog, "emg": emg})
         survey.require(self.roles, fix=_ROLE_FIX)
         names = {role: survey.picks[role] for role in self.roles}
-        recording = self.read(raw_or_path, **names)
+        # what reading finds becomes quality flags of the result (recording.notes), not warnings
+        recording = self.preprocessing.read(raw_or_path, **names, warn=False)
         phase_done("read")
         x, onsets = self.model_input.of_recording(recording)
         phase_done("features")
@@ -472,7 +473,9 @@ class SleepStager:
 
         ``inputs`` (the normalised time-frequency input) and ``survey`` feed
         the quality flags; without them the distribution and channel checks
-        are left out. ``center_on``: the in-bed span the bins were centred on.
+        are left out. What reading found (``recording.notes``: clipping,
+        amplitude, EDF+D gaps) is always flagged. ``center_on``: the in-bed
+        span the bins were centred on.
         """
         probabilities = np.exp(output.log_probs).astype(np.float32)
         stages = probabilities.argmax(axis=1).astype(np.int8)
@@ -486,6 +489,7 @@ class SleepStager:
             inputs=None if inputs is None else inputs if recorded.all() else inputs[recorded],
             channel_notes=survey.notes if survey is not None else None,
             spectral_distance=self._spectral_distance(recording, center_on),
+            signal_notes=recording.notes,
         )
         stages[gap] = UNSCORED  # no signal was recorded there
         probabilities[gap] = np.nan

@@ -28,7 +28,9 @@ def demo(
 
     outcome = run_demo(out, overwrite=overwrite, say=typer.echo)
     staged = outcome.staging
-    for line in staged.quality or ["nothing flagged (input distribution, hypnogram, confidence)"]:
+    for line in staged.quality or [
+        "nothing flagged (input distribution, hypnogram, confidence, channels, signal)"
+    ]:
         typer.echo(f"quality: {line}")
     typer.echo(f"report: {staged.outputs['.html']}")
     typer.echo(f"hypnogram: {staged.outputs['.hypnogram.tsv']}")

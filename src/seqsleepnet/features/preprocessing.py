@@ -183,6 +183,7 @@ class Preprocessing:
         eeg: str | None = None,
         eog: str | None = None,
         emg: str | None = None,
+        warn: bool = True,
     ) -> Recording:
         """Read a PSG file (or an :class:`mne.io.Raw`) into a conditioned :class:`Recording`.
 
@@ -192,12 +193,16 @@ class Preprocessing:
             EDF, EDF+ or BDF file, or a Raw in memory (volts, as MNE keeps it).
         eeg, eog, emg : str, optional
             Channel names to use for a role; otherwise the alias table decides.
+        warn : bool
+            Issue each of the recording's notes as a :class:`SignalWarning`
+            too; the notes themselves are always in ``recording.notes``.
 
         Returns
         -------
         Recording
             Data of shape (C, N) in microvolts at :attr:`sfreq`, channels in
-            the order of :attr:`roles`.
+            the order of :attr:`roles`; ``notes`` holds what reading found
+            (partly clipped channels, implausible amplitudes, EDF+D gaps).
 
         Raises
         ------
@@ -212,8 +217,9 @@ class Preprocessing:
         Warns
         -----
         SignalWarning
-            A channel partly clipped (at least 1% of samples at the rails) or
-            with an implausible amplitude.
+            With ``warn``, one per note: a channel partly clipped (at least 1%
+            of samples at the rails), one with an implausible amplitude, the
+            gaps of an EDF+D recording.
         """
         from seqsleepnet.features.recording import condition_signals
         from seqsleepnet.io.edf import open_psg, signals_from_raw
@@ -223,7 +229,9 @@ class Preprocessing:
             signals = open_psg(raw_or_path, **named)
         else:
             signals = signals_from_raw(raw_or_path, **named)
-        return condition_signals(signals, self.conditioning, self.sfreq, self.samples_per_epoch)
+        return condition_signals(
+            signals, self.conditioning, self.sfreq, self.samples_per_epoch, warn=warn
+        )
 
     def model_input(
         self,

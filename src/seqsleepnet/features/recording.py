@@ -3,13 +3,15 @@
 :func:`condition_signals` turns what :mod:`seqsleepnet.io.edf` read (a
 :class:`~seqsleepnet.io.edf.SignalSource`) into a :class:`Recording`,
 filtering and resampling one channel at a time. The usual way in is
-:meth:`seqsleepnet.features.preprocessing.Preprocessing.read`.
+:meth:`seqsleepnet.features.preprocessing.Preprocessing.read`. What reading
+and conditioning found about the signal (clipping, an implausible amplitude,
+EDF+D gaps) travels with the recording as :attr:`Recording.notes`, which the
+night's quality assessment turns into flags.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +24,8 @@ import numpy.typing as npt
 from seqsleepnet.errors import SignalError
 from seqsleepnet.features.conditioning import condition_in_chunks, resample
 from seqsleepnet.features.config import ConditioningConfig
-from seqsleepnet.io.edf import SignalSource, SignalWarning
+from seqsleepnet.io.edf import SignalSource
+from seqsleepnet.io.notes import SignalNote, warn_notes
 
 __all__ = ["Recording", "condition_signals"]
 
@@ -56,6 +59,10 @@ class Recording:
         Sampling rate of each channel in the source file.
     gaps : tuple of (float, float)
         Spans (start, end) in seconds that hold no recorded signal (EDF+D).
+    notes : tuple of SignalNote
+        What reading and conditioning found that makes the stages less
+        trustworthy (a partly clipped channel, an implausible amplitude, the
+        gaps); each becomes a quality flag of the staged night.
     """
 
     data: npt.NDArray[np.float32]
@@ -66,6 +73,7 @@ class Recording:
     source: Path | None = None
     native_sfreq: list[float] = field(default_factory=list)
     gaps: tuple[tuple[float, float], ...] = ()
+    notes: tuple[SignalNote, ...] = ()
 
     @property
     def n_samples(self) -> int:
@@ -90,20 +98,26 @@ class Recording:
         return self.source.stem if self.source is not None else "recording"
 
 
-def _warn_if_implausible(
+def _amplitude_note(
     x: npt.NDArray[np.floating[Any]], name: str, role: str, source: str
-) -> None:
+) -> SignalNote | None:
+    """A note when a conditioned channel's standard deviation is outside its role's range."""
     low, high = _PLAUSIBLE_STD[role]
     std = float(np.std(x))
-    if not low <= std <= high:
-        hint = "volts instead of microvolts?" if std < low else "a scaling or unit error?"
-        warnings.warn(
-            f"{source}: {role.upper()} channel {name!r} has a standard deviation of {std:.3g} uV, "
-            f"outside the usual {low:g}-{high:g} uV ({hint}); check the file's physical "
-            "dimension and scaling",
-            SignalWarning,
-            stacklevel=3,
-        )
+    if low <= std <= high:
+        return None
+    hint = "volts instead of microvolts?" if std < low else "a scaling or unit error?"
+    return SignalNote(
+        "signal",
+        "amplitude",
+        f"{role.upper()} channel {name!r} has a standard deviation of {std:.3g} uV, "
+        f"outside the usual {low:g}-{high:g} uV ({hint}); check the file's physical "
+        "dimension and scaling",
+        role=role,
+        channel=name,
+        value=round(std, 6),
+        threshold=low if std < low else high,
+    )
 
 
 def _condition_channel(
@@ -142,6 +156,7 @@ def condition_signals(
     min_samples: int = 1,
     *,
     threads: int | None = None,
+    warn: bool = True,
 ) -> Recording:
     """Condition and resample every channel of a :class:`SignalSource`.
 
@@ -161,11 +176,16 @@ def condition_signals(
         at most one per available core, and only as many as fit in
         :data:`_THREAD_MEMORY_BYTES` (the first channel, conditioned alone,
         tells how long they are).
+    warn : bool
+        Also issue each of the recording's notes as a :class:`SignalWarning`
+        (for callers that do not read :attr:`Recording.notes`; the stager,
+        which turns them into quality flags, does not).
 
     Returns
     -------
     Recording
-        Data of shape (C, N) in microvolts at ``sfreq``.
+        Data of shape (C, N) in microvolts at ``sfreq``, with the notes of
+        what reading and conditioning found (:attr:`Recording.notes`).
 
     Raises
     ------
@@ -175,17 +195,20 @@ def condition_signals(
     Warns
     -----
     SignalWarning
-        A partly clipped channel or one with an implausible amplitude.
+        With ``warn``: a partly clipped channel, one with an implausible
+        amplitude, the gaps of an EDF+D recording.
     """
 
     native_samples: list[int] = []
+    found: dict[int, list[SignalNote]] = {}
 
     def prepared(index: int) -> npt.NDArray[np.floating[Any]]:
         pick = signals.picks[index]
-        x = signals.channel(index)
+        x, notes = signals.checked(index)
         native_samples.append(x.size)
         y = _condition_channel(x, signals.native_sfreq[index], pick.role, conditioning, sfreq)
-        _warn_if_implausible(y, pick.name, pick.role, signals.label)
+        amplitude = _amplitude_note(y, pick.name, pick.role, signals.label)
+        found[index] = [*notes, *([amplitude] if amplitude is not None else [])]
         return y
 
     channels = [prepared(0)]  # its length bounds how many channels may be worked on at once
@@ -207,6 +230,9 @@ def condition_signals(
             f"{signals.label}: only {n / sfreq:.1f} s of signal; at least one "
             f"{min_samples / sfreq:g}-s epoch is needed"
         )
+    notes = (*signals.notes, *(n for i in sorted(found) for n in found[i]))
+    if warn:
+        warn_notes(notes, signals.label, stacklevel=2)
     return Recording(
         data=np.stack([c[:n] for c in channels], dtype=np.float32),  # one copy, (C, N)
         ch_names=list(signals.ch_names),
@@ -216,4 +242,5 @@ def condition_signals(
         source=signals.source,
         native_sfreq=list(signals.native_sfreq),
         gaps=signals.gaps,
+        notes=notes,
     )

@@ -5,16 +5,17 @@ picks one channel per role (:mod:`seqsleepnet.io.channels`) and returns a
 :class:`SignalSource` that reads each chosen channel at its own rate, in
 microvolts, when asked (straight from the data records,
 :mod:`seqsleepnet.io.edf_samples`, or through MNE for duplicate labels), and
-checks what it read (NaN, flat, clipped). An
-:class:`mne.io.Raw` already in memory gives the same object through
-:func:`signals_from_raw`. This module only reads: filtering and resampling
+checks what it read: NaN and flat channels are refused, a partly clipped
+channel and the gaps of an EDF+D file are notes
+(:class:`~seqsleepnet.io.notes.SignalNote`) that become quality flags of the
+staged night. An :class:`mne.io.Raw` already in memory gives the same object
+through :func:`signals_from_raw`. This module only reads: filtering and resampling
 live in :mod:`seqsleepnet.features.conditioning`.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,13 +30,16 @@ from seqsleepnet.io.channels import ROLES, ChannelPick, match_roles
 from seqsleepnet.io.edf_header import EdfHeader, SignalHeader, read_edf_header
 from seqsleepnet.io.edf_records import record_onsets
 from seqsleepnet.io.edf_samples import read_signal
+from seqsleepnet.io.notes import SignalNote, SignalWarning, warn_notes
 from seqsleepnet.io.plausibility import MIN_SFREQ
+from seqsleepnet.io.units import microvolts_per_unit, mne_microvolts_per_unit
 
 if TYPE_CHECKING:
     import mne
 
 __all__ = [
     "MIN_SFREQ",
+    "SignalNote",
     "SignalSource",
     "SignalWarning",
     "open_psg",
@@ -48,15 +52,21 @@ log = logging.getLogger(__name__)
 # Seconds of signal read from the file per MNE call.
 READ_SECONDS = 3600.0
 
-# Fraction of samples pinned at a channel's extreme values (the amplifier or
-# converter rails) above which a channel is reported as clipped: a warning from
-# CLIP_WARN_FRACTION on (mostly usable), an error from CLIP_ERROR_FRACTION on.
+# Share of samples pinned at a channel's extreme values (the amplifier or converter
+# rails) from which a channel is reported as clipped: a quality flag of the night from
+# CLIP_WARN_FRACTION on (staged, but not to be trusted as it is), an error from
+# CLIP_ERROR_FRACTION on (most of the signal is lost).
+#
+# What 1% means: a sample at a rail is one whose true value lay beyond the file's
+# physical range, so the converter kept only the rail. An EEG recorded with a range that
+# fits it (Sleep-EDF, SHHS and MASS use several hundred microvolts) never sits there: its
+# share is 0 in the synthetic and bundled training nights. 1% of a night is about 5 min
+# of signal in an 8-h night, or 0.3 s in every 30-s epoch: the peaks of the largest waves
+# (the >75 uV delta of N3, K-complexes, movement) are cut flat, which lowers their power
+# and adds harmonics to the spectrum the model reads, so the stages of those epochs
+# (mostly deep sleep) are no longer what the model would say of the true signal.
 CLIP_WARN_FRACTION = 0.01
 CLIP_ERROR_FRACTION = 0.5
-
-
-class SignalWarning(UserWarning):
-    """A signal looks implausible (e.g. wrong units) but can still be processed."""
 
 
 def _check_signal(x: npt.NDArray[np.floating[Any]], name: str, source: str) -> None:
@@ -74,15 +84,18 @@ def _check_signal(x: npt.NDArray[np.floating[Any]], name: str, source: str) -> N
 
 
 def _check_clipping(
-    x: npt.NDArray[np.floating[Any]], signal: SignalHeader | None, name: str, source: str
-) -> None:
-    """Warn about, or refuse, a channel with many samples at the rails of its file.
+    x: npt.NDArray[np.floating[Any]], signal: SignalHeader | None, pick: ChannelPick, source: str
+) -> SignalNote | None:
+    """A note about a channel with many samples at the rails of its file, or an error.
 
     The rails are the physical values of the digital minimum and maximum: a
-    signal beyond them was clipped by the amplifier or converter.
+    signal beyond them was clipped by the amplifier or converter. At least
+    :data:`CLIP_WARN_FRACTION` of the samples there gives a note (a quality
+    flag of the night), at least :data:`CLIP_ERROR_FRACTION` an error.
     """
     if signal is None or signal.rails is None or x.size == 0:
-        return
+        return None
+    name = pick.name
     low, high = signal.rails
     tolerance = 0.5 * (high - low) / (signal.digital_range[1] - signal.digital_range[0])
     fraction = float(np.mean((x <= low + tolerance) | (x >= high - tolerance)))
@@ -93,14 +106,21 @@ def _check_clipping(
             "amplifier gain and the file's physical range, or name another channel with "
             "--eeg/--eog/--emg"
         )
-    if fraction >= CLIP_WARN_FRACTION:
-        warnings.warn(
-            f"{source}: channel {name!r} is partly clipped: {fraction:.1%} of its samples sit "
-            f"at the rails ({low:g} / {high:g} uV); staging goes on, but epochs with clipped "
-            "signal may be staged less reliably",
-            SignalWarning,
-            stacklevel=4,
-        )
+    if fraction < CLIP_WARN_FRACTION:
+        return None
+    return SignalNote(
+        "signal",
+        "clipping",
+        f"{pick.role.upper()} channel {name!r} is partly clipped: {fraction:.1%} of "
+        f"its samples sit at the rails ({low:g} / {high:g} uV), at least "
+        f"{CLIP_WARN_FRACTION:.0%}: the signal went beyond the amplifier's or the file's "
+        "range; epochs with clipped signal (mostly the largest waves, deep sleep) are "
+        "staged unreliably",
+        role=pick.role,
+        channel=name,
+        value=round(fraction, 4),
+        threshold=CLIP_WARN_FRACTION,
+    )
 
 
 def _read_channel(
@@ -114,7 +134,8 @@ def _read_channel(
     in pieces of :data:`READ_SECONDS` straight into a float32 array, so that a
     long recording never exists as a float64 copy; MNE reads a file only by a
     name ending in ``.edf``/``.bdf``, so any other (ISRUC's ``.rec``) is
-    handed to it as an open file, which MNE reads preloaded. The records of an
+    handed to it as an open file, which MNE reads preloaded, and its scaling
+    is corrected to the one table of unit spellings. The records of an
     EDF+D file come one after another, as if contiguous (:func:`_at_true_times`
     places them).
     """
@@ -123,7 +144,11 @@ def _read_channel(
         index = labels.index(name)
         x, sfreq = read_signal(header, index), header.signals[index].sfreq
     else:
+        unit = next(s.physical_dimension for s in header.signals if s.label == name)
+        factor = microvolts_per_unit(unit)  # first: an ambiguous unit is refused before MNE
         x, sfreq = _read_with_mne(path, header, name)
+        if factor != mne_microvolts_per_unit(unit):  # MNE reads e.g. "nV" or "uv" as volts
+            x *= np.float32(factor / mne_microvolts_per_unit(unit))
     return x, sfreq
 
 
@@ -205,6 +230,9 @@ class SignalSource:
     gaps : tuple of (float, float)
         Spans (start, end) in seconds without samples (EDF+D); channels hold
         zeros there, so that every sample keeps its true time.
+    notes : tuple of SignalNote
+        What the header shows that the night's quality must report (the gaps);
+        :meth:`checked` gives each channel's own.
     """
 
     picks: tuple[ChannelPick, ...]
@@ -214,6 +242,7 @@ class SignalSource:
     _read: Callable[[int], npt.NDArray[np.float32]] = field(repr=False)
     _headers: tuple[SignalHeader | None, ...] = field(repr=False)
     gaps: tuple[tuple[float, float], ...] = ()
+    notes: tuple[SignalNote, ...] = ()
 
     @property
     def label(self) -> str:
@@ -230,6 +259,27 @@ class SignalSource:
         """Name of each channel as in the file."""
         return tuple(p.name for p in self.picks)
 
+    def checked(self, index: int) -> tuple[npt.NDArray[np.float32], tuple[SignalNote, ...]]:
+        """Read and check channel ``index``: its samples (native rate, microvolts) and notes.
+
+        Returns
+        -------
+        x : ndarray of float32, shape (N,)
+        notes : tuple of SignalNote
+            A partly clipped channel (at least :data:`CLIP_WARN_FRACTION` of
+            its samples at the rails); empty when nothing was found.
+
+        Raises
+        ------
+        SignalError
+            NaN/inf samples, a flat channel, or most samples at the rails.
+        """
+        x = self._read(index)
+        pick = self.picks[index]
+        _check_signal(x, pick.name, self.label)
+        clipped = _check_clipping(x, self._headers[index], pick, self.label)
+        return x, (clipped,) if clipped is not None else ()
+
     def channel(self, index: int) -> npt.NDArray[np.float32]:
         """Read and check channel ``index`` at its native rate, in microvolts.
 
@@ -241,13 +291,31 @@ class SignalSource:
         Warns
         -----
         SignalWarning
-            At least 1% of the samples at the rails (partly clipped).
+            For each note of :meth:`checked` (a partly clipped channel).
         """
-        x = self._read(index)
-        name = self.picks[index].name
-        _check_signal(x, name, self.label)
-        _check_clipping(x, self._headers[index], name, self.label)
+        x, notes = self.checked(index)
+        warn_notes(notes, self.label, stacklevel=2)
         return x
+
+
+def _gap_notes(header: EdfHeader) -> tuple[SignalNote, ...]:
+    """The note of a discontinuous (EDF+D/BDF+D) recording: its gaps and what they cost."""
+    if not header.gaps:
+        return ()
+    lost = sum(end - start for start, end in header.gaps)
+    first_start, first_end = header.gaps[0]
+    return (
+        SignalNote(
+            "recording",
+            "gap",
+            f"discontinuous recording ({header.kind}) with {len(header.gaps)} gap(s) "
+            f"of {lost:g} s in all ({lost / 60.0:.1f} min), the first from {first_start:g} s "
+            f"to {first_end:g} s: nothing was recorded there, the epochs in a gap are left "
+            "unscored (UNS) and the sleep statistics count only the recorded epochs",
+            value=round(float(lost), 3),
+            threshold=0.0,
+        ),
+    )
 
 
 def open_psg(
@@ -296,18 +364,9 @@ def open_psg(
     for pick in picks:
         _check_rate(pick, by_name[pick.name].sfreq, str(file))
     log.info("opened %s: %s", file, ", ".join(f"{p.role}={p.name}" for p in picks))
-    if header.gaps:
-        lost = sum(end - start for start, end in header.gaps)
-        warnings.warn(
-            f"{file}: discontinuous recording ({header.kind}) with {len(header.gaps)} gap(s) of "
-            f"{lost:g} s in all, the first from {header.gaps[0][0]:g} s to "
-            f"{header.gaps[0][1]:g} s; epochs keep their true times and those in a gap are "
-            "left unscored",
-            SignalWarning,
-            stacklevel=2,
-        )
     return SignalSource(
         gaps=header.gaps,
+        notes=_gap_notes(header),
         picks=tuple(picks),
         native_sfreq=tuple(by_name[p.name].sfreq for p in picks),
         start_time=header.start_time,

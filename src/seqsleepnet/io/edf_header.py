@@ -18,6 +18,7 @@ from pathlib import Path
 from seqsleepnet.errors import FileFormatError
 from seqsleepnet.io.edf_records import gaps_between, read_record_onsets
 from seqsleepnet.io.paths import not_a_file
+from seqsleepnet.io.units import AMBIGUOUS_UNITS, is_known_spelling, microvolts_per_unit
 
 __all__ = [
     "MAX_RECORDING_SECONDS",
@@ -71,13 +72,14 @@ class SignalHeader:
     def rails(self) -> tuple[float, float] | None:
         """Lowest and highest value the signal can take, in microvolts; None if unknown.
 
-        Units follow MNE's reading of the physical dimension: "uV"/"µV" as
-        microvolts, "mV" as millivolts, anything else as volts.
+        Units as :func:`seqsleepnet.io.units.microvolts_per_unit` reads the
+        physical dimension (None for an ambiguous one, e.g. "MV").
         """
         if self.is_annotation or self.digital_range[1] <= self.digital_range[0]:
             return None
-        unit = self.physical_dimension
-        scale = 1.0 if unit in ("uV", "\u00b5V", "\u03bcV") else 1e3 if unit == "mV" else 1e6
+        if self.physical_dimension.strip() in AMBIGUOUS_UNITS:
+            return None
+        scale = microvolts_per_unit(self.physical_dimension)
         low, high = sorted(v * scale for v in self.physical_range)
         return low, high
 
@@ -108,9 +110,19 @@ class EdfHeader:
 
 
 def _field(raw: bytes, path: Path, name: str) -> str:
+    """A header field as text: printable ASCII, as the EDF specification says.
+
+    One exception: a physical dimension that is a unit spelling of
+    :mod:`seqsleepnet.io.units` in Latin-1 (the micro sign as byte 0xB5, the
+    Shift-JIS Greek mu), which many writers use; it is read as Latin-1, as MNE
+    reads it.
+    """
     try:
         return raw.decode("ascii").strip()
     except UnicodeDecodeError:
+        latin1 = raw.decode("latin-1").strip()
+        if name == "physical_dimension" and is_known_spelling(latin1):
+            return latin1
         raise FileFormatError(
             path,
             f"header field '{name}' holds non-ASCII bytes {raw[:16]!r}",

@@ -6,8 +6,10 @@ every signal in turn (16-bit in EDF, 24-bit in BDF). One signal is therefore a
 strided column of the data section: this module maps the file, copies that
 column piece by piece and scales it, which costs about the time of reading
 the bytes. The result equals MNE's ``get_data`` (times 1e6) to float32
-precision, with MNE's reading of the physical dimension: ``uV`` (and its
-``µV`` spellings) as microvolts, ``mV`` as millivolts, anything else as volts.
+precision wherever MNE reads the physical dimension right; the dimension is
+read with the one table of unit spellings (:mod:`seqsleepnet.io.units`), so
+``nV``, ``uv``, ``UV`` or ``mv`` are scaled as what they say, where MNE reads
+them as volts.
 
 Only a header that :func:`seqsleepnet.io.edf_header.read_edf_header` has
 validated is used: its sizes are bounded and the file holds every record it
@@ -20,21 +22,11 @@ import numpy as np
 import numpy.typing as npt
 
 from seqsleepnet.io.edf_header import EdfHeader
+from seqsleepnet.io.units import microvolts_per_unit
 
 __all__ = ["microvolts_per_unit", "read_signal"]
 
-_MICRO = ("uV", "\u00b5V", "\u03bcV", "\x83\xcaV")  # MNE's spellings of microvolts
 PIECE_SAMPLES = 4_000_000  # samples of the signal converted at a time (bounds temporaries)
-
-
-def microvolts_per_unit(physical_dimension: str) -> float:
-    """Factor from a signal's physical dimension to microvolts, as MNE reads it."""
-    unit = physical_dimension.strip()
-    if unit in _MICRO:
-        return 1.0
-    if unit == "mV":
-        return 1e3
-    return 1e6
 
 
 def read_signal(header: EdfHeader, index: int) -> npt.NDArray[np.float32]:
@@ -50,6 +42,11 @@ def read_signal(header: EdfHeader, index: int) -> npt.NDArray[np.float32]:
     Returns
     -------
     ndarray of float32, shape (n_records * samples_per_record,)
+
+    Raises
+    ------
+    SignalError
+        An ambiguous physical dimension (``MV``).
     """
     signals = header.signals
     sample_bytes = 3 if header.kind.startswith("BDF") else 2
@@ -66,8 +63,9 @@ def read_signal(header: EdfHeader, index: int) -> npt.NDArray[np.float32]:
     )
     (pmin, pmax), (dmin, dmax) = signal.physical_range, signal.digital_range
     gain = (pmax - pmin) / (dmax - dmin)
-    scale = gain * microvolts_per_unit(signal.physical_dimension)
-    shift = (pmin - dmin * gain) * microvolts_per_unit(signal.physical_dimension)
+    per_unit = microvolts_per_unit(signal.physical_dimension)
+    scale = gain * per_unit
+    shift = (pmin - dmin * gain) * per_unit
     out = np.empty(header.n_records * n, dtype=np.float32)
     columns = slice(first * sample_bytes, (first + n) * sample_bytes)
     per_piece = max(1, PIECE_SAMPLES // n)

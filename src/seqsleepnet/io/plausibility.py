@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from seqsleepnet.io.units import unit_problem
+
 __all__ = [
     "LIMITS",
     "MIN_SFREQ",
-    "VOLTAGE_UNITS",
     "RoleLimits",
     "content_problems",
     "epoch_spread",
@@ -32,9 +33,6 @@ __all__ = [
 # upsampled; Sleep-EDF stores a 1-Hz chin EMG envelope, which a model trained on such
 # envelopes may read when its channel is named explicitly.
 MIN_SFREQ: dict[str, float] = {"eeg": 100.0, "eog": 50.0, "emg": 1.0}
-
-VOLTAGE_UNITS: tuple[str, ...] = ("uv", "\u00b5v", "\u03bcv", "mv", "v", "nv")
-"""Physical dimensions (lower case) that name a voltage."""
 
 
 @dataclass(frozen=True)
@@ -98,8 +96,8 @@ def header_problems(role: str, sfreq: float, unit: str) -> list[str]:
             f"is sampled at {sfreq:g} Hz; at least {limits.min_sfreq:g} Hz is needed "
             f"{limits.rate_reason}"
         )
-    if unit.strip() and unit.strip().lower() not in VOLTAGE_UNITS:
-        problems.append(f"is in {unit.strip()!r}, not a voltage unit")
+    if (problem := unit_problem(unit)) is not None:  # the one table of unit spellings
+        problems.append(problem)
     return problems
 
 

@@ -21,7 +21,7 @@ def quality_banner(quality: QualityReport | None) -> str:
     if quality.ok:
         return (
             '<p class="muted">Quality checks (input distribution, hypnogram, confidence, '
-            "channels): nothing flagged.</p>"
+            "channels, signal, recording): nothing flagged.</p>"
         )
     items = "".join(
         f"<li><b>{html.escape(flag.kind)}</b>: {html.escape(flag.message)}</li>"
