@@ -152,6 +152,7 @@ _register(
     "Sleep stage unknown",
     "L",
     "Lights on",
+    "Lights off",
 )
 
 

@@ -68,15 +68,17 @@ def _key(path: Path) -> str:
     return path.name.split(".")[0]
 
 
-def pair_files(true: Path, pred: Path) -> list[tuple[Path, Path]]:
-    """Pair two files, or the hypnogram files of two folders.
+def pair_files(true: Path, pred: Path) -> list[tuple[Path, Path, str | None]]:
+    """Pair two files, or the hypnogram files of two folders: ``(true, pred, true format)``.
 
     A predicted file ``<name>.hypnogram.tsv`` (or any hypnogram named
     ``<name>.<ext>``) is the hypnogram of the PSG ``<name>.edf``: its true
     hypnogram is found as ``stage --true`` finds it, by the dataset sources'
     naming (:func:`~seqsleepnet.data.sources.find_hypnograms`: Sleep-EDF,
     MASS, SHHS, ISRUC-Sleep, ``<name>.<ext>``); failing that, a true file of
-    the same name up to the first dot.
+    the same name up to the first dot. The format of the true file is the
+    one its dataset's naming implies (ISRUC-Sleep's ``1_1.txt`` is not YASA
+    text), or None to go by its extension.
 
     Raises
     ------
@@ -88,18 +90,18 @@ def pair_files(true: Path, pred: Path) -> list[tuple[Path, Path]]:
         if not path.exists():
             raise FileFormatError(path, "not found", "check the path")
     if true.is_file() and pred.is_file():
-        return [(true, pred)]
+        return [(true, pred, None)]
     if not (true.is_dir() and pred.is_dir()):
         raise FileFormatError(pred, "give two files or two folders", "pass --true and --pred alike")
     predicted = _listing(pred)
     psgs = {pred / f"{key}{suffix}": key for key in predicted for suffix in PSG_SUFFIXES}
-    partners: dict[str, Path] = {}
+    partners: dict[str, tuple[Path, str | None]] = {}
     for psg, spec in find_hypnograms(list(psgs), true).items():
-        partners.setdefault(psgs[psg], spec.hypnogram)
+        partners.setdefault(psgs[psg], (spec.hypnogram, spec.hypnogram_format))
     same_name = _listing(true)
     for key in predicted:
         if key not in partners and key in same_name:
-            partners[key] = same_name[key]
+            partners[key] = (same_name[key], None)
     if not partners:
         raise FileFormatError(
             pred,
@@ -110,7 +112,7 @@ def pair_files(true: Path, pred: Path) -> list[tuple[Path, Path]]:
     unpaired = sorted(set(predicted) - set(partners))
     if unpaired:
         logger.warning("no true hypnogram for %d file(s): %s", len(unpaired), unpaired[:10])
-    return [(partners[key], predicted[key]) for key in sorted(partners)]
+    return [(partners[key][0], predicted[key], partners[key][1]) for key in sorted(partners)]
 
 
 def _listing(folder: Path) -> dict[str, Path]:
@@ -155,8 +157,8 @@ def compare_files(
     nights, all_t, all_p = [], [], []
     pairs = pair_files(Path(true), Path(pred))
     with progress_steps("evaluate", len(pairs), enabled=progress and len(pairs) > 1) as steps:
-        for t_file, p_file in pairs:
-            t_hyp, p_hyp = read_hypnogram(t_file), read_hypnogram(p_file)
+        for t_file, p_file, t_format in pairs:
+            t_hyp, p_hyp = read_hypnogram(t_file, format=t_format), read_hypnogram(p_file)
             pair = align_hypnograms(t_hyp, p_hyp)
             if pair.cropped or not pair.by_clock:
                 logger.info("%s", pair.note)
