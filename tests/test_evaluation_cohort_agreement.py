@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -107,6 +108,30 @@ def test_an_unscored_night_is_left_out_and_said_so(tmp_path: Path) -> None:
     assert "nothing comparable" in blank.line() and "accuracy" not in blank.line()
     assert len(cohort.comparable) == 2 and cohort.to_dict()["n_comparable"] == 2
     assert cohort.pooled.epochs == sum(n.agreement.metrics.epochs for n in cohort.comparable)
+
+
+def test_a_stage_neither_scorer_used_in_a_night_has_no_f1_there(tmp_path: Path) -> None:
+    """Across nights, F1 of N3 is over the nights that have N3; undefined values are null."""
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    with_n3 = np.array([0, 1, 2, 3, 3, 4, 0, 2])
+    pred_n3 = np.array([0, 1, 2, 3, 2, 4, 0, 2])  # F1 of N3: 2 / 3
+    without = np.array([0, 1, 2, 2, 4, 4, 0, 2])  # no N3 in either scoring
+    one_stage = np.zeros(8, dtype=int)  # kappa undefined
+    for name, true, pred in (("a", with_n3, pred_n3), ("b", without, without)):
+        write_hypnogram(Hypnogram(true), tmp_path / "t" / f"{name}.tsv")
+        write_hypnogram(Hypnogram(pred), tmp_path / "p" / f"{name}.tsv")
+    write_hypnogram(Hypnogram(one_stage), tmp_path / "t" / "c.tsv")
+    write_hypnogram(Hypnogram(one_stage), tmp_path / "p" / "c.tsv")
+    cohort = evaluate_agreement(tmp_path / "t", tmp_path / "p", n_boot=50)
+    across = cohort.across_nights
+    assert across["f1_N3"]["mean"] == pytest.approx(2 / 3) and across["f1_N3"]["sd"] == 0.0
+    b = next(n for n in cohort.nights if n.name == "b").agreement.metrics
+    assert b.macro_f1 == 1.0  # not marked down for the N3 it does not have
+    assert across["kappa"]["max"] == 1.0  # night c's undefined kappa is left out
+    payload = json.dumps(cohort.to_dict(), allow_nan=False)  # valid JSON: no NaN
+    nights = json.loads(payload)["nights"]
+    assert [n["kappa"] for n in nights if n["name"] == "c"] == [None]
 
 
 def test_one_pair_has_no_interval_and_nothing_comparable_is_an_error(tmp_path: Path) -> None:

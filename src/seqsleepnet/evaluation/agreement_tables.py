@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -51,7 +52,9 @@ def _markdown(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _value(name: str, value: float) -> str:
-    """Kappa as a fraction, every other metric in percent."""
+    """Kappa as a fraction, every other metric in percent; "-" where undefined (NaN)."""
+    if math.isnan(value):
+        return "-"
     return f"{value:.3f}" if name == "kappa" else f"{100 * value:.1f}%"
 
 

@@ -18,6 +18,7 @@ Over the comparable nights this module gives
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,8 @@ class CohortAgreement:
         Bootstrap interval of each of :data:`~seqsleepnet.evaluation.pooled.POOLED_METRICS`;
         None with fewer than two comparable nights.
     across_nights : dict of str to dict of str to float
-        ``{metric: {"mean", "sd", "min", "max"}}`` of the comparable nights' metrics
+        ``{metric: {"mean", "sd", "min", "max"}}`` of the comparable nights' metrics, over
+        the nights where the metric is defined (NaN where none is)
         (``sd`` with ``ddof=1``, 0 for one night).
     transitions : TransitionAgreement
         Pooled over the comparable nights.
@@ -166,7 +168,13 @@ class CohortAgreement:
         return _paired(self.comparable, key)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: the pooled metrics under the keys of ``evaluate --json``, then the rest."""
+        """JSON-ready: the pooled metrics under the keys of ``evaluate --json``, then the rest.
+
+        An undefined metric (NaN: kappa of one stage, F1 of an unused stage) is ``None``.
+        """
+        return _json_safe(self._fields())
+
+    def _fields(self) -> dict[str, Any]:
         return {
             **self.pooled.to_dict(),
             "confusion_normalised": row_normalised(self.pooled.confusion).tolist(),
@@ -198,17 +206,32 @@ class CohortAgreement:
 
 
 def _across(nights: list[EvaluatedNight]) -> dict[str, dict[str, float]]:
+    """Mean, SD, min and max of each metric over the nights where it is defined (else NaN)."""
     table = np.array([list(metric_values(n.agreement.metrics).values()) for n in nights])
-    sd = table.std(axis=0, ddof=1) if len(nights) > 1 else np.zeros(table.shape[1])
-    return {
-        name: {
-            "mean": float(table[:, i].mean()),
-            "sd": float(sd[i]),
-            "min": float(table[:, i].min()),
-            "max": float(table[:, i].max()),
+    out = {}
+    for i, name in enumerate(POOLED_METRICS):
+        values = table[:, i][~np.isnan(table[:, i])]
+        if not values.size:
+            out[name] = dict.fromkeys(("mean", "sd", "min", "max"), float("nan"))
+            continue
+        out[name] = {
+            "mean": float(values.mean()),
+            "sd": float(values.std(ddof=1)) if values.size > 1 else 0.0,
+            "min": float(values.min()),
+            "max": float(values.max()),
         }
-        for i, name in enumerate(POOLED_METRICS)
-    }
+    return out
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN (an undefined metric) as None, in nested dicts and lists, so the JSON stays valid."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def _paired(

@@ -32,9 +32,20 @@ POOLED_METRICS: tuple[str, ...] = (
 
 
 def metric_values(metrics: StagingMetrics) -> dict[str, float]:
-    """The value of each of :data:`POOLED_METRICS`."""
+    """The value of each of :data:`POOLED_METRICS`; NaN where undefined.
+
+    Kappa is undefined when both scorings use one stage only, and a stage's F1
+    when neither scoring uses the stage (a night without N3 has no F1 of N3,
+    rather than an F1 of 0).
+    """
     values = {name: float(getattr(metrics, name)) for name in POOLED_METRICS[:5]}
-    values.update({f"f1_{s}": metrics.per_stage[s]["f1"] for s in STAGE_NAMES})
+    used = (metrics.confusion.sum(axis=0) + metrics.confusion.sum(axis=1)) > 0
+    values.update(
+        {
+            f"f1_{s}": metrics.per_stage[s]["f1"] if used[i] else float("nan")
+            for i, s in enumerate(STAGE_NAMES)
+        }
+    )
     return values
 
 
@@ -88,6 +99,8 @@ def bootstrap_pooled_ci(
     quantiles = ((1 - level) / 2, (1 + level) / 2)
     intervals = {}
     for name in POOLED_METRICS:
-        low, high = np.quantile([sample[name] for sample in samples], quantiles)
+        values = np.array([sample[name] for sample in samples])
+        defined = values[~np.isnan(values)]
+        low, high = np.quantile(defined, quantiles) if defined.size else (np.nan, np.nan)
         intervals[name] = (float(low), float(high))
     return intervals
