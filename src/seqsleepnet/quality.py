@@ -22,6 +22,14 @@ limits:
   role: at least ``clipped_share`` of its samples at the rails of the file
   (partly clipped; :data:`seqsleepnet.io.edf.CLIP_WARN_FRACTION` says what
   that share means), or a conditioned amplitude outside its role's range.
+  Also, per epoch (:mod:`seqsleepnet.features.epoch_signal`): spans of a
+  channel, together at least ``epoch_signal_minutes`` long, whose spectrum is
+  flat where its role's falls steeply (``epoch_tilt_eeg``: an electrode off,
+  noise instead of EEG) or whose level departs from the rest of the night by
+  more than sleep stages move it (``epoch_level_<role>``: a gain change, a
+  lost or loose electrode). Such epochs stay staged; the flag names the
+  channel and the spans (clock time when the recording has a start time) and
+  says that the stages there are unreliable.
 - ``recording``: the recording as a whole, e.g. the gaps of a discontinuous
   (EDF+D) file, whose epochs are left unscored.
 
@@ -37,11 +45,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from seqsleepnet.features.epoch_signal import EpochSignal
 from seqsleepnet.features.normalize import bin_moments
 from seqsleepnet.io.edf import CLIP_WARN_FRACTION
 from seqsleepnet.io.notes import SignalNote
@@ -57,6 +67,11 @@ THRESHOLDS: dict[str, float] = {
     "mean_confidence": 0.86,  # mean top-stage probability below this
     "spectral_shape": 2.35,  # RMS z of the night's spectral shape, per channel
     "clipped_share": CLIP_WARN_FRACTION,  # share of a channel's samples at its rails
+    "epoch_tilt_eeg": 1.0,  # dB, 1-8 Hz over 20-35 Hz: an EEG epoch flatter is not EEG
+    "epoch_level_eeg": 5.0,  # dB, an epoch's level off the night's typical one, per role
+    "epoch_level_eog": 10.0,
+    "epoch_level_emg": 20.0,
+    "epoch_signal_minutes": 10.0,  # flagged epochs of one channel that make a flag
 }
 """Limits of every quality flag.
 
@@ -77,6 +92,28 @@ those set for models without recording centering (held-out nights of the
 training style reached a shift of 0.95 and a spread of 0.16; a gain of 10
 shifts their input by about 3.4). The limits are the bundled models': a model
 of your own may be less confident on every night, which this flag then says.
+
+The per-epoch limits (``epoch_*``, :mod:`seqsleepnet.features.epoch_signal`,
+smoothed over 5 epochs) do not depend on the model. A night is flagged when
+one channel has at least ``epoch_signal_minutes`` (10 min, 20 epochs) beyond
+them, so each limit was compared with the 20th most extreme epoch of every
+in-distribution night (``benchmarks/epoch_signal_calibration.py``): on the
+92 randomised 2-h nights of ``quality_calibration.py --seed 2000`` (four
+layouts) the worst such values were EEG level 2.4 dB, EEG tilt 3.3 dB, EOG
+level 4.1 dB, EMG level 11.8 dB; on 12 whole randomised nights (5.6-10.6 h,
+104 h, subjects 03-08, seeds 3001-3012, not used to choose the measures)
+3.1, 2.2, 6.4 and 14.2 dB. The limits keep a margin over these (an EMG limit
+of 14 dB flagged one of the 12 long nights; stages move a chin EMG by up to
+about 17 dB); 0 of the 104 nights (288 h) is flagged. Detection
+(``results/epoch_signal_calibration.json``), 22 of 22 EEG corruptions of
+2.7-5-h nights: EEG replaced by hum plus 10 uV noise, by 3-30 uV white
+noise, or flat, over 15-75 min anywhere in the night (span medians of tilt
+-1.6 to 0.0 dB); EEG gain x5 or x0.2 over 30-150 min (level 13.2-14.3 dB
+off), x3 over 90 min (9.1-9.8 dB), the audit's
+``electrode_off_last_quarter`` and ``gain_change_midnight`` included. Missed,
+0 of 6: an EOG replaced by 10 uV of noise (+9.5 dB, its own level), a chin
+EMG replaced by 1 uV of noise or at x5 gain for half the night: the EOG and
+EMG checks catch only a level change of about x3 (EOG) or x10 (EMG).
 """
 
 
@@ -193,6 +230,105 @@ def _degenerate(
     return flags, measures
 
 
+_EPOCH_CAUSE = {
+    "tilt": "a flat spectrum is noise, not {role} (an electrode off?)",
+    "level": "a level far from the rest of the night is a gain change or a loose electrode",
+}
+
+
+def _clock(seconds: float, start_time: datetime | None) -> str:
+    """A time of the night: wall clock with a start time, else hours:minutes from the start."""
+    if start_time is not None:
+        return (start_time + timedelta(seconds=seconds)).strftime("%H:%M")
+    minutes = round(seconds / 60.0)
+    return f"+{minutes // 60}:{minutes % 60:02d}"
+
+
+def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """Epochs ``[first, stop)`` of each run of True."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _epoch_signal(
+    found: EpochSignal, epoch_length: float, start_time: datetime | None
+) -> tuple[list[QualityFlag], dict[str, Any]]:
+    """Flags of channels with spans, together at least ``epoch_signal_minutes``, that are
+    not the signal of their role or depart from the rest of the night."""
+    min_minutes = THRESHOLDS["epoch_signal_minutes"]
+    flags = []
+    measures: dict[str, Any] = {}
+    for c, (role, channel) in enumerate(zip(found.roles, found.channels, strict=True)):
+        level, tilt = found.level[:, c], found.tilt[:, c]
+        level_limit = THRESHOLDS.get(f"epoch_level_{role}")
+        tilt_limit = THRESHOLDS.get(f"epoch_tilt_{role}")
+        checks = {
+            "level": np.abs(level) > level_limit if level_limit is not None else None,
+            "tilt": tilt < tilt_limit if tilt_limit is not None else None,
+        }
+        bad = np.zeros(level.shape, dtype=bool)
+        for hit in checks.values():
+            if hit is not None:
+                bad |= hit
+        bad &= found.recorded
+        minutes = float(bad.sum()) * epoch_length / 60.0
+        spans = []
+        for first, stop in _runs(bad):
+            span: dict[str, Any] = {
+                "start_s": first * epoch_length,
+                "end_s": stop * epoch_length,
+                "start": _clock(first * epoch_length, start_time),
+                "end": _clock(stop * epoch_length, start_time),
+                "epochs": stop - first,
+                "level_db": round(float(np.median(level[first:stop])), 2),
+                "tilt_db": round(float(np.median(tilt[first:stop])), 2),
+                "checks": [
+                    k for k, hit in checks.items() if hit is not None and hit[first:stop].any()
+                ],
+            }
+            spans.append(span)
+        recorded = found.recorded
+        measures[role] = {
+            "channel": channel,
+            "largest_level_db": round(float(np.abs(level[recorded]).max(initial=0.0)), 2),
+            "smallest_tilt_db": round(float(tilt[recorded].min(initial=np.inf)), 2)
+            if recorded.any()
+            else None,
+            "flagged_epochs": int(bad.sum()),
+            "flagged_minutes": round(minutes, 1),
+            "spans": spans,
+        }
+        if minutes < min_minutes:
+            continue
+        shown = sorted(sorted(spans, key=lambda s: -s["epochs"])[:3], key=lambda s: s["start_s"])
+        where = ", ".join(
+            f"{s['start']}-{s['end']} ("
+            + ", ".join(
+                f"level {s['level_db']:+.1f} dB, beyond +-{level_limit:g}"
+                if k == "level"
+                else f"tilt {s['tilt_db']:.1f} dB < {tilt_limit:g}"
+                for k in s["checks"]
+            )
+            + ")"
+            for s in shown
+        )
+        more = f" and {len(spans) - len(shown)} shorter span(s)" if len(spans) > len(shown) else ""
+        causes = sorted({k for s in spans for k in s["checks"]}, reverse=True)
+        flags.append(
+            QualityFlag(
+                "signal",
+                f"{role.upper()} channel {channel!r}: {minutes:.0f} min ({int(bad.sum())} epochs) "
+                f"in {len(spans)} span(s) unlike {role.upper()} or the rest of the night: "
+                f"{where}{more}; "
+                + "; ".join(_EPOCH_CAUSE[k].format(role=role.upper()) for k in causes)
+                + "; the stages there are unreliable",
+                round(minutes, 1),
+                min_minutes,
+            )
+        )
+    return flags, measures
+
+
 def assess_night(
     stages: npt.NDArray[np.int8],
     probabilities: npt.NDArray[np.float32],
@@ -203,6 +339,8 @@ def assess_night(
     channel_notes: Mapping[str, str] | None = None,
     spectral_distance: Mapping[str, float] | None = None,
     signal_notes: Sequence[SignalNote] = (),
+    epoch_signal: EpochSignal | None = None,
+    start_time: datetime | None = None,
 ) -> QualityReport:
     """Measure one staged night and flag what is implausible.
 
@@ -245,6 +383,9 @@ def assess_night(
             for note in signal_notes
         )
         measures["signal"] = [note.to_dict() for note in signal_notes]
+    if epoch_signal is not None and epoch_signal.level.shape[0]:
+        spans, measures["epochs"] = _epoch_signal(epoch_signal, epoch_length, start_time)
+        flags.extend(spans)
     if inputs is not None and inputs.ndim == 4 and inputs.shape[0]:
         found, measures["distribution"] = _distribution(inputs, roles)
         flags.extend(found)

@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from seqsleepnet.encode_once import NightOutput, predict_encode_once
 from seqsleepnet.errors import ChannelError, CheckpointError, ConfigError, check_option
+from seqsleepnet.features.epoch_signal import epoch_signal
 from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.features.preprocessing import Preprocessing
 from seqsleepnet.features.recording import Recording
@@ -474,8 +475,9 @@ class SleepStager:
         ``inputs`` (the normalised time-frequency input) and ``survey`` feed
         the quality flags; without them the distribution and channel checks
         are left out. What reading found (``recording.notes``: clipping,
-        amplitude, EDF+D gaps) is always flagged. ``center_on``: the in-bed
-        span the bins were centred on.
+        amplitude, EDF+D gaps) and spans of a channel that are not its role's
+        signal (:mod:`seqsleepnet.features.epoch_signal`) are always
+        flagged. ``center_on``: the in-bed span the bins were centred on.
         """
         probabilities = np.exp(output.log_probs).astype(np.float32)
         stages = probabilities.argmax(axis=1).astype(np.int8)
@@ -490,6 +492,8 @@ class SleepStager:
             channel_notes=survey.notes if survey is not None else None,
             spectral_distance=self._spectral_distance(recording, center_on),
             signal_notes=recording.notes,
+            epoch_signal=epoch_signal(recording, self.preprocessing),
+            start_time=recording.start_time,
         )
         stages[gap] = UNSCORED  # no signal was recorded there
         probabilities[gap] = np.nan
