@@ -365,14 +365,6 @@ def test_a_byte_order_mark_and_lights_off_are_not_stages(tmp_path: Path) -> None
     assert read_hypnogram(table).stages.tolist() == [U, 0, 2, U]
 
 
-def test_durations_that_are_no_scoring_epoch_are_not_taken_for_one(tmp_path: Path) -> None:
-    """Uniform 1-unit durations (minutes) are refused, not read as 1-s epochs."""
-    path = tmp_path / "h.tsv"
-    path.write_text("onset\tduration\tstage\n0\t1\tW\n1\t1\tN1\n")
-    with pytest.raises(HypnogramError, match="lasts 1 s, not a positive multiple of the 30-s"):
-        read_hypnogram(path)
-
-
 def test_digits_among_stage_names_are_rk_stages(tmp_path: Path) -> None:
     """R&K exports (W 1 2 3 4 R M) number the stages: 4 is stage 4 (N3), not YASA's REM."""
     path = tmp_path / "rk.txt"

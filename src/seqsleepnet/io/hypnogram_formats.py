@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 from seqsleepnet.errors import FileFormatError, HypnogramError, UnknownStageError
 from seqsleepnet.hypnogram import (
     CLOCK_COLUMN,
+    MAX_EPOCH_LENGTH,
+    MIN_EPOCH_LENGTH,
     TOLERANCE,
     Hypnogram,
     check_epoch_length,
@@ -68,9 +70,6 @@ size of a text or XML file, the annotation bytes of an EDF+ file."""
 
 STAGE_COLUMNS = ("stage", "sleep_stage", "label", "description")
 """Column names (case-insensitive) that hold stage labels, by priority."""
-
-INFERRED_EPOCH_LENGTHS = (10.0, 60.0)
-"""Shortest and longest epoch length (s) inferred from uniform event durations."""
 
 TIMING_WORDS = frozenset(
     [
@@ -179,15 +178,14 @@ def labels_to_stages(labels: Sequence[str], source: str) -> npt.NDArray[np.int8]
 def _infer_epoch_length(durations: npt.NDArray[np.float64]) -> float:
     """30 s, unless every event lasts the same time d that is not a multiple of 30 s.
 
-    Only an epoch length that sleep scoring uses (10 to 60 s: R&K's 20 s, for
-    example) is inferred; any other duration is judged against 30-s epochs, so
-    that durations in minutes or samples are refused rather than read as
-    epochs of 1 s. ``epoch_length=`` gives any other length explicitly.
+    Only a plausible epoch length (1 s to 1 h) is inferred; any other duration
+    is judged against 30-s epochs. The epoch length read is in every summary,
+    and hypnograms of different epoch lengths are never compared.
     """
     first = float(durations[0])
     uniform = bool(np.all(np.abs(durations - first) <= TOLERANCE))
     ratio = first / EPOCH_SECONDS
-    plausible = INFERRED_EPOCH_LENGTHS[0] <= first <= INFERRED_EPOCH_LENGTHS[1]
+    plausible = MIN_EPOCH_LENGTH <= first <= MAX_EPOCH_LENGTH
     if uniform and plausible and abs(ratio - round(ratio)) * EPOCH_SECONDS > TOLERANCE:
         return first
     return EPOCH_SECONDS
