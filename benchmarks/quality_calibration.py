@@ -61,7 +61,7 @@ from _nights import (  # noqa: E402
     slug,
 )
 
-FLAGS = ("distribution", "degenerate", "confidence", "channels")
+FLAGS = ("distribution", "degenerate", "confidence", "channels", "signal", "recording")
 UNSEEN_STYLES = ("other sleeper", "other spectrum")
 MAX_FALSE_ALARMS = 0.05
 MIN_ACCURACY = 0.7
