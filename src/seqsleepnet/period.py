@@ -140,8 +140,10 @@ def sleep_period(
     Raises
     ------
     ConfigError
-        If ``in_bed`` is combined with lights, a time cannot be read, lights
-        on is not after lights off, or no whole epoch lies between them.
+        If ``in_bed`` is combined with lights, a time cannot be read or lies
+        outside the recording, lights on is not after lights off, or no whole
+        epoch lies between them. Given lights times are rounded inwards to
+        the whole epochs between them: the period is the one analysed.
     HypnogramError
         If ``in_bed`` is asked for a night without sleep.
     """
@@ -161,10 +163,29 @@ def sleep_period(
             f"{where}lights on ({on:g} s from the recording start) must come after lights off "
             f"({off:g} s)"
         )
+    for name, moment in (("lights off", off), ("lights on", on)):
+        if not hypnogram.onset - TOLERANCE <= moment <= hypnogram.end + TOLERANCE:
+            raise ConfigError(
+                f"{where}{name} ({_when(start, moment)}) lies outside the recording "
+                f"({_when(start, hypnogram.onset)} to {_when(start, hypnogram.end)}): the time "
+                "in bed and every statistic would describe another period than the one "
+                "stated; give a time inside the recording, or leave the option out to use its "
+                "start or end"
+            )
     length = hypnogram.epoch_length
-    if min(on, hypnogram.end) - max(off, hypnogram.onset) < length - TOLERANCE:
+    first = math.ceil((off - hypnogram.onset) / length - TOLERANCE / length)
+    stop = math.floor((on - hypnogram.onset) / length + TOLERANCE / length)
+    if stop <= first:
         raise ConfigError(
             f"{where}no whole epoch lies between lights off ({off:g} s) and lights on ({on:g} s); "
             f"the recording covers {hypnogram.onset:g} to {hypnogram.end:g} s from its start"
         )
-    return SleepPeriod(off, on, "lights")
+    # the period analysed: the whole epochs between the two, as the statistics count them
+    return SleepPeriod(hypnogram.onset + first * length, hypnogram.onset + stop * length, "lights")
+
+
+def _when(start: datetime | None, seconds: float) -> str:
+    """A moment as a clock time with its date when the start is known, else in seconds."""
+    if start is None:
+        return f"{seconds:g} s from the start"
+    return f"{start + timedelta(seconds=seconds):%Y-%m-%d %H:%M:%S}"

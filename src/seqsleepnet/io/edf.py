@@ -311,7 +311,8 @@ def _gap_notes(header: EdfHeader) -> tuple[SignalNote, ...]:
             f"discontinuous recording ({header.kind}) with {len(header.gaps)} gap(s) "
             f"of {lost:g} s in all ({lost / 60.0:.1f} min), the first from {first_start:g} s "
             f"to {first_end:g} s: nothing was recorded there, the epochs in a gap are left "
-            "unscored (UNS) and the sleep statistics count only the recorded epochs",
+            "unscored (UNS); the sleep statistics count them as unscored time in the time in "
+            "bed and the sleep period, never as sleep or wake",
             value=round(float(lost), 3),
             threshold=0.0,
         ),

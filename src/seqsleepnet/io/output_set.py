@@ -159,6 +159,13 @@ def output_set(
     _finish_interrupted(out, set_name, names)
     if not overwrite:
         refuse_existing(out, set_name, names)
+    blocked = [out / name for name in names if (out / name).exists() and not (out / name).is_file()]
+    if blocked:  # found before anything is written: a rename onto it would fail mid-set
+        raise FileFormatError(
+            blocked[0],
+            "is not a file (a folder?), so the output of that name cannot replace it",
+            "remove or rename it, or choose another output folder",
+        )
     staging = out / f".{set_name}.set-{secrets.token_hex(6)}"
     try:
         staging.mkdir()

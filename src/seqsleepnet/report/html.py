@@ -21,6 +21,12 @@ from seqsleepnet.statistics import DEFINITIONS
 __all__ = ["render_report"]
 
 
+def _mean_confidence(result: StagingResult) -> str:
+    """Mean top-stage probability of the epochs that hold a recorded signal (not EDF+D gaps)."""
+    recorded = result.confidence[~np.isnan(result.confidence)]
+    return f"{float(recorded.mean()):.2f}" if recorded.size else "-"
+
+
 def _clock(result: StagingResult, seconds: float) -> str:
     if result.start_time is None:
         return f"{seconds / 3600:.2f} h"
@@ -155,7 +161,7 @@ channels {html.escape(channels)} · model {html.escape(result.model)} · seqslee
 <h2>Sleep statistics</h2>{_period(result, period)}{_statistics(result, period)}
 {agreement}
 <h2>Low-confidence periods</h2>
-<p class="muted">Mean confidence {float(result.confidence.mean()):.2f}; periods where the top stage
+<p class="muted">Mean confidence {_mean_confidence(result)}; periods where the top stage
 probability stays below {confidence_threshold:.0%}: review these epochs first.</p>{low}
 {attention}
 {definitions(list(DEFINITIONS.values()))}
