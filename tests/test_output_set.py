@@ -43,6 +43,18 @@ def test_a_set_is_moved_in_whole_and_replaced_only_when_asked(tmp_path: Path) ->
     assert _contents(tmp_path) == {"new"}
 
 
+def test_a_folder_in_a_targets_place_is_refused_before_anything_moves(tmp_path: Path) -> None:
+    """A rename onto a folder would fail half-way: the set is refused whole instead."""
+    _write_set(tmp_path, "old")
+    (tmp_path / "night.json").unlink()
+    (tmp_path / "night.json").mkdir()
+    with pytest.raises(FileFormatError, match=r"night.json: is not a file \(a folder\?\)"):
+        _write_set(tmp_path, "new", overwrite=True)
+    kept = {(tmp_path / n).read_text() for n in NAMES if n != "night.json"}
+    assert kept == {"old"}  # the other three kept, nothing half-replaced
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+
+
 def test_without_a_helper_process_the_set_is_moved_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

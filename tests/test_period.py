@@ -44,6 +44,22 @@ def test_period_from_lights_in_bed_or_the_whole_recording() -> None:
     assert sleep_period(hyp, in_bed=True) == SleepPeriod(20 * 30.0, 150 * 30.0, "in-bed")
     window = sleep_period(hyp, lights_off="600", lights_on="22:20:15")
     assert window.crop(hyp).n_epochs == 20  # whole epochs inside only
+    assert window == SleepPeriod(600.0, 1200.0, "lights")  # the period analysed
+    assert sleep_period(hyp, lights_off="22:10:20").lights_off == 630.0  # rounded inwards
+    for off, on, outside in (
+        (
+            None,
+            "23:30",
+            r"lights on \(2020-01-01 23:30:00\) lies outside the recording "
+            r"\(2020-01-01 22:00:00 to 2020-01-01 23:25:00\)",
+        ),
+        (None, "99999", r"lights on \(2020-01-03 01:46:39\) lies outside"),
+        ("21:59", None, r"lights off \(2020-01-02 21:59:00\) lies outside"),  # the next 21:59
+    ):
+        with pytest.raises(ConfigError, match=outside):
+            sleep_period(hyp, lights_off=off, lights_on=on)
+    with pytest.raises(ConfigError, match=r"lights on \(6000 s from the start\) lies outside"):
+        sleep_period(Hypnogram(stages), lights_on="6000")
     with pytest.raises(ConfigError, match=r"n.edf: lights on .* must come after lights off"):
         sleep_period(hyp, lights_off="23:00", lights_on="22:30")
     with pytest.raises(ConfigError, match="no whole epoch lies between lights off"):

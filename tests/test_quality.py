@@ -221,7 +221,8 @@ def test_an_edf_d_gap_is_flagged_with_its_duration_and_unscored_epochs(
     assert _signal_flags(result.quality) == [
         "discontinuous recording (EDF+D) with 1 gap(s) of 3600 s in all (60.0 min), the first "
         "from 300 s to 3900 s: nothing was recorded there, the epochs in a gap are left "
-        "unscored (UNS) and the sleep statistics count only the recorded epochs"
+        "unscored (UNS); the sleep statistics count them as unscored time in the time in bed "
+        "and the sleep period, never as sleep or wake"
     ]
     assert (result.stages == -1).sum() == 120
     out = tmp_path / "out"
@@ -235,7 +236,11 @@ def test_an_edf_d_gap_is_flagged_with_its_duration_and_unscored_epochs(
     quality = json.loads((out / "night.stats.json").read_text())["quality"]
     (flag,) = [f for f in quality["flags"] if f["kind"] == "recording"]
     assert flag["value"] == 3600.0
-    assert "<b>recording</b>: discontinuous recording" in (out / "night.html").read_text()
+    page = (out / "night.html").read_text()
+    assert "<b>recording</b>: discontinuous recording" in page
+    assert "Mean confidence nan" not in page and "Mean confidence 0." in page  # gaps left out
+    stats = json.loads((out / "night.stats.json").read_text())
+    assert stats["tib"] == pytest.approx(result.stages.size / 2)  # gaps in TIB
 
 
 def test_bin_moments_over_chunks_equal_numpys_over_the_whole_night() -> None:

@@ -158,11 +158,6 @@ def sleep_period(
     start = hypnogram.start_time
     off = hypnogram.onset if lights_off is None else parse_moment(lights_off, start, "--lights-off")
     on = hypnogram.end if lights_on is None else parse_moment(lights_on, start, "--lights-on")
-    if on <= off:
-        raise ConfigError(
-            f"{where}lights on ({on:g} s from the recording start) must come after lights off "
-            f"({off:g} s)"
-        )
     for name, moment in (("lights off", off), ("lights on", on)):
         if not hypnogram.onset - TOLERANCE <= moment <= hypnogram.end + TOLERANCE:
             raise ConfigError(
@@ -172,6 +167,11 @@ def sleep_period(
                 "stated; give a time inside the recording, or leave the option out to use its "
                 "start or end"
             )
+    if on <= off:
+        raise ConfigError(
+            f"{where}lights on ({on:g} s from the recording start) must come after lights off "
+            f"({off:g} s)"
+        )
     length = hypnogram.epoch_length
     first = math.ceil((off - hypnogram.onset) / length - TOLERANCE / length)
     stop = math.floor((on - hypnogram.onset) / length + TOLERANCE / length)
