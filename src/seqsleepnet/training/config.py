@@ -11,9 +11,25 @@ from typing import Any, Literal, get_args
 from seqsleepnet.errors import ConfigError, FileFormatError, check_option
 from seqsleepnet.io.atomic import atomic_write
 
-__all__ = ["CONFIG_NAME", "FINE_TUNE_LR", "PAPER_LR", "TrainConfig"]
+__all__ = [
+    "CONFIG_NAME",
+    "FINE_TUNE_LR",
+    "FREE_ON_RESUME",
+    "PAPER_LR",
+    "TrainConfig",
+    "read_run_id",
+]
 
 CONFIG_NAME = "config.json"
+RUN_ID_KEY = "run_id"
+"""Key of ``config.json`` (beside the settings) naming the run that wrote it; ``last.pt``
+records the same id, so that a resume can tell its state belongs to this config."""
+FREE_ON_RESUME = frozenset({"device", "threads", "eval_batch_size", "max_steps"})
+"""Settings a resumed run may change: they do not change the weights a step computes.
+``max_steps`` may change too, to extend (or cut) a run's budget: there is no schedule that
+depends on it, and windows and dropout are seeded per epoch and step, so the steps after
+the old limit are the ones an uninterrupted run with the new limit takes (the old limit's
+last step was validated once more, which may only have added a ``best.pt`` candidate)."""
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 PAPER_LR = 1e-4
 """Adam learning rate of the paper's protocol."""
@@ -139,6 +155,30 @@ class TrainConfig:
         """The Adam learning rate in use (``lr`` with its default resolved)."""
         return float(PAPER_LR if self.lr is None else self.lr)
 
+    def training_differences(self, saved: TrainConfig) -> dict[str, tuple[Any, Any]]:
+        """Settings outside :data:`FREE_ON_RESUME` that differ from ``saved``'s.
+
+        Returns
+        -------
+        dict
+            ``{name: (saved value, this value)}``; paths (``data``, ``init_from``)
+            count as equal when they name the same file or folder.
+        """
+        differ: dict[str, tuple[Any, Any]] = {}
+        for f in dataclasses.fields(self):
+            if f.name in FREE_ON_RESUME:
+                continue
+            old, new = getattr(saved, f.name), getattr(self, f.name)
+            if f.name in ("data", "init_from") and old is not None and new is not None:
+                same = Path(old).resolve() == Path(new).resolve()
+            elif f.name == "lr":
+                same = saved.learning_rate == self.learning_rate
+            else:
+                same = old == new
+            if not same:
+                differ[f.name] = (old, new)
+        return differ
+
     def to_dict(self) -> dict[str, Any]:
         """Plain values for JSON and checkpoints."""
         return asdict(self)
@@ -152,11 +192,17 @@ class TrainConfig:
             raise ConfigError(f"unknown training option(s) {unknown}; allowed: {sorted(allowed)}")
         return cls(**values)
 
-    def save(self, folder: Path) -> Path:
-        """Write ``folder/config.json`` atomically."""
+    def save(self, folder: Path, run_id: str | None = None) -> Path:
+        """Write ``folder/config.json`` atomically.
+
+        ``run_id`` names the run (see :data:`RUN_ID_KEY`); None keeps the id
+        the file already has, if any.
+        """
         target = Path(folder) / CONFIG_NAME
+        run_id = run_id if run_id is not None else read_run_id(folder)
+        values = self.to_dict() if run_id is None else {**self.to_dict(), RUN_ID_KEY: run_id}
         with atomic_write(target) as handle:
-            json.dump(self.to_dict(), handle, indent=1)
+            json.dump(values, handle, indent=1)
         return target
 
     @classmethod
@@ -177,4 +223,16 @@ class TrainConfig:
             raise FileFormatError(path, f"not valid JSON ({error})") from error
         if not isinstance(values, dict):
             raise FileFormatError(path, "not a training config (expected a JSON object)")
+        values.pop(RUN_ID_KEY, None)
         return cls.from_dict(values)
+
+
+def read_run_id(folder: Path) -> str | None:
+    """The run id in ``folder/config.json``; None without one (or without a readable file)."""
+    path = Path(folder) / CONFIG_NAME
+    try:
+        values = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    run_id = values.get(RUN_ID_KEY) if isinstance(values, dict) else None
+    return str(run_id) if run_id is not None else None

@@ -55,12 +55,13 @@ from seqsleepnet.training.distributed import (
 from seqsleepnet.training.precision import autocast_dtype
 from seqsleepnet.training.progress import ProgressReporter
 from seqsleepnet.training.resident import resident_windows
+from seqsleepnet.training.resume import check_resume, new_run_id, run_identity
 from seqsleepnet.training.selection import select_recordings
 from seqsleepnet.training.state import (
     BEST_NAME,
     LAST_NAME,
-    LOG_NAME,
     append_log,
+    clear_run,
     decode_optimizer,
     encode_optimizer,
     truncate_log,
@@ -236,8 +237,12 @@ def train(
     out : Path
         Run folder: ``config.json``, ``best.pt``, ``last.pt``, ``log.jsonl``.
     resume : bool
-        Continue from ``out/last.pt`` (the run must have been started with
-        the same config).
+        Continue from ``out/last.pt``. The run must have been started with
+        the same settings but ``device``, ``threads``, ``eval_batch_size``
+        and ``max_steps`` (which may extend the run) and on the same
+        training and validation recordings (see
+        :mod:`seqsleepnet.training.resume`). Without ``resume`` an old run in
+        ``out`` is removed first (``best.pt``, ``last.pt``, the log).
     progress : bool
         Show a progress bar with loss and accuracy (rank 0).
 
@@ -249,8 +254,10 @@ def train(
     ------
     ConfigError
         Unknown model, subjects or device, channel counts that differ.
+        On resume: settings or recordings that differ from the run's.
     CheckpointError
-        ``resume`` without a readable ``last.pt``.
+        ``resume`` without a readable ``last.pt``, or with a ``last.pt`` of
+        another run than ``config.json``.
     """
     run = Path(out)
     with _session(config) as (device, dist_info):
@@ -279,15 +286,17 @@ def _train(
     else:
         model = _build(config, preprocessing)
     resume_state: dict[str, Any] = {}
+    run_id = new_run_id()
     if resume:
         saved, model_input, extra = load_trained(run / LAST_NAME)
+        resume_state = extra["resume"]
+        run_id = check_resume(run, config, resume_state, train_entries, val_entries) or run_id
         if saved.config != model.config or model_input.preprocessing != preprocessing:
             raise CheckpointError(
                 f"{run / LAST_NAME}: the model config or preprocessing differs from the run's "
                 f"config.json and the cache {data}; resume with the same data and settings"
             )
         model.load_state_dict(saved.state_dict())
-        resume_state = extra["resume"]
         best = int(resume_state["best_step"])
         if val_entries and best > 0 and not (run / BEST_NAME).is_file():
             raise CheckpointError(
@@ -299,11 +308,11 @@ def _train(
         model_input = _model_input(model, preprocessing, data, train_entries)
     if dist_info.is_main:
         run.mkdir(parents=True, exist_ok=True)
-        config.save(run)
+        if not resume:  # a new run over an old one (--overwrite): nothing of the old one stays
+            clear_run(run)
+        config.save(run, run_id)
         if resume:
             truncate_log(run, int(resume_state["step"]))
-        else:  # a new run over an old one (the command line asks for --overwrite) logs anew
-            (run / LOG_NAME).unlink(missing_ok=True)
     dataset = SequenceDataset(data, train_entries, config.seq_len, model_input)
     windows = resident_windows(dataset, device)
     validation = _ValidationSet(data, val_entries if dist_info.is_main else [], model_input)
@@ -333,6 +342,7 @@ def _train(
     if config.max_steps is not None:
         limit = min(limit, config.max_steps)
     extra = {"channels": list(train_entries[0].channels), "recordings": len(train_entries)}
+    identity = run_identity(run_id, config, train_entries, val_entries)
     reporter = ProgressReporter(
         run,
         limit,
@@ -391,6 +401,7 @@ def _train(
                         "best_accuracy": best_acc,
                         "optimizer": encode_optimizer(optimizer.state_dict()),
                         "scaler": scaler.state_dict() if scaler.is_enabled() else None,
+                        **identity,
                     }
                     # the log first: a run killed between the two resumes from the older
                     # last.pt and drops the log lines after it, so no line is ever lost

@@ -11,13 +11,16 @@ staging needs on its own:
 - ``training``: the training config, step, validation metrics, subjects.
 
 ``last.pt`` adds ``resume``: step, epoch, position in the epoch, best
-validation result so far and the optimiser (and fp16 gradient scaler) state.
+validation result so far, the optimiser (and fp16 gradient scaler) state and
+the run's identity: run id, training config and recordings (see
+:mod:`seqsleepnet.training.resume`, which checks them on resume).
 ``RUN/log.jsonl`` has one JSON object per validation.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ __all__ = [
     "LAST_NAME",
     "LOG_NAME",
     "append_log",
+    "clear_run",
     "decode_optimizer",
     "encode_optimizer",
     "read_log",
@@ -57,6 +61,16 @@ def refuse_existing_run(run: Path) -> None:
             f"continue it with --resume {run}, start over with --overwrite, "
             "or choose another --out",
         )
+
+
+def clear_run(run: Path) -> None:
+    """Remove a run's checkpoints, log and TensorBoard events (before a new run starts there).
+
+    Its ``config.json`` is replaced by the new run's right after.
+    """
+    for name in (BEST_NAME, LAST_NAME, LOG_NAME):
+        (Path(run) / name).unlink(missing_ok=True)
+    shutil.rmtree(Path(run) / "tensorboard", ignore_errors=True)
 
 
 def encode_optimizer(state: dict[str, Any]) -> dict[str, Any]:
