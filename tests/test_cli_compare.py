@@ -53,3 +53,17 @@ def test_errors_are_one_line(folders: list[str], tmp_path: Path) -> None:
         assert result.exit_code == 1, (args, result.output)
         assert message in result.output and "Traceback" not in result.output
         assert result.output.count("error:") == 1
+
+
+def test_out_is_not_overwritten_without_the_option(folders: list[str], tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    args = ["compare", *folders, "--bootstrap", "20", "--out", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    (out / "comparison.md").write_text("earlier")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "already exists" in result.output
+    assert "pass --overwrite" in result.output and "Traceback" not in result.output
+    assert (out / "comparison.md").read_text() == "earlier"
+    result = runner.invoke(app, [*args, "--overwrite"])
+    assert result.exit_code == 0, result.output
+    assert (out / "comparison.md").read_text().startswith("|")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -195,3 +196,34 @@ def test_train_init_from_fine_tunes_a_checkpoint(cache: Path, tmp_path: Path) ->
 def test_train_help_states_the_fine_tuning_learning_rate() -> None:
     result = runner.invoke(app, ["train", "--help"], terminal_width=200)
     assert "--init-from" in result.output and "2e-5 when fine-tuning" in result.output
+
+
+def test_a_bare_number_that_is_a_subject_id_is_refused(tmp_path: Path) -> None:
+    from seqsleepnet.data.cache import load_manifest, save_manifest
+
+    digits = make_toy_cache(tmp_path / "digits", n_subjects=4, n_epochs=12)
+    entries, info = load_manifest(digits)
+    save_manifest(digits, [dataclasses.replace(e, subject=e.subject[1:]) for e in entries], info)
+    run = tmp_path / "run"
+    base = ["train", "--data", str(digits), "--out", str(run), "--max-steps", "1", *FAST]
+    result = runner.invoke(app, [*base, "--val-subjects", "02"])
+    assert result.exit_code == 1 and "'02' is ambiguous" in result.output
+    assert "'02,'" in result.output and "count as 2" in result.output
+    assert not run.exists()
+    result = runner.invoke(app, [*base, "--val-subjects", "02,"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((run / "config.json").read_text())["val_subjects"] == ["02"]
+    result = runner.invoke(app, [*base, "--val-subjects", "1", "--overwrite"])
+    assert result.exit_code == 0, result.output  # "1" is no subject id here: a count
+    assert len(json.loads((run / "config.json").read_text())["val_subjects"]) == 1
+
+
+def test_cv_fold_with_another_model_is_refused(cache: Path, tmp_path: Path) -> None:
+    cv = tmp_path / "cv"
+    args = ["cv", "--data", str(cache), "--folds", "2", "--out", str(cv), "--max-steps", "1"]
+    result = runner.invoke(app, [*args, "--fold", "0", *FAST])
+    assert result.exit_code == 0, result.output
+    other = [a for a in FAST if a not in SMALL]
+    result = runner.invoke(app, [*args, "--fold", "1", "--model", "arnn", *other])
+    assert result.exit_code == 1 and 'training.model: "seqsleepnet" in folds.json' in result.output
+    assert "give another --out folder" in result.output and not (cv / "fold-1").exists()

@@ -12,7 +12,12 @@ from matplotlib.image import imread
 from sklearn import metrics as skm
 
 from seqsleepnet.errors import ConfigError, FileFormatError
-from seqsleepnet.evaluation.cv_compare import compare_cv, compare_results, write_comparison
+from seqsleepnet.evaluation.cv_compare import (
+    COMPARISON_FILES,
+    compare_cv,
+    compare_results,
+    write_comparison,
+)
 from seqsleepnet.training.cv_results import read_cv_results
 from test_evaluation_paired import plain_bootstrap
 from test_training_cv_results import ERRORS, SUBJECTS, write_fake_cv
@@ -150,3 +155,44 @@ def test_written_tables_and_figures(folders: tuple[Path, Path, dict, dict], tmp_
     for png in ("differences.png", "validation.png"):
         image = imread(out / png)
         assert image.ndim == 3 and image.std() > 0.02
+
+
+def test_folders_tested_on_other_recordings_or_epochs_raise(tmp_path: Path) -> None:
+    write_fake_cv(tmp_path / "a", ERRORS)
+    write_fake_cv(tmp_path / "renamed", WORSE)
+    write_fake_cv(tmp_path / "shorter", WORSE)
+    path = tmp_path / "renamed" / "fold-1" / "predictions.npz"
+    with np.load(path) as data:
+        arrays = dict(data)
+    arrays["recordings"] = np.array([f"{r}b" for r in arrays["recordings"]])
+    np.savez(path, **arrays)
+    with pytest.raises(ConfigError, match=r"renamed tested subject S01 on recordings \['S01N0b'"):
+        compare_cv([tmp_path / "a", tmp_path / "renamed"])
+    path = tmp_path / "shorter" / "fold-0" / "predictions.npz"  # one night of S00 only
+    with np.load(path) as data:
+        arrays = dict(data)
+    keep = arrays["offsets"][1]
+    for name in ("true", "pred"):
+        arrays[name] = np.concatenate([arrays[name][:keep], arrays[name][arrays["offsets"][2] :]])
+    arrays["recordings"] = arrays["recordings"][[0, 2, 3]]
+    arrays["subjects"] = arrays["subjects"][[0, 2, 3]]
+    arrays["offsets"] = np.array([0, 30, 60, 101])
+    np.savez(path, **arrays)
+    with pytest.raises(ConfigError, match=r"subject S00 on recordings \['S00N0'\] \(30 epochs\)"):
+        compare_cv([tmp_path / "a", tmp_path / "shorter"])
+
+
+def test_an_earlier_comparison_is_kept_without_overwrite(
+    folders: tuple[Path, Path, dict, dict], tmp_path: Path
+) -> None:
+    a, b, _, _ = folders
+    comparison = compare_cv([a, b], n_boot=20)
+    out = tmp_path / "out"
+    write_comparison(comparison, out)
+    (out / "pooled.csv").write_text("earlier")
+    with pytest.raises(FileFormatError, match=r"already exists \(7 of the 7 outputs"):
+        write_comparison(comparison, out)
+    assert (out / "pooled.csv").read_text() == "earlier"
+    write_comparison(comparison, out, overwrite=True)
+    assert (out / "pooled.csv").read_text().startswith("label,")
+    assert sorted(p.name for p in out.iterdir()) == sorted(COMPARISON_FILES)  # no staging left

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqsleepnet.errors import FileFormatError
+from seqsleepnet.errors import ConfigError, FileFormatError
 from seqsleepnet.training.cv_results import read_cv_results, validation_curve
 
 SUBJECTS = [f"S{i:02d}" for i in range(6)]
@@ -129,3 +129,25 @@ def test_validation_curve_from_the_log(tmp_path: Path) -> None:
     np.testing.assert_allclose(values, [0.52, 0.62, 0.57])
     steps, values = validation_curve(tmp_path / "cv", 9)  # no such run: empty
     assert steps.size == values.size == 0
+
+
+def test_folds_made_with_other_settings_are_not_pooled(tmp_path: Path) -> None:
+    write_fake_cv(tmp_path / "cv", ERRORS)
+    (tmp_path / "cv" / "fold-2" / "run" / "config.json").write_text(json.dumps({"model": "arnn"}))
+    with pytest.raises(ConfigError, match=r'training.model: "fake" fold 0 vs "arnn" fold 2'):
+        read_cv_results(tmp_path / "cv")
+    write_fake_cv(tmp_path / "recorded", ERRORS)
+    contract = {"data": {"settings": "a"}, "training": {"model": "fake"}}
+    for k, settings in enumerate(["a", "b", "a"]):
+        path = tmp_path / "recorded" / f"fold-{k}" / "predictions.npz"
+        with np.load(path) as data:
+            arrays = dict(data)
+        contract["data"]["settings"] = settings
+        np.savez(path, **arrays, contract=np.array(json.dumps(contract)))
+    with pytest.raises(ConfigError, match=r'data.settings: "a" fold 0 vs "b" fold 1'):
+        read_cv_results(tmp_path / "recorded")
+    folds = json.loads((tmp_path / "cv" / "folds.json").read_text())
+    folds["shared"] = {"training": {"model": "fake"}}
+    (tmp_path / "cv" / "folds.json").write_text(json.dumps(folds))
+    with pytest.raises(ConfigError, match=r'"fake" folds.json vs "arnn" fold 2'):
+        read_cv_results(tmp_path / "cv")

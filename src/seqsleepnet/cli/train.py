@@ -132,8 +132,10 @@ def train(
         str | None,
         typer.Option(
             "--val-subjects",
-            help="Validation subjects: a number (picked with the seed) or ids 'S01,S02'; "
-            "0 for none. Default: 5% of the subjects, at least 1.",
+            help="Validation subjects: ids 'S01,S02' (one id with a trailing comma: '02,'), "
+            "or a number of them picked with the seed; 0 for none. A number that is also a "
+            "subject id (Sleep-EDF ids are digits) is refused as ambiguous. Default: 5% of "
+            "the subjects, at least 1.",
         ),
     ] = None,
     epochs: Epochs = 10,
@@ -158,7 +160,7 @@ def train(
     from seqsleepnet.data.cache import load_manifest
     from seqsleepnet.training.config import TrainConfig
     from seqsleepnet.training.loop import train as run_training
-    from seqsleepnet.training.selection import pick_subjects, subjects_of
+    from seqsleepnet.training.selection import parse_val_subjects, subjects_of
     from seqsleepnet.training.state import refuse_existing_run
 
     if resume is not None:
@@ -175,12 +177,7 @@ def train(
         model = model or "seqsleepnet"
         model_config = _model_config(model, cell, settings)  # before any data is read
         subjects = subjects_of(load_manifest(data)[0])
-        if val_subjects is None:
-            chosen = pick_subjects(subjects, max(1, round(len(subjects) / 20)), seed)
-        elif val_subjects.strip().isdigit():
-            chosen = pick_subjects(subjects, int(val_subjects), seed)
-        else:
-            chosen = [s.strip() for s in val_subjects.split(",") if s.strip()]
+        chosen = parse_val_subjects(val_subjects, subjects, seed)
         config = TrainConfig(
             data=str(data),
             model=model,
@@ -215,7 +212,9 @@ _CV_HELP = (
     "Subject-wise cross-validation: K folds of test, validation and training subjects (both "
     "nights of a subject together), written to CV/folds.json. Without --fold all folds run one "
     "after another; --fold k runs one (folds can run on different machines). Each fold writes "
-    "CV/fold-k/run/ and CV/fold-k/predictions.npz; pool them with 'seqsleepnet cv-summary CV'."
+    "CV/fold-k/run/ and CV/fold-k/predictions.npz; pool them with 'seqsleepnet cv-summary CV'. "
+    "Folds are pooled, so folds.json records the data (by content) and the training settings "
+    "that change results; a fold run with other ones is refused."
     "\n\nExample: seqsleepnet cv --data cache/ --folds 20 --out cv/ --fold 3"
 )
 
@@ -227,7 +226,11 @@ def cv(
     folds: Annotated[int, typer.Option("--folds", "-k", help="Number of folds K.")] = 20,
     fold: Annotated[int | None, typer.Option("--fold", help="Run only fold k (0..K-1).")] = None,
     val_subjects: Annotated[
-        int, typer.Option("--val-subjects", help="Validation subjects per fold.")
+        int,
+        typer.Option(
+            "--val-subjects",
+            help="NUMBER of validation subjects per fold (the folds choose them).",
+        ),
     ] = 1,
     model: ModelName = "seqsleepnet",
     epochs: Epochs = 10,
@@ -250,7 +253,6 @@ def cv(
     from seqsleepnet.training.cross_validation import prepare_folds, run_fold
 
     model_config = _model_config(model, cell, settings)  # before folds are written
-    fold_list = prepare_folds(out, data, folds, val_subjects, seed)
     base = TrainConfig(
         data=str(data),
         model=model,
@@ -267,6 +269,7 @@ def cv(
         precision=precision,  # type: ignore[arg-type]
         threads=threads,
     )
+    fold_list = prepare_folds(out, data, folds, val_subjects, seed, config=base)
     indices = [f.index for f in fold_list] if fold is None else [fold]
     for index in indices:
         target = run_fold(out, index, base, progress=not quiet)

@@ -38,6 +38,7 @@ __all__ = [
     "MANIFEST_NAME",
     "CacheEntry",
     "CachedRecording",
+    "check_settings",
     "load_manifest",
     "manifest_preprocessing",
     "read_cached",
@@ -192,3 +193,30 @@ def manifest_preprocessing(folder: Path, info: dict[str, Any]) -> Preprocessing:
         raise FileFormatError(
             path, f"stored preprocessing is not usable ({error})", "prepare the dataset again"
         ) from None
+
+
+def check_settings(data: Path, entries: list[CacheEntry], info: dict[str, Any]) -> None:
+    """Refuse recordings prepared with other settings than the manifest's.
+
+    Parameters
+    ----------
+    data : Path
+        Cache folder (for the message).
+    entries : list of CacheEntry
+        The recordings about to be used (training, validation or test).
+    info : dict
+        The manifest's settings, as :func:`load_manifest` returns them.
+
+    Raises
+    ------
+    ConfigError
+        If an entry's settings fingerprint is not the manifest's.
+    """
+    current = info.get("settings")
+    stale = sorted(e.recording for e in entries if e.settings != current)
+    if stale:
+        raise ConfigError(
+            f"{data}: {len(stale)} recording(s) were prepared with other settings than the "
+            f"manifest's (e.g. {stale[:3]}); run 'seqsleepnet prepare' again over the dataset "
+            "so that every recording has the same preprocessing"
+        )

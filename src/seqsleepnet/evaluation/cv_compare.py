@@ -5,8 +5,10 @@ of all folds are pooled into one set of metrics, as the paper's tables do.
 Each further folder is compared with the first, subject by subject
 (accuracy, kappa and macro F1 over each test subject's epochs), with a
 bootstrap 95% confidence interval over subjects
-(:mod:`seqsleepnet.evaluation.paired`). :func:`write_comparison` writes the
-tables as Markdown, CSV and JSON and two figures.
+(:mod:`seqsleepnet.evaluation.paired`). Pairs are only formed between
+cross-validations that tested each subject on the same recordings and epochs.
+:func:`write_comparison` writes the tables as Markdown, CSV and JSON and two
+figures, as one set that never replaces an earlier one without ``overwrite``.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from seqsleepnet.evaluation.metrics import StagingMetrics, compute_metrics, mark
 from seqsleepnet.evaluation.paired import PairedDifference, paired_difference
 from seqsleepnet.evaluation.plots import plot_paired_differences, plot_validation_curves
 from seqsleepnet.io.atomic import atomic_write
+from seqsleepnet.io.output_set import output_set
 from seqsleepnet.stages import STAGE_NAMES
 from seqsleepnet.training.cv_results import CVResults, read_cv_results, validation_curve
 
 __all__ = [
+    "COMPARISON_FILES",
     "PAIRED_METRICS",
     "CVComparison",
     "RunSummary",
@@ -300,6 +304,22 @@ def _check_same_folds(reference: CVResults, other: CVResults) -> None:
                 "compare cross-validations made with the same folds (same data, --folds, "
                 "--val-subjects and --seed)"
             )
+    _check_same_test_data(reference, other)
+
+
+def _check_same_test_data(reference: CVResults, other: CVResults) -> None:
+    """Refuse pairs whose test subjects were tested on other recordings or epochs."""
+    for subject in sorted(set(reference.subjects) & set(other.subjects)):
+        mine, theirs = other.subjects[subject], reference.subjects[subject]
+        known = bool(mine.recording_ids and theirs.recording_ids)
+        ids_differ = known and mine.recording_ids != theirs.recording_ids
+        if ids_differ or mine.true.size != theirs.true.size:
+            raise ConfigError(
+                f"{other.folder} tested subject {subject} on recordings "
+                f"{list(mine.recording_ids)} ({mine.true.size} epochs) but {reference.folder} on "
+                f"{list(theirs.recording_ids)} ({theirs.true.size} epochs); compare "
+                "cross-validations run on the same data (the same prepared recordings)"
+            )
 
 
 def compare_cv(
@@ -331,7 +351,8 @@ def compare_cv(
         If a folder is not a cross-validation folder or has unfinished folds
         (they are named).
     ConfigError
-        If fewer than two folders are given or their folds differ.
+        If fewer than two folders are given, their folds differ, or a subject
+        was tested on other recordings or another number of epochs.
     """
     if len(folders) < 2:
         raise ConfigError(
@@ -344,22 +365,45 @@ def compare_cv(
     return compare_results(results, chosen, n_boot=n_boot, seed=seed)
 
 
-def write_comparison(comparison: CVComparison, out: Path) -> list[Path]:
-    """Write the comparison's tables and figures into ``out`` (created), atomically.
+COMPARISON_FILES = (
+    "comparison.md",
+    "comparison.json",
+    "pooled.csv",
+    "differences.csv",
+    "per_subject.csv",
+    "differences.png",
+    "validation.png",
+)
+"""The files :func:`write_comparison` writes, as one set."""
 
-    Files: ``comparison.md``, ``comparison.json`` (:meth:`CVComparison.to_dict`),
-    ``pooled.csv``, ``differences.csv``, ``per_subject.csv``,
-    ``differences.png`` (per-subject differences with mean and CI) and
-    ``validation.png`` (validation accuracy against step of every fold).
+
+def write_comparison(comparison: CVComparison, out: Path, *, overwrite: bool = False) -> list[Path]:
+    """Write the comparison's tables and figures into ``out`` (created) as one set.
+
+    Files (:data:`COMPARISON_FILES`): ``comparison.md``, ``comparison.json``
+    (:meth:`CVComparison.to_dict`), ``pooled.csv``, ``differences.csv``,
+    ``per_subject.csv``, ``differences.png`` (per-subject differences with
+    mean and CI) and ``validation.png`` (validation accuracy against step of
+    every fold). They appear together or not at all
+    (:func:`~seqsleepnet.io.output_set.output_set`).
+
+    Parameters
+    ----------
+    overwrite : bool
+        Replace an earlier comparison in ``out``; otherwise it is refused
+        before anything is written.
 
     Returns
     -------
     list of Path
         The written files.
+
+    Raises
+    ------
+    FileFormatError
+        If a file of the set exists in ``out`` without ``overwrite``, or writing failed.
     """
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
     texts = {
         "comparison.md": comparison.markdown(),
         "comparison.json": json.dumps(comparison.to_dict(), indent=1),
@@ -367,15 +411,15 @@ def write_comparison(comparison: CVComparison, out: Path) -> list[Path]:
         "differences.csv": comparison.differences_frame().to_csv(index=False, float_format="%.6f"),
         "per_subject.csv": comparison.per_subject_frame().to_csv(index=False, float_format="%.6f"),
     }
-    for name, text in texts.items():
-        with atomic_write(folder / name) as handle:
-            handle.write(text)
-        written.append(folder / name)
-    written.append(
+    with output_set(folder, "comparison", COMPARISON_FILES, overwrite=overwrite) as staged:
+        for name, text in texts.items():
+            with atomic_write(staged[name]) as handle:
+                handle.write(text)
         plot_paired_differences(
-            comparison.differences, folder / "differences.png", reference=comparison.reference.label
+            comparison.differences,
+            staged["differences.png"],
+            reference=comparison.reference.label,
         )
-    )
-    curves = {r.label: r.curves for r in comparison.runs}
-    written.append(plot_validation_curves(curves, folder / "validation.png"))
-    return written
+        curves = {r.label: r.curves for r in comparison.runs}
+        plot_validation_curves(curves, staged["validation.png"])
+    return [folder / name for name in COMPARISON_FILES]

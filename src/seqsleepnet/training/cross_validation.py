@@ -12,8 +12,15 @@ A fold writes ``CV/fold-k/run/`` (a training run) and
 ``CV/fold-k/predictions.npz`` with, for the test recordings, the arrays
 ``recordings`` (R,), ``subjects`` (R,), ``offsets`` (R+1,) (recording r owns
 epochs ``offsets[r]:offsets[r+1]``), ``true`` (N,) and ``pred`` (N,) int8
-stages (-1 unscored) and ``probs`` (N, 5) float32. :func:`summarize_cv`
+stages (-1 unscored), ``probs`` (N, 5) float32 and ``contract`` (a JSON
+string, see :mod:`seqsleepnet.training.cv_contract`). :func:`summarize_cv`
 pools the predictions of every fold, as the paper computes its metrics.
+
+Folds are pooled, so they must share the data and the training settings:
+``folds.json`` records them (its ``"shared"`` entry) when it is made, and a
+fold run with other ones is refused. Folders made before that record
+existed are checked against their data path and their folds' ``config.json``
+at the next fold run, which then records it.
 """
 
 from __future__ import annotations
@@ -28,12 +35,19 @@ from typing import Any
 
 import numpy as np
 
-from seqsleepnet.data.cache import CacheEntry, load_manifest
+from seqsleepnet.data.cache import CacheEntry, check_settings, load_manifest
 from seqsleepnet.errors import ConfigError, FileFormatError
 from seqsleepnet.inference import predict_logprobs
 from seqsleepnet.io.atomic import atomic_path, atomic_write
 from seqsleepnet.models.checkpoint import load_trained
 from seqsleepnet.training.config import TrainConfig
+from seqsleepnet.training.cv_contract import (
+    CONTRACT_KEY,
+    contract_differences,
+    data_identity,
+    fold_contract,
+    read_run_training,
+)
 from seqsleepnet.training.datasets import open_arrays
 from seqsleepnet.training.loop import resolve_device, train
 from seqsleepnet.training.selection import subjects_of
@@ -43,6 +57,7 @@ __all__ = [
     "FOLDS_NAME",
     "PREDICTIONS_NAME",
     "Fold",
+    "check_contract",
     "fold_folder",
     "make_folds",
     "predict_recordings",
@@ -142,15 +157,30 @@ def read_folds(cv: Path) -> tuple[list[Fold], dict[str, Any]]:
     return folds, payload
 
 
-def prepare_folds(cv: Path, data: Path, n_folds: int, n_val: int, seed: int) -> list[Fold]:
+def prepare_folds(
+    cv: Path,
+    data: Path,
+    n_folds: int,
+    n_val: int,
+    seed: int,
+    *,
+    config: TrainConfig | None = None,
+) -> list[Fold]:
     """Folds for ``data``: read from ``CV/folds.json`` or made and written there.
+
+    Parameters
+    ----------
+    config : TrainConfig, optional
+        The folds' training settings: recorded in a new ``folds.json`` and
+        checked against an existing one (see :func:`check_contract`).
 
     Raises
     ------
     ConfigError
-        If an existing folds file was made with other settings or subjects.
+        If an existing folds file was made with other settings, subjects or
+        (with ``config``) other data or training settings.
     """
-    entries, _ = load_manifest(data)
+    entries, info = load_manifest(data)
     subjects = subjects_of(entries)
     meta = {"n_folds": n_folds, "n_val": n_val, "seed": seed, "subjects": subjects}
     if (Path(cv) / FOLDS_NAME).is_file():
@@ -161,10 +191,74 @@ def prepare_folds(cv: Path, data: Path, n_folds: int, n_val: int, seed: int) -> 
                 f"{Path(cv) / FOLDS_NAME} was made with other {differ}; use the same "
                 "--folds/--val-subjects/--seed and data, or another output folder"
             )
+        if config is not None:
+            check_contract(cv, config, entries, info)
         return folds
     folds = make_folds(subjects, n_folds, n_val, seed)
-    write_folds(cv, folds, {**meta, "data": str(data)})
+    extra: dict[str, Any] = {"data": str(data)}
+    if config is not None:
+        extra[CONTRACT_KEY] = fold_contract(config, entries, info)
+    write_folds(cv, folds, {**meta, **extra})
     return folds
+
+
+def check_contract(
+    cv: Path, config: TrainConfig, entries: list[CacheEntry], info: dict[str, Any]
+) -> None:
+    """Refuse to run a fold with other data or training settings than the folder's.
+
+    The data are compared by content (manifest settings and recordings), not
+    by path. A ``folds.json`` without the record (made by an earlier
+    version) is compared with the cache at its ``data`` path, if that is
+    still there, and with the ``run/config.json`` of its folds; if they
+    agree, the record is added to ``folds.json``.
+
+    Parameters
+    ----------
+    cv : Path
+        Cross-validation folder with ``folds.json``.
+    config : TrainConfig
+        The settings of the fold about to run.
+    entries, info : list of CacheEntry, dict
+        The manifest of ``config.data``.
+
+    Raises
+    ------
+    ConfigError
+        Naming every difference.
+    """
+    current = fold_contract(config, entries, info)
+    folds, meta = read_folds(cv)
+    saved = meta.get(CONTRACT_KEY)
+    if isinstance(saved, dict):
+        differ = contract_differences(saved, current, names=("in folds.json", "now"))
+    else:
+        differ = []
+        old_data = meta.get("data")
+        if old_data and (Path(old_data) / "manifest.json").is_file():
+            try:
+                then = data_identity(*load_manifest(Path(old_data)))
+            except FileFormatError:
+                then = None
+            if then is not None:
+                differ += contract_differences(
+                    {"data": then}, current, names=(f"in {old_data}", f"in {config.data}")
+                )
+        for fold in folds:
+            training = read_run_training(fold_folder(cv, fold.index) / "run")
+            if training is not None:
+                differ += contract_differences(
+                    {"training": training}, current, names=(f"in fold {fold.index}", "now")
+                )
+    if differ:
+        raise ConfigError(
+            f"{Path(cv) / FOLDS_NAME}: the folds of this cross-validation were made with other "
+            f"data or settings: {'; '.join(differ)}. Run every fold with the same data (by "
+            "content) and training settings, or give another --out folder"
+        )
+    if saved is None and int(os.environ.get("RANK", "0")) == 0:
+        write_folds(cv, folds, {**meta, CONTRACT_KEY: current})
+        logger.info("recorded the data and settings the folds share in %s", cv)
 
 
 def fold_folder(cv: Path, index: int) -> Path:
@@ -186,7 +280,13 @@ def predict_recordings(
     -------
     dict
         The arrays of ``predictions.npz`` (see the module docstring).
+
+    Raises
+    ------
+    ConfigError
+        If a recording was prepared with other settings than the manifest's.
     """
+    check_settings(Path(data), entries, load_manifest(Path(data))[1])
     model, model_input, extra = load_trained(checkpoint)
     dev = resolve_device(device)
     model.to(dev)
@@ -233,7 +333,9 @@ def run_fold(cv: Path, index: int, base: TrainConfig, *, progress: bool = False)
     Raises
     ------
     ConfigError
-        If ``index`` is not a fold of ``folds.json``.
+        If ``index`` is not a fold of ``folds.json``, the data or settings
+        differ from those of the folder's folds (:func:`check_contract`), or a
+        test recording was prepared with other settings than the manifest's.
     """
     folds, _ = read_folds(cv)
     if not 0 <= index < len(folds):
@@ -242,6 +344,11 @@ def run_fold(cv: Path, index: int, base: TrainConfig, *, progress: bool = False)
     config = dataclasses.replace(
         base, val_subjects=fold.val, train_subjects=fold.train, exclude_subjects=fold.test
     )
+    entries, info = load_manifest(Path(config.data))
+    test_entries = [e for e in entries if e.subject in set(fold.test)]
+    check_settings(Path(config.data), test_entries, info)  # before hours of training
+    check_contract(cv, config, entries, info)
+    contract = fold_contract(config, entries, info)
     folder = fold_folder(cv, index)
     run = folder / "run"
     resume = (run / LAST_NAME).is_file()
@@ -249,8 +356,6 @@ def run_fold(cv: Path, index: int, base: TrainConfig, *, progress: bool = False)
     target = folder / PREDICTIONS_NAME
     if int(os.environ.get("RANK", "0")) != 0:
         return target
-    entries, _ = load_manifest(Path(config.data))
-    test_entries = [e for e in entries if e.subject in set(fold.test)]
     arrays = predict_recordings(
         run / BEST_NAME,
         Path(config.data),
@@ -261,6 +366,7 @@ def run_fold(cv: Path, index: int, base: TrainConfig, *, progress: bool = False)
     with atomic_path(target) as tmp:
         arrays["fold"] = np.array(index)
         arrays["best_step"] = np.array(result.best_step)
+        arrays["contract"] = np.array(json.dumps(contract, sort_keys=True))
         np.savez(tmp, **arrays)  # type: ignore[arg-type]
     logger.info("fold %d: %d test epochs -> %s", index, arrays["true"].size, target)
     return target

@@ -13,16 +13,24 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from seqsleepnet.errors import FileFormatError
+from seqsleepnet.data.cache import load_manifest
+from seqsleepnet.errors import ConfigError, FileFormatError
 from seqsleepnet.training.cross_validation import (
     PREDICTIONS_NAME,
     Fold,
     fold_folder,
     read_folds,
+)
+from seqsleepnet.training.cv_contract import (
+    CONTRACT_KEY,
+    contract_differences,
+    data_identity,
+    read_run_training,
 )
 from seqsleepnet.training.state import read_log
 
@@ -42,6 +50,8 @@ class SubjectPredictions:
         Number of its recordings.
     true, pred : numpy.ndarray of int8, shape (E,)
         Stages 0..4 (W..REM), -1 unscored.
+    recording_ids : tuple of str
+        Its recordings, in file order.
     """
 
     subject: str
@@ -49,6 +59,7 @@ class SubjectPredictions:
     recordings: int
     true: npt.NDArray[np.int8]
     pred: npt.NDArray[np.int8]
+    recording_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,47 @@ def _finished(folder: Path, folds: list[Fold]) -> list[int]:
     return [f.index for f in folds if (fold_folder(folder, f.index) / PREDICTIONS_NAME).is_file()]
 
 
+def _fold_contract(folder: Path, index: int, stored: str | None) -> dict[str, Any]:
+    """A fold's contract: from its predictions, else (older folds) from its run's
+    ``config.json`` and the cache at its ``data`` path, if that is still there."""
+    if stored is not None:
+        try:
+            value = json.loads(stored)
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            return value
+    run = fold_folder(folder, index) / "run"
+    training = read_run_training(run)
+    contract: dict[str, Any] = {} if training is None else {"training": training}
+    try:  # the cache it names, by content, if it is still there
+        data = Path(json.loads((run / "config.json").read_text())["data"])
+        contract["data"] = data_identity(*load_manifest(data))
+    except (OSError, ValueError, KeyError, TypeError, FileFormatError):
+        pass
+    return contract
+
+
+def _check_same_contract(folder: Path, shared: Any, contracts: dict[int, dict[str, Any]]) -> None:
+    """Refuse folds trained on other data or with other settings than each other."""
+    named = [("folds.json", shared)] if isinstance(shared, dict) else []
+    named += [(f"fold {k}", c) for k, c in contracts.items() if c]
+    differ = []
+    for i, (name, contract) in enumerate(named):
+        for other_name, other in named[:i]:
+            found = contract_differences(other, contract, names=(other_name, name))
+            if found:
+                differ += found
+                break
+    if differ:
+        raise ConfigError(
+            f"{folder}: its folds were trained on other data or with other settings, so "
+            f"they cannot be pooled: {'; '.join(differ[:6])}. Move the folds made differently "
+            "(fold-K folders) away and run them again with 'seqsleepnet cv --fold K' and the "
+            "data and settings of the others"
+        )
+
+
 def read_cv_results(cv: Path, *, partial: bool = False) -> CVResults:
     """Read the test predictions of a cross-validation folder.
 
@@ -108,9 +160,12 @@ def read_cv_results(cv: Path, *, partial: bool = False) -> CVResults:
         If ``folds.json`` is missing or damaged, or (unless ``partial``)
         folds have no predictions yet (all of them are named), or a
         predictions file lacks an array.
+    ConfigError
+        If the read folds were trained on other data or with other training
+        settings than each other or than ``folds.json`` records.
     """
     folder = Path(cv)
-    folds, _ = read_folds(folder)
+    folds, meta = read_folds(folder)
     done = _finished(folder, folds)
     missing = [f.index for f in folds if f.index not in done]
     if missing and not partial:
@@ -120,16 +175,20 @@ def read_cv_results(cv: Path, *, partial: bool = False) -> CVResults:
             "run 'seqsleepnet cv --fold K' for each of them first",
         )
     subjects: dict[str, SubjectPredictions] = {}
+    contracts: dict[int, dict[str, Any]] = {}
     for index in done:
         path = fold_folder(folder, index) / PREDICTIONS_NAME
         try:
             with np.load(path) as data:
                 true, pred = data["true"], data["pred"]
                 offsets, owners = data["offsets"], data["subjects"]
+                names = data.get("recordings")
+                contract = str(data["contract"]) if "contract" in data else None
         except (KeyError, ValueError, OSError) as error:
             raise FileFormatError(
                 path, f"not a predictions file ({error})", "run that fold again"
             ) from error
+        contracts[index] = _fold_contract(folder, index, contract)
         for subject in sorted(set(owners.tolist())):
             rows = np.flatnonzero(owners == subject)
             sel = np.concatenate([np.arange(offsets[r], offsets[r + 1]) for r in rows])
@@ -139,7 +198,9 @@ def read_cv_results(cv: Path, *, partial: bool = False) -> CVResults:
                 int(rows.size),
                 true[sel].astype(np.int8),
                 pred[sel].astype(np.int8),
+                () if names is None else tuple(str(names[r]) for r in rows),
             )
+    _check_same_contract(folder, meta.get(CONTRACT_KEY), contracts)
     model = None
     if done:
         config = fold_folder(folder, done[0]) / "run" / "config.json"
