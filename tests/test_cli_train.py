@@ -75,6 +75,16 @@ def test_train_writes_a_run_with_the_options(cache: Path, tmp_path: Path) -> Non
     assert config["model_config"]["cell"] == "bn-gru" and config["max_steps"] == 5
     assert len(config["val_subjects"]) == 1
     assert [json.loads(x)["step"] for x in (run / "log.jsonl").read_text().splitlines()] == [3, 5]
+    changed = runner.invoke(app, ["train", "--resume", str(run), "--lr", "0.01", "--seed", "3"])
+    assert changed.exit_code == 1
+    assert "--lr, --seed cannot change a run (only --device, --threads and --max-steps" in (
+        changed.stderr
+    )
+    longer = runner.invoke(app, ["train", "--resume", str(run), "--max-steps", "7", "-q"])
+    assert longer.exit_code == 0, longer.output
+    assert json.loads((run / "config.json").read_text())["max_steps"] == 7
+    steps = [json.loads(x)["step"] for x in (run / "log.jsonl").read_text().splitlines()]
+    assert steps == [3, 5, 6, 7]
 
 
 def test_train_without_a_terminal_prints_one_plain_line_per_validation(

@@ -54,6 +54,10 @@ ModelName = Annotated[
 ]
 
 
+_FREE_ON_RESUME_OPTIONS = frozenset({"device", "threads", "max_steps"})
+"""Options of ``train`` that may change when a run resumes (see ``FREE_ON_RESUME``)."""
+
+
 def _model_config(model: str, cell: str | None, settings: list[str] | None) -> dict[str, Any]:
     """The ``--set KEY=VALUE`` and ``--cell`` options of ``model``, validated (JSON values)."""
     from seqsleepnet.models.registry import check_model_config
@@ -92,6 +96,7 @@ _TRAIN_HELP = (
 
 @command(name="train", help=_TRAIN_HELP)
 def train(
+    ctx: typer.Context,
     data: Annotated[
         Path | None, typer.Option("--data", "-d", help="Prepared cache folder.")
     ] = None,
@@ -164,7 +169,23 @@ def train(
     from seqsleepnet.training.state import refuse_existing_run
 
     if resume is not None:
-        result = run_training(TrainConfig.load(resume), resume, resume=True, progress=not quiet)
+        given = {  # options typed on the command line besides --resume
+            name
+            for name in ctx.params
+            if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
+        } - {"resume", "quiet"}
+        kept = sorted(given - _FREE_ON_RESUME_OPTIONS)
+        if kept:
+            raise ConfigError(
+                f"--resume continues {resume} with the settings in its config.json; "
+                f"{', '.join('--' + k.replace('_', '-') for k in kept)} cannot change a run "
+                "(only --device, --threads and --max-steps can); leave them out, or start a "
+                "new run with --out"
+            )
+        saved = TrainConfig.load(resume)
+        changes = {name: ctx.params[name] for name in given}
+        config = TrainConfig(**{**saved.to_dict(), **changes}) if changes else saved
+        result = run_training(config, resume, resume=True, progress=not quiet)
     else:
         if data is None or out is None:
             raise ConfigError("give --data CACHE and --out RUN (or --resume RUN)")

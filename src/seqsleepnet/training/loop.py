@@ -33,7 +33,12 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
-from seqsleepnet.data.cache import CacheEntry, load_manifest, manifest_preprocessing
+from seqsleepnet.data.cache import (
+    CacheEntry,
+    check_settings,
+    load_manifest,
+    manifest_preprocessing,
+)
 from seqsleepnet.errors import CheckpointError, ConfigError, check_option
 from seqsleepnet.evaluation.metrics import compute_metrics
 from seqsleepnet.features.model_input import ModelInput
@@ -199,18 +204,6 @@ def _model_input(
     return ModelInput(preprocessing, model.input_kind, normalizer)
 
 
-def _check_settings(data: Path, entries: list[CacheEntry], info: dict[str, Any]) -> None:
-    """Refuse recordings prepared with other settings than the manifest's."""
-    current = info.get("settings")
-    stale = sorted(e.recording for e in entries if e.settings != current)
-    if stale:
-        raise ConfigError(
-            f"{data}: {len(stale)} recording(s) were prepared with other settings than the "
-            f"manifest's (e.g. {stale[:3]}); run 'seqsleepnet prepare' again over the dataset "
-            "so that every recording has the same preprocessing"
-        )
-
-
 @contextlib.contextmanager
 def _session(config: TrainConfig) -> Iterator[tuple[torch.device, DistInfo]]:
     device = resolve_device(config.device)
@@ -276,7 +269,7 @@ def _train(
     entries, info = load_manifest(data)
     preprocessing = manifest_preprocessing(data, info)
     train_entries, val_entries = select_recordings(entries, config)
-    _check_settings(data, train_entries + val_entries, info)
+    check_settings(data, train_entries + val_entries, info)
     if config.init_from:
         model, model_input = _fine_tune_start(config, preprocessing, data)
         if config.normalizer == "refit":

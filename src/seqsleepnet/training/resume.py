@@ -107,6 +107,8 @@ def check_resume(
     else:
         saved, source = config, ""
     differ = config.training_differences(saved)
+    if "recordings" in state:  # the data is compared by content below: a moved cache may resume
+        differ.pop("data", None)
     if differ:
         listed = "; ".join(
             f"{k}: {old!r} in the run, {new!r} now" for k, (old, new) in differ.items()
