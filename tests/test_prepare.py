@@ -171,6 +171,25 @@ def test_changed_setting_prepares_again(dataset: Path, tmp_path: Path) -> None:
     assert load_manifest(out)[1]["channels"] == {"eeg": "C4-M1"}
 
 
+def test_a_corrected_source_file_is_prepared_again(dataset: Path, tmp_path: Path) -> None:
+    """Same id and settings but another hypnogram (a corrected scoring): not skipped."""
+    out = tmp_path / "cache"
+    prepare_dataset("folder", dataset, out, progress=False)
+    hypnogram = read_hypnogram(dataset / "night-a.tsv")
+    rescored = Hypnogram(np.where(hypnogram.stages == 0, 1, hypnogram.stages), source="x")
+    write_hypnogram(rescored, dataset / "night-a.tsv")
+    report = prepare_dataset("folder", dataset, out, progress=False)
+    assert report.done == ["night-a"] and report.skipped == ["night-c"]
+    assert 0 not in read_cached(out / "night-a.npz").labels.tolist()
+    manifest = json.loads((out / MANIFEST_NAME).read_text())
+    for entry in manifest["recordings"]:  # entries from before source signatures ...
+        del entry["extra"]["sources"]
+    (out / MANIFEST_NAME).write_text(json.dumps(manifest))
+    (dataset / "night-c.tsv").touch()
+    again = prepare_dataset("folder", dataset, out, progress=False)  # ... are judged as before
+    assert again.skipped == ["night-a", "night-c"]
+
+
 def test_missing_file_is_prepared_again(dataset: Path, tmp_path: Path) -> None:
     out = tmp_path / "cache"
     prepare_dataset("folder", dataset, out, progress=False)

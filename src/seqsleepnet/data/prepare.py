@@ -10,7 +10,9 @@ raw 30-s epochs and writes ``<recording>.npz`` (:mod:`seqsleepnet.data.cache`).
 * the manifest is rewritten after every recording, so an interrupted run
   loses at most the recordings in progress; a rerun skips every recording
   already prepared with the same settings (same fingerprint, file present)
-  and re-prepares the others;
+  from the same source files (same paths, sizes and modification times:
+  a corrected hypnogram or PSG, or a recording of the same id from another
+  folder, is prepared again) and re-prepares the others;
 * manifest entries of recordings no longer in the input are kept; a
   recording that fails loses any entry an earlier run with other settings
   left (its file is left in place but no longer listed);
@@ -245,8 +247,39 @@ def prepare_recording(spec: RecordingSpec, settings: PrepareSettings, out_dir: P
         settings=settings.fingerprint(),
         psg=str(spec.psg),
         hypnogram=str(spec.hypnogram),
-        extra={"in_bed": settings.in_bed, "first_onset": float(onsets[0]) if onsets.size else 0.0},
+        extra={
+            "in_bed": settings.in_bed,
+            "first_onset": float(onsets[0]) if onsets.size else 0.0,
+            "sources": source_signature(spec),
+        },
     )
+
+
+def source_signature(spec: RecordingSpec) -> dict[str, list[int]]:
+    """Size and modification time (ns) of a recording's PSG and hypnogram files, by role."""
+    out = {}
+    for role, path in (("psg", spec.psg), ("hypnogram", spec.hypnogram)):
+        stat = Path(path).stat()
+        out[role] = [int(stat.st_size), int(stat.st_mtime_ns)]
+    return out
+
+
+def _up_to_date(entry: CacheEntry, spec: RecordingSpec, fingerprint: str, out: Path) -> bool:
+    """Whether ``entry`` is ``spec`` prepared with these settings from these very files.
+
+    An entry from before source signatures were recorded is judged by its
+    settings and file alone, as it was then.
+    """
+    if entry.settings != fingerprint or not (out / entry.file).is_file():
+        return False
+    saved = entry.extra.get("sources")
+    if saved is None:
+        return True
+    same_paths = (entry.psg, entry.hypnogram) == (str(spec.psg), str(spec.hypnogram))
+    try:
+        return same_paths and saved == source_signature(spec)
+    except OSError:
+        return False
 
 
 Outcome = tuple[CacheEntry | None, str]
@@ -453,7 +486,7 @@ def prepare_dataset(
     todo = []
     for spec in specs:
         entry = entries.get(spec.recording)
-        if entry is not None and entry.settings == fingerprint and (out / entry.file).is_file():
+        if entry is not None and _up_to_date(entry, spec, fingerprint, out):
             report.skipped.append(spec.recording)
         else:
             todo.append(spec)
