@@ -43,7 +43,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import RESULTS, write_json  # noqa: E402
+from _common import RESULTS, machine_info, write_json  # noqa: E402
 
 
 def measure(path: Path) -> dict[str, Any]:
@@ -140,6 +140,7 @@ def main() -> None:
             "study": "epoch_signal_calibration",
             "synthetic": True,
             **summary,
+            "machine": machine_info(),
             "normal": normal,
             "corrupted": corrupted,
         },

@@ -666,6 +666,42 @@ def quality_calibration(r: dict[str, Any]) -> list[str]:
     return out
 
 
+def epoch_signal_calibration(r: dict[str, Any]) -> list[str]:
+    t = r["thresholds"]
+    limits = {
+        "eeg": f"level ±{t['epoch_level_eeg']:g} dB, tilt < {t['epoch_tilt_eeg']:g} dB",
+        "eog": f"level ±{t['epoch_level_eog']:g} dB",
+        "emg": f"level ±{t['epoch_level_emg']:g} dB",
+    }
+    out = [
+        "**SYNTHETIC DATA.** The per-epoch signal check of every staged night "
+        "(`seqsleepnet/features/epoch_signal.py`): a `signal` flag when a channel has at least "
+        f"{t['epoch_signal_minutes']:g} minutes of epochs whose level departs from the night's "
+        "typical level, or (EEG) whose spectrum is flat. False alarms on "
+        f"{r['normal_nights']} normal nights ({r['normal_hours']:g} h: the 2-h nights of "
+        "`quality_calibration.py --seed 2000` and whole randomised in-bed nights); detection on "
+        "nights with a known bad span. Written by `benchmarks/epoch_signal_calibration.py`.",
+        "",
+        f"- false alarms: {r['false_alarms']} of {r['normal_nights']} normal nights",
+        f"- detected: {r['detected']} of {r['corrupted_nights']} corrupted nights",
+        f"- slowest measurement of a night: {r['largest_measure_s']:g} s",
+        "",
+        "| role | limits | worst normal night (its 10-minute extreme) |",
+        "|---|---|---|",
+    ]
+    for role, worst in sorted(r["worst_kth_extreme"].items()):
+        tilt = f", tilt {worst['tilt_db']:g} dB" if role == "eeg" else ""
+        out.append(f"| {role.upper()} | {limits[role]} | level {worst['level_db']:g} dB{tilt} |")
+    out += ["", "| corrupted night | hours | flagged |", "|---|---:|---|"]
+    out += [
+        f"| {row['night']} | {row['hours']:g} | {'yes' if row['flags'] else '**no**'} |"
+        for row in r["corrupted"]
+    ]
+    if "machine" not in r:
+        out += ["", "*Machine:* not recorded in this result file (measured on 2026-12-04)."]
+    return out
+
+
 def adaptation(r: dict[str, Any]) -> list[str]:
     s = r["settings"]
     out = [
@@ -706,6 +742,11 @@ SECTIONS = (
         "quality_calibration",
         "Quality flags: false alarms and detection (SYNTHETIC)",
         quality_calibration,
+    ),
+    (
+        "epoch_signal_calibration",
+        "Per-epoch signal check: false alarms and detection (SYNTHETIC)",
+        epoch_signal_calibration,
     ),
     ("adaptation", "Adapting a model to a new lab (SYNTHETIC)", adaptation),
 )
