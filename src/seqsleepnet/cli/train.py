@@ -54,10 +54,6 @@ ModelName = Annotated[
 ]
 
 
-_FREE_ON_RESUME_OPTIONS = frozenset({"device", "threads", "max_steps"})
-"""Options of ``train`` that may change when a run resumes (see ``FREE_ON_RESUME``)."""
-
-
 def _model_config(model: str, cell: str | None, settings: list[str] | None) -> dict[str, Any]:
     """The ``--set KEY=VALUE`` and ``--cell`` options of ``model``, validated (JSON values)."""
     from seqsleepnet.models.registry import check_model_config
@@ -163,7 +159,7 @@ def train(
 ) -> None:
     """Train one model."""
     from seqsleepnet.data.cache import load_manifest
-    from seqsleepnet.training.config import TrainConfig
+    from seqsleepnet.training.config import FREE_ON_RESUME, TrainConfig
     from seqsleepnet.training.loop import train as run_training
     from seqsleepnet.training.selection import parse_val_subjects, subjects_of
     from seqsleepnet.training.state import refuse_existing_run
@@ -174,13 +170,14 @@ def train(
             for name in ctx.params
             if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
         } - {"resume", "quiet"}
-        kept = sorted(given - _FREE_ON_RESUME_OPTIONS)
+        kept = sorted(given - FREE_ON_RESUME)
         if kept:
+            free = sorted(FREE_ON_RESUME & set(ctx.params))
             raise ConfigError(
                 f"--resume continues {resume} with the settings in its config.json; "
                 f"{', '.join('--' + k.replace('_', '-') for k in kept)} cannot change a run "
-                "(only --device, --threads and --max-steps can); leave them out, or start a "
-                "new run with --out"
+                f"(only {', '.join('--' + k.replace('_', '-') for k in free)} can); leave "
+                "them out, or start a new run with --out"
             )
         saved = TrainConfig.load(resume)
         changes = {name: ctx.params[name] for name in given}

@@ -16,6 +16,8 @@ __all__ = [
     "FINE_TUNE_LR",
     "FREE_ON_RESUME",
     "PAPER_LR",
+    "RUN_ENVIRONMENT",
+    "SUBJECT_SETTINGS",
     "TrainConfig",
     "read_run_id",
 ]
@@ -24,8 +26,12 @@ CONFIG_NAME = "config.json"
 RUN_ID_KEY = "run_id"
 """Key of ``config.json`` (beside the settings) naming the run that wrote it; ``last.pt``
 records the same id, so that a resume can tell its state belongs to this config."""
-FREE_ON_RESUME = frozenset({"device", "threads", "eval_batch_size", "max_steps"})
-"""Settings a resumed run may change: they do not change the weights a step computes.
+RUN_ENVIRONMENT = frozenset({"device", "threads", "eval_batch_size"})
+"""Settings of where and how fast a run computes: they do not change the weights a step computes."""
+SUBJECT_SETTINGS = frozenset({"val_subjects", "train_subjects", "exclude_subjects"})
+"""Settings that choose the subjects (a cross-validation fold sets them)."""
+FREE_ON_RESUME = RUN_ENVIRONMENT | {"max_steps"}
+"""Settings a resumed run may change: :data:`RUN_ENVIRONMENT`, and the step budget.
 ``max_steps`` may change too, to extend (or cut) a run's budget: there is no schedule that
 depends on it, and windows and dropout are seeded per epoch and step, so the steps after
 the old limit are the ones an uninterrupted run with the new limit takes (the old limit's

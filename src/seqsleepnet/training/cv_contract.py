@@ -17,12 +17,13 @@ another contract is refused, and so are folders whose finished folds disagree.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 from seqsleepnet.data.cache import CacheEntry
-from seqsleepnet.training.config import TrainConfig
+from seqsleepnet.training.config import RUN_ENVIRONMENT, SUBJECT_SETTINGS, TrainConfig
 
 __all__ = [
     "CONTRACT_KEY",
@@ -35,23 +36,14 @@ __all__ = [
 ]
 
 CONTRACT_KEY = "shared"
-TRAINING_KEYS = (
-    "model",
-    "model_config",
-    "seq_len",
-    "batch_size",
-    "epochs",
-    "lr",
-    "l2_weight",
-    "eval_every",
-    "max_steps",
-    "seed",
-    "precision",
-    "init_from",
-    "normalizer",
-    "freeze_encoder",
+TRAINING_KEYS = tuple(
+    f.name
+    for f in dataclasses.fields(TrainConfig)
+    if f.name not in RUN_ENVIRONMENT | SUBJECT_SETTINGS | {"data"}
 )
-"""Training settings that change a fold's results (``lr`` with its default resolved)."""
+"""Training settings that change a fold's results (``lr`` with its default resolved): every
+field of :class:`TrainConfig` but the run environment, the subjects and the cache (whose
+identity the contract holds apart)."""
 
 
 def _plain(value: Any) -> Any:
