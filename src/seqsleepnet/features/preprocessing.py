@@ -222,7 +222,8 @@ class Preprocessing:
             gaps of an EDF+D recording.
         """
         from seqsleepnet.features.recording import condition_signals
-        from seqsleepnet.io.edf import open_psg, signals_from_raw
+        from seqsleepnet.io.edf import open_psg
+        from seqsleepnet.io.raw import signals_from_raw
 
         named: dict[str, Any] = {"roles": self.roles, "eeg": eeg, "eog": eog, "emg": emg}
         if isinstance(raw_or_path, str | Path):  # a file: MNE is not needed to read it

@@ -9,8 +9,8 @@ checks what it read: NaN and flat channels are refused, a partly clipped
 channel and the gaps of an EDF+D file are notes
 (:class:`~seqsleepnet.io.notes.SignalNote`) that become quality flags of the
 staged night. An :class:`mne.io.Raw` already in memory gives the same object
-through :func:`signals_from_raw`. This module only reads: filtering and resampling
-live in :mod:`seqsleepnet.features.conditioning`.
+through :func:`seqsleepnet.io.raw.signals_from_raw`. This module only reads:
+filtering and resampling live in :mod:`seqsleepnet.features.conditioning`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,17 +34,14 @@ from seqsleepnet.io.notes import SignalNote, SignalWarning, warn_notes
 from seqsleepnet.io.plausibility import MIN_SFREQ
 from seqsleepnet.io.units import microvolts_per_unit, mne_microvolts_per_unit
 
-if TYPE_CHECKING:
-    import mne
-
 __all__ = [
     "MIN_SFREQ",
     "SignalNote",
     "SignalSource",
     "SignalWarning",
+    "check_rate",
     "open_psg",
     "read_channel",
-    "signals_from_raw",
 ]
 
 log = logging.getLogger(__name__)
@@ -201,7 +198,7 @@ def read_channel(path: Path, header: EdfHeader, name: str) -> npt.NDArray[np.flo
     return _read_channel(path, header, name)[0]
 
 
-def _check_rate(pick: ChannelPick, sfreq: float, source: str) -> None:
+def check_rate(pick: ChannelPick, sfreq: float, source: str) -> None:
     if sfreq < MIN_SFREQ[pick.role]:
         raise SignalError(
             f"{source}: {pick.role.upper()} channel {pick.name!r} is sampled at {sfreq:g} Hz; "
@@ -363,7 +360,7 @@ def open_psg(
         source=str(file),
     )
     for pick in picks:
-        _check_rate(pick, by_name[pick.name].sfreq, str(file))
+        check_rate(pick, by_name[pick.name].sfreq, str(file))
     log.info("opened %s: %s", file, ", ".join(f"{p.role}={p.name}" for p in picks))
     return SignalSource(
         gaps=header.gaps,
@@ -376,43 +373,4 @@ def open_psg(
             read_channel(file, header, picks[i].name), by_name[picks[i].name].sfreq, header
         ),
         _headers=tuple(by_name[p.name] for p in picks),
-    )
-
-
-def signals_from_raw(
-    raw: mne.io.BaseRaw,
-    *,
-    roles: Sequence[str] = ROLES,
-    eeg: str | None = None,
-    eog: str | None = None,
-    emg: str | None = None,
-) -> SignalSource:
-    """The channels of each role of an :class:`mne.io.Raw` (signals in volts).
-
-    Same parameters, result and errors as :func:`open_psg`.
-    """
-    if not (hasattr(raw, "ch_names") and hasattr(raw, "info")):
-        raise TypeError(
-            f"expected the path of an EDF/BDF file or an mne.io.Raw, got {type(raw).__name__}"
-        )
-    filenames = getattr(raw, "filenames", None) or [None]
-    source = Path(filenames[0]) if filenames[0] else None
-    label = str(source) if source else "Raw"
-    picks = match_roles(raw.ch_names, roles, {"eeg": eeg, "eog": eog, "emg": emg}, source=label)
-    sfreq = float(raw.info["sfreq"])
-    for pick in picks:
-        _check_rate(pick, sfreq, label)
-    meas_date = raw.info["meas_date"]
-    start = meas_date.replace(tzinfo=None) if meas_date is not None else None
-
-    def read(index: int) -> npt.NDArray[np.float32]:
-        return (raw.get_data(picks=[picks[index].name])[0] * 1e6).astype(np.float32)
-
-    return SignalSource(
-        picks=tuple(picks),
-        native_sfreq=(sfreq,) * len(picks),
-        start_time=start,
-        source=source,
-        _read=read,
-        _headers=(None,) * len(picks),
     )

@@ -139,6 +139,8 @@ class _Channels:
     sfreq: dict[str, float]
     unit: dict[str, str]
     read: Callable[[str], npt.NDArray[np.float32]]  # microvolts at the native rate
+    bad: frozenset[str] = frozenset()  # marked bad by the user (a Raw's info['bads'])
+    read_sfreq: dict[str, float] | None = None  # rate of what ``read`` returns, if not sfreq
 
 
 def _from_file(path: Path) -> _Channels:
@@ -160,28 +162,37 @@ def _from_file(path: Path) -> _Channels:
 
 
 def _from_raw(raw: mne.io.BaseRaw) -> _Channels:
-    filenames = getattr(raw, "filenames", None) or [None]
+    from seqsleepnet.io.raw import bad_channels, native_rates, raw_label, raw_layout
+
     sfreq = float(raw.info["sfreq"])
+    layout = raw_layout(raw)
 
     def read(name: str) -> npt.NDArray[np.float32]:
-        return (raw.get_data(picks=[name])[0] * 1e6).astype(np.float32)
+        # what the features will read: at the Raw's rate, without its BAD spans
+        return layout.place((raw.get_data(picks=[name])[0] * 1e6).astype(np.float32), sfreq)
 
     names = list(raw.ch_names)
+    rates = native_rates(raw)  # where the channel was recorded: MNE upsamples slower ones
     return _Channels(
-        str(filenames[0]) if filenames[0] else "Raw",
+        raw_label(raw),
         names,
-        dict.fromkeys(names, sfreq),
+        rates,
         dict.fromkeys(names, "V"),  # MNE keeps signals in volts
         read,
+        bad_channels(raw),
+        dict.fromkeys(names, sfreq),
     )
 
 
 def _judge(channels: _Channels, role: str, name: str, content: bool) -> ChannelVerdict:
     sfreq, unit = channels.sfreq[name], channels.unit[name]
     problems = header_problems(role, sfreq, unit)
+    if name in channels.bad:
+        problems.insert(0, "is marked bad (raw.info['bads'])")
     measures: dict[str, float] = {}
     if content and not problems:
-        found, measures = content_problems(role, channels.read(name), sfreq)
+        read_sfreq = (channels.read_sfreq or channels.sfreq)[name]
+        found, measures = content_problems(role, channels.read(name), read_sfreq)
         problems.extend(found)
     return ChannelVerdict(role, name, sfreq, unit, tuple(problems), measures)
 
