@@ -205,3 +205,25 @@ def test_a_discontinuous_bdf_keeps_its_records_at_their_true_times(tmp_path: Pat
         recording = Preprocessing().read(path)
     assert recording.gaps == ((300.0, 3900.0),)
     assert recording.data.shape[1] == round(4200 * recording.sfreq)  # the true span, gap included
+
+
+@pytest.mark.parametrize("first_onset", [0.0, 0.25, 3600.0])
+def test_a_continuous_bdf_starts_at_its_first_records_onset(
+    tmp_path: Path, first_onset: float
+) -> None:
+    from datetime import datetime, timedelta
+
+    from seqsleepnet.features.preprocessing import Preprocessing
+
+    rng = np.random.default_rng(6)
+    x = {name: rng.normal(0, 30, 10 * 3000) for name in ("C4-M1", "E1-M2", "Chin1-Chin2")}
+    onsets = [first_onset + 30.0 * k for k in range(10)]  # contiguous, from first_onset
+    path = write_bdf(
+        tmp_path / "night.bdf", x, record_duration=30.0, onsets=onsets, continuous=True
+    )
+    header = read_edf_header(path)
+    assert header.kind == "BDF+C"
+    assert header.gaps == ()
+    start = datetime(2020, 3, 1, 22, 30) + timedelta(seconds=first_onset)
+    assert header.start_time == start  # the first sample's time, not the header's alone
+    assert Preprocessing().read(path, warn=False).start_time == start

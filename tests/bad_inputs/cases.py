@@ -170,11 +170,13 @@ def write_bdf(
     record_duration: float = 1.0,
     physical_range: tuple[float, float] = (-1000.0, 1000.0),
     onsets: list[float] | None = None,
+    continuous: bool = False,
 ) -> Path:
     """A BioSemi BDF file (24-bit samples) with the same header layout as EDF.
 
     With ``onsets`` (one per record, in seconds) it is a discontinuous BDF+
-    file (BDF+D) whose "BDF Annotations" signal time-stamps each record.
+    file (BDF+D) whose "BDF Annotations" signal time-stamps each record; with
+    ``continuous`` too, a BDF+C file.
     """
     names = list(channels)
     per_record = round(sfreq * record_duration)
@@ -193,7 +195,8 @@ def write_bdf(
 
     header = b"\xffBIOSEMI" + field("X X X X", 80) + field("Startdate X", 80)
     header += field("01.03.20", 8) + field("22.30.00", 8) + field(256 * (ns + 1), 8)
-    header += field("24BIT" if onsets is None else "BDF+D", 44)
+    plus = "BDF+C" if continuous else "BDF+D"
+    header += field("24BIT" if onsets is None else plus, 44)
     header += field(n_records, 8) + field(f"{record_duration:g}", 8) + field(ns, 4)
     per_signal: list[tuple[str, int, list[Any]]] = [
         ("label", 16, names),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from seqsleepnet.errors import FileFormatError
@@ -221,6 +221,37 @@ def _discontinuities(
     return gaps_between(path, onsets, record_duration, kind=kind)
 
 
+def _first_record_onset(
+    path: Path, header_bytes: int, signals: list[SignalHeader], sample_bytes: int
+) -> float:
+    """Onset (s from the header's start time) of the first record of an EDF+C/BDF+C file.
+
+    EDF+ gives every record's start in the first time-stamped annotation list
+    of its annotation signal; the first record's is the recording's start
+    relative to the header's start date-time (a fraction of a second for a
+    start known more exactly than the header's whole seconds, or more for a
+    file cut from a longer one). 0 when the file has no annotation signal or
+    its first record does not start with an onset (as such files were read before).
+    """
+    offsets = [0]
+    for s in signals:
+        offsets.append(offsets[-1] + sample_bytes * s.samples_per_record)
+    annotation = next((i for i, s in enumerate(signals) if s.is_annotation), None)
+    if annotation is None:
+        return 0.0
+    try:
+        onsets = read_record_onsets(
+            path,
+            header_bytes=header_bytes,
+            record_bytes=offsets[-1],
+            annotation_offset=offsets[annotation],
+            n_records=1,
+        )
+    except FileFormatError:
+        return 0.0
+    return float(onsets[0])
+
+
 def read_edf_header(path: str | Path) -> EdfHeader:
     """Read and validate the header of an EDF, EDF+ or BDF file.
 
@@ -421,13 +452,20 @@ def read_edf_header(path: str | Path) -> EdfHeader:
         gaps = _discontinuities(
             path, header_bytes, n_records, record_duration, signals, kind, sample_bytes
         )
+    start_time = _start_time(text["startdate"], text["starttime"])
+    if kind.endswith("+C") and n_records > 0 and start_time is not None:
+        # the first sample lies at the first record's onset (an EDF+D file keeps the
+        # header's start and has a gap before a late first record instead)
+        start_time += timedelta(
+            seconds=_first_record_onset(path, header_bytes, signals, sample_bytes)
+        )
     return EdfHeader(
         gaps=gaps,
         path=path,
         kind=kind,
         patient=text["patient"],
         recording=text["recording"],
-        start_time=_start_time(text["startdate"], text["starttime"]),
+        start_time=start_time,
         n_records=n_records,
         record_duration=record_duration,
         signals=tuple(signals),
