@@ -77,3 +77,19 @@ def test_nan_samples_are_a_problem() -> None:
 def test_epoch_spread_is_per_30_s_epoch() -> None:
     x = np.concatenate([np.zeros(3000), np.tile([1.0, -1.0], 1500), np.ones(50)])
     np.testing.assert_allclose(epoch_spread(x, 100.0), [0.0, 1.0])
+
+
+def test_a_chin_emg_passes_with_its_muscle_share() -> None:
+    problems, measures = content_problems("emg", sleep_like(600, 256, 3, scale=5.0), 256.0)
+    assert problems == []
+    assert measures["muscle_share"] > 0.1
+
+
+def test_a_slow_envelope_at_a_muscle_channels_rate_is_no_chin_emg() -> None:
+    from scipy.signal import resample
+
+    envelope = np.abs(sleep_like(600, 1, 4)) + 5  # Sleep-EDF's 1-Hz "EMG submental"
+    upsampled = resample(envelope, 600 * 100)  # as MNE reads it beside 100-Hz channels
+    (problem,) = content_problems("emg", upsampled, 100.0)[0]
+    assert "of its 0.5-50 Hz power above 10 Hz" in problem
+    assert "no muscle activity" in problem

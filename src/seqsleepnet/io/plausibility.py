@@ -50,12 +50,17 @@ class RoleLimits:
     max_fast_share : float or None
         Largest share of 0.5-50 Hz power above :data:`FAST_HZ` (EEG only: more
         looks like muscle activity, e.g. a chin EMG under an EEG label).
+    min_muscle_share : float or None
+        Smallest share of 0.5-50 Hz power above :data:`MUSCLE_HZ` (EMG only:
+        less is no muscle activity, e.g. a slow envelope stored or upsampled
+        at a muscle channel's rate).
     """
 
     min_sfreq: float
     rate_reason: str
     spread: tuple[float, float]
     max_fast_share: float | None = None
+    min_muscle_share: float | None = None
 
 
 LIMITS: dict[str, RoleLimits] = {
@@ -65,6 +70,7 @@ LIMITS: dict[str, RoleLimits] = {
         50.0,
         "for a chin EMG (10-50 Hz muscle activity); a slower channel is an envelope",
         (0.05, 1000.0),
+        min_muscle_share=0.1,
     ),
 }
 """Thresholds of each role's verdicts."""
@@ -73,6 +79,7 @@ EPOCH_SECONDS = 30.0  # epochs the content is judged by
 FLAT_SHARE = 0.5  # share of constant epochs from which a channel counts as flat
 VOLTS_BELOW_UV = 1e-3  # a median epoch SD this small is volts read as microvolts
 FAST_HZ = 20.0  # EEG power above this frequency is mostly muscle activity
+MUSCLE_HZ = 10.0  # a chin EMG's power lies mostly above this frequency (its high-pass)
 SPECTRUM_EPOCHS = 120  # epochs (evenly spread) the spectrum is estimated from
 
 
@@ -108,8 +115,8 @@ def epoch_spread(x: npt.NDArray[np.floating[Any]], sfreq: float) -> npt.NDArray[
     return np.asarray(epochs.astype(np.float64).std(axis=1))
 
 
-def _fast_share(x: npt.NDArray[np.floating[Any]], sfreq: float) -> float:
-    """Share of 0.5-50 Hz power above :data:`FAST_HZ`, from evenly spread epochs."""
+def _fast_share(x: npt.NDArray[np.floating[Any]], sfreq: float, above: float = FAST_HZ) -> float:
+    """Share of 0.5-50 Hz power above ``above`` Hz, from evenly spread epochs."""
     n = round(EPOCH_SECONDS * sfreq)
     count = x.size // n
     if count == 0:
@@ -119,7 +126,7 @@ def _fast_share(x: npt.NDArray[np.floating[Any]], sfreq: float) -> float:
     power = np.abs(np.fft.rfft(epochs - epochs.mean(axis=1, keepdims=True), axis=1)) ** 2
     freqs = np.fft.rfftfreq(n, 1.0 / sfreq)
     band = power[:, (freqs >= 0.5) & (freqs < 50.0)].sum()
-    fast = power[:, (freqs >= FAST_HZ) & (freqs < 50.0)].sum()
+    fast = power[:, (freqs >= above) & (freqs < 50.0)].sum()
     return float(fast / band) if band > 0 else 0.0
 
 
@@ -179,5 +186,15 @@ def content_problems(
             problems.append(
                 f"has {measures['fast_share']:.0%} of its 0.5-50 Hz power above {FAST_HZ:g} Hz, "
                 "like muscle activity (a chin EMG?), not an EEG"
+            )
+    whole_epoch = x.size >= round(EPOCH_SECONDS * sfreq)  # a shorter one is refused elsewhere
+    if limits.min_muscle_share is not None and not problems and whole_epoch:
+        measures["muscle_share"] = _fast_share(x, sfreq, MUSCLE_HZ)
+        if measures["muscle_share"] < limits.min_muscle_share:
+            problems.append(
+                f"has only {measures['muscle_share']:.1%} of its 0.5-50 Hz power above "
+                f"{MUSCLE_HZ:g} Hz, less than the {limits.min_muscle_share:.0%} of any chin EMG: "
+                "no muscle activity (a slow envelope, like Sleep-EDF's 1-Hz EMG, stored or "
+                "resampled at a higher rate?)"
             )
     return problems, measures
