@@ -9,9 +9,11 @@ import mne
 import numpy as np
 import pytest
 
+from bad_inputs.cases import write_bdf
 from seqsleepnet import SleepStager
 from seqsleepnet.errors import ChannelError, SignalError
 from seqsleepnet.features.preprocessing import Preprocessing
+from seqsleepnet.io.edf_header import read_edf_header
 from seqsleepnet.io.survey import survey_channels
 from seqsleepnet.stages import UNSCORED
 
@@ -134,3 +136,20 @@ def test_bad_annotations_are_left_out_and_their_epochs_unscored(
     np.testing.assert_array_equal(unscored, np.arange(10, 21))  # epochs 10..20 touch 310-610 s
     assert result.quality is not None
     assert any("BAD_movement" in f.message for f in result.quality.flags)
+
+
+def test_a_raw_of_a_continuous_edf_plus_starts_at_its_first_records_onset(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(7)
+    x = {name: rng.normal(0, 30, 10 * 3000) for name in ("C4-M1", "E1-M2", "Chin1-Chin2")}
+    onsets = [3600.0 + 30.0 * k for k in range(10)]  # cut one hour into a longer recording
+    path = write_bdf(
+        tmp_path / "night.bdf", x, record_duration=30.0, onsets=onsets, continuous=True
+    )
+    raw = mne.io.read_raw_bdf(path, preload=True, verbose="error")
+    start = read_edf_header(path).start_time
+    assert start is not None and raw.info["meas_date"].replace(tzinfo=None) != start  # MNE's
+    assert Preprocessing().read(raw, warn=False).start_time == start
+    cropped = Preprocessing().read(raw.crop(tmin=60.0), warn=False)
+    assert cropped.start_time == start + timedelta(seconds=60)

@@ -97,6 +97,7 @@ class EdfHeader:
     record_duration: float  # seconds
     signals: tuple[SignalHeader, ...]
     gaps: tuple[tuple[float, float], ...] = ()  # (start, end) s without records (EDF+D)
+    first_record_onset: float = 0.0  # s from the header's start date-time (EDF+C: in start_time)
 
     @property
     def duration(self) -> float:
@@ -453,13 +454,14 @@ def read_edf_header(path: str | Path) -> EdfHeader:
             path, header_bytes, n_records, record_duration, signals, kind, sample_bytes
         )
     start_time = _start_time(text["startdate"], text["starttime"])
+    first_onset = 0.0
     if kind.endswith("+C") and n_records > 0 and start_time is not None:
         # the first sample lies at the first record's onset (an EDF+D file keeps the
         # header's start and has a gap before a late first record instead)
-        start_time += timedelta(
-            seconds=_first_record_onset(path, header_bytes, signals, sample_bytes)
-        )
+        first_onset = _first_record_onset(path, header_bytes, signals, sample_bytes)
+        start_time += timedelta(seconds=first_onset)
     return EdfHeader(
+        first_record_onset=first_onset,
         gaps=gaps,
         path=path,
         kind=kind,

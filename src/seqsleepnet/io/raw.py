@@ -264,11 +264,26 @@ def raw_start_time(raw: mne.io.BaseRaw) -> datetime | None:
 
     ``meas_date`` of a Raw read from an EDF/BDF file is the header's wall
     clock marked UTC; its time zone is dropped, as an EDF header has none.
+    MNE leaves out the first record's onset of an EDF+C/BDF+C file (where
+    the signal starts after the header's start date-time); it is added when
+    ``meas_date`` is still the header's own.
     """
     meas_date = raw.info["meas_date"]
     if meas_date is None:
         return None
-    return meas_date.replace(tzinfo=None) + timedelta(seconds=float(raw.first_time))
+    start = meas_date.replace(tzinfo=None)
+    filenames = getattr(raw, "filenames", None) or [None]
+    name = filenames[0]
+    if name and Path(name).suffix.lower() in PSG_SUFFIXES and Path(name).is_file():
+        try:
+            header = read_edf_header(name)
+        except FileFormatError:
+            header = None
+        if header is not None and header.first_record_onset and header.start_time is not None:
+            onset = timedelta(seconds=header.first_record_onset)
+            if abs((header.start_time - onset - start).total_seconds()) < 1.0:  # MNE's reading
+                start = header.start_time
+    return start + timedelta(seconds=float(raw.first_time))
 
 
 def signals_from_raw(
