@@ -33,7 +33,7 @@ from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import read_hypnogram
 from seqsleepnet.io.survey import survey_channels
 from seqsleepnet.period import sleep_period
-from seqsleepnet.report.outputs import refuse_existing_outputs, write_outputs
+from seqsleepnet.report.outputs import output_names, refuse_existing_outputs, write_outputs
 from seqsleepnet.stages import UNSCORED
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
 from seqsleepnet.workers import run_tasks
@@ -118,26 +118,80 @@ def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
             files.append(item)
         else:
             raise FileFormatError(item, "file not found", "check the path")
-    return files
+    # a file given twice (itself and in its folder, or by two paths) is staged once
+    unique: dict[tuple[int, int], Path] = {}
+    for psg in files:
+        unique.setdefault(_file_key(psg) or (-1, len(unique)), psg)
+    return list(unique.values())
 
 
-def check_output_names(files: Sequence[Path], out: Path) -> None:
-    """Refuse a batch in which two files would write outputs of the same name.
+def _file_key(path: Path) -> tuple[int, int] | None:
+    """Device and inode of an existing file (the same for any path or case that names it)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def check_output_names(
+    files: Sequence[Path], out: Path, experts: Mapping[Path, RecordingSpec] | None = None
+) -> None:
+    """Refuse a batch whose outputs would collide with each other or replace one of its inputs.
+
+    Two files whose names differ only in case (``a/night.edf``, ``b/Night.edf``)
+    would write the same outputs on a case-insensitive file system, so they
+    are refused everywhere. An output that is an input of the batch (a PSG
+    file, or an expert hypnogram: ``night.csv`` beside ``night.edf`` with
+    ``--out`` that folder) is refused even with ``--overwrite``, which replaces
+    earlier outputs, never inputs.
+
+    Parameters
+    ----------
+    files : sequence of Path
+        The PSG files of the batch.
+    out : Path
+        The output folder.
+    experts : mapping, optional
+        The expert hypnogram of each PSG file (:func:`expert_hypnograms`).
 
     Raises
     ------
     ConfigError
         Naming the two files and the shared name (``a/night.edf`` and
-        ``b/night.edf`` both write ``night.*``).
+        ``b/night.edf`` both write ``night.*``), or the output and the input it
+        would replace.
     """
     seen: dict[str, Path] = {}
     for psg in files:
-        other = seen.setdefault(psg.stem, psg)
+        other = seen.setdefault(psg.stem.casefold(), psg)
         if other != psg:
-            raise ConfigError(
-                f"{other} and {psg} would both write their outputs as {psg.stem}.* into {out}; "
-                "stage them into separate --out folders or rename one of them"
+            case = (
+                f" (on a case-insensitive file system {other.stem}.* and {psg.stem}.* are the "
+                "same files)"
+                if other.stem != psg.stem
+                else ""
             )
+            raise ConfigError(
+                f"{other} and {psg} would both write their outputs as {psg.stem}.* into {out}"
+                f"{case}; stage them into separate --out folders or rename one of them"
+            )
+    inputs: dict[tuple[int, int], str] = {}
+    for psg in files:
+        if (key := _file_key(psg)) is not None:
+            inputs.setdefault(key, f"the PSG file {psg}")
+        spec = None if experts is None else experts.get(psg)
+        if spec is not None and (key := _file_key(spec.hypnogram)) is not None:
+            inputs.setdefault(key, f"the expert hypnogram {spec.hypnogram} of {psg.name}")
+    for psg in files:
+        for name in output_names(psg.stem):
+            what = inputs.get(_file_key(out / name) or (-1, -1))
+            if what is not None:
+                raise ConfigError(
+                    f"{out / name} is {what}, and staging {psg} would write its output "
+                    f"{name} there (--overwrite replaces earlier outputs, never inputs); "
+                    "choose another --out folder"
+                )
 
 
 def expert_hypnograms(psgs: Sequence[Path], true: Path) -> dict[Path, RecordingSpec]:
@@ -223,6 +277,9 @@ def _stage_into(
 ) -> None:
     """Stage ``outcome.psg`` and fill in ``outcome``; errors propagate."""
     psg = outcome.psg
+    if options.true is not None and experts is None:
+        experts = expert_hypnograms([psg], options.true)
+    check_output_names([psg], options.out, experts)  # never write over an input
     if not options.overwrite:  # before the work; again, race-free, as the set is written
         refuse_existing_outputs(options.out, psg.stem)
     named = {"eeg": options.eeg, "eog": options.eog, "emg": options.emg}
@@ -244,8 +301,6 @@ def _stage_into(
         survey=survey,
     )
     true = None
-    if options.true is not None and experts is None:
-        experts = expert_hypnograms([psg], options.true)
     spec = experts.get(psg) if experts is not None else None
     if spec is not None:
         outcome.expert = spec.hypnogram
@@ -331,10 +386,14 @@ def stage_files(
     ------
     FileFormatError
         If ``options.true`` does not exist or holds two hypnograms of one recording.
+    ConfigError
+        If two files would write outputs of the same name, or an output would
+        replace an input of the batch (:func:`check_output_names`).
     CheckpointError
         If ``options.model`` cannot be loaded (before any file is staged).
     """
     experts = None if options.true is None else expert_hypnograms(files, options.true)
+    check_output_names(files, options.out, experts)
     if options.model is not None:
         _stager(options.model, options.backend)  # a bad checkpoint is one error, not one per file
     local = jobs <= 1 or len(files) <= 1
