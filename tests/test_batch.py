@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import numpy as np
@@ -99,3 +100,15 @@ def test_an_output_that_is_another_psg_of_the_batch_is_refused(tmp_path: Path) -
     with pytest.raises(ConfigError, match=r"night\.annotations\.edf is the PSG file"):
         check_output_names([night, other], tmp_path)
     check_output_names([night, other], tmp_path / "out")  # elsewhere: fine
+
+
+def test_an_earlier_staging_is_not_taken_for_the_expert_hypnogram(
+    night_edf: Path, tmp_path: Path, tiny_checkpoint: Path
+) -> None:
+    """``<name>.csv`` of an earlier staging pairs with ``<name>.edf`` by name: refused, not 100%."""
+    first = tmp_path / "first"
+    assert stage_file(night_edf, StageOptions(first, tiny_checkpoint)).error is None
+    again = stage_file(night_edf, StageOptions(tmp_path / "again", tiny_checkpoint, true=first))
+    assert again.error is not None and again.agreement is None
+    assert re.search(r"night\.csv: holds stage probabilities .*not an expert scoring", again.error)
+    assert not (tmp_path / "again").exists()

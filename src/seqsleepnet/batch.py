@@ -31,10 +31,11 @@ from seqsleepnet.evaluation.metrics import kappa_text
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import read_hypnogram
+from seqsleepnet.io.hypnogram_formats import has_probability_columns
 from seqsleepnet.io.survey import survey_channels
 from seqsleepnet.period import sleep_period
 from seqsleepnet.report.outputs import output_names, refuse_existing_outputs, write_outputs
-from seqsleepnet.stages import UNSCORED
+from seqsleepnet.stages import PROBABILITY_COLUMNS, UNSCORED
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
 from seqsleepnet.workers import run_tasks
 
@@ -280,6 +281,9 @@ def _stage_into(
     if options.true is not None and experts is None:
         experts = expert_hypnograms([psg], options.true)
     check_output_names([psg], options.out, experts)  # never write over an input
+    spec = experts.get(psg) if experts is not None else None
+    if spec is not None:  # before the work
+        _refuse_model_output(spec, psg)
     if not options.overwrite:  # before the work; again, race-free, as the set is written
         refuse_existing_outputs(options.out, psg.stem)
     named = {"eeg": options.eeg, "eog": options.eog, "emg": options.emg}
@@ -301,7 +305,6 @@ def _stage_into(
         survey=survey,
     )
     true = None
-    spec = experts.get(psg) if experts is not None else None
     if spec is not None:
         outcome.expert = spec.hypnogram
         expert = read_hypnogram(spec.hypnogram, format=spec.hypnogram_format)
@@ -351,6 +354,19 @@ def _stage_into(
         stats.tst,
         stats.sleep_efficiency,
     )
+
+
+def _refuse_model_output(spec: RecordingSpec, psg: Path) -> None:
+    """Raise :class:`FileFormatError` if the expert hypnogram of ``psg`` is a model's output."""
+    if has_probability_columns(spec.hypnogram):  # e.g. an earlier staging's <name>.csv
+        raise FileFormatError(
+            spec.hypnogram,
+            f"holds stage probabilities ({', '.join(PROBABILITY_COLUMNS)}): it is a model's "
+            f"output (as seqsleepnet stage writes), not an expert scoring of {psg.name}, so "
+            "agreement with it would be agreement with a model",
+            "give the expert's hypnogram with --true (in a folder, move earlier outputs out "
+            "of it); compare two stagings with 'seqsleepnet evaluate'",
+        )
 
 
 def stage_files(
