@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from seqsleepnet.errors import FileFormatError
@@ -181,7 +181,7 @@ def _check_length(
             )
 
 
-def _discontinuities(
+def _record_times(
     path: Path,
     header_bytes: int,
     n_records: int,
@@ -189,27 +189,49 @@ def _discontinuities(
     signals: list[SignalHeader],
     kind: str,
     sample_bytes: int,
-) -> tuple[tuple[float, float], ...]:
-    """The gaps of an EDF+D or BDF+D file, their span bounded like a continuous file's length."""
+) -> tuple[float, tuple[tuple[float, float], ...]]:
+    """The start's fraction of a second and the gaps of an EDF+ or BDF+ file.
+
+    The onset of the first record (its first time-stamped annotation list) is
+    the time from the header's start, which has whole seconds only: its
+    fraction of a second belongs to the start time (EDF+ specification,
+    2.2.4), so that a file starting at hh:mm:ss.5 is not read half a second
+    early (or, in EDF+D, with a half-second gap before its first record).
+    EDF+D and BDF+D also give the gaps between records, their span bounded
+    like a continuous file's length. An EDF+C file without a readable onset
+    starts at its header's time, as before.
+    """
     offsets = [0]
     for s in signals:
         offsets.append(offsets[-1] + sample_bytes * s.samples_per_record)
     annotation = next((i for i, s in enumerate(signals) if s.is_annotation), None)
+    discontinuous = kind.endswith("+D")
     if annotation is None:
+        if not discontinuous:
+            return 0.0, ()
         raise FileFormatError(
             path,
             f"{kind} file without an '{kind[:3]} Annotations' signal: the records' times are "
             "unknown",
             "the file is damaged; re-export it from the recording software",
         )
-    onsets = read_record_onsets(
-        path,
-        header_bytes=header_bytes,
-        record_bytes=offsets[-1],
-        annotation_offset=offsets[annotation],
-        n_records=n_records,
-        kind=kind,
-    )
+    try:
+        onsets = read_record_onsets(
+            path,
+            header_bytes=header_bytes,
+            record_bytes=offsets[-1],
+            annotation_offset=offsets[annotation],
+            n_records=n_records if discontinuous else 1,
+            kind=kind,
+        )
+    except FileFormatError:
+        if discontinuous:
+            raise
+        return 0.0, ()
+    fraction = float(onsets[0] - math.floor(onsets[0]))
+    if not discontinuous:
+        return fraction, ()
+    onsets = onsets - fraction
     span = float(onsets[-1]) + record_duration
     if span > MAX_RECORDING_SECONDS:
         raise FileFormatError(
@@ -218,7 +240,7 @@ def _discontinuities(
             f"{MAX_RECORDING_SECONDS / 3600:.0f} h (7 days)",
             "the records' onsets are damaged; split longer recordings",
         )
-    return gaps_between(path, onsets, record_duration, kind=kind)
+    return fraction, gaps_between(path, onsets, record_duration, kind=kind)
 
 
 def read_edf_header(path: str | Path) -> EdfHeader:
@@ -417,17 +439,20 @@ def read_edf_header(path: str | Path) -> EdfHeader:
             "the file is incomplete (interrupted copy or recording?); copy it again",
         )
     gaps: tuple[tuple[float, float], ...] = ()
-    if kind.endswith("+D") and n_records > 0:
-        gaps = _discontinuities(
+    start_time = _start_time(text["startdate"], text["starttime"])
+    if "+" in kind and n_records > 0:  # EDF+C/D, BDF+C/D: the records' own times
+        fraction, gaps = _record_times(
             path, header_bytes, n_records, record_duration, signals, kind, sample_bytes
         )
+        if start_time is not None and fraction:
+            start_time += timedelta(seconds=fraction)
     return EdfHeader(
         gaps=gaps,
         path=path,
         kind=kind,
         patient=text["patient"],
         recording=text["recording"],
-        start_time=_start_time(text["startdate"], text["starttime"]),
+        start_time=start_time,
         n_records=n_records,
         record_duration=record_duration,
         signals=tuple(signals),
