@@ -346,6 +346,8 @@ def _stage_into(
         on_phase("outputs")
     stats = result.statistics(period)
     outcome.quality = result.quality.lines() if result.quality is not None else []
+    if period.note is not None:  # what --in-bed left out of the analysed period
+        outcome.quality.append(f"period: {period.note}")
     outcome.degenerate = result.quality is not None and any(
         flag.kind == "degenerate" for flag in result.quality.flags
     )
