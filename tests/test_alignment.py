@@ -76,6 +76,17 @@ def test_grids_that_do_not_line_up_and_other_epoch_lengths_raise() -> None:
         align_hypnograms(true, twenty)
 
 
+def test_a_grid_off_by_a_fraction_of_a_second_names_both_clock_times_with_it() -> None:
+    true = Hypnogram([0, 1, 2], start_time=START, source="t.edf")
+    off = Hypnogram([0, 1], start_time=START + timedelta(seconds=0.5), source="p.tsv")
+    with pytest.raises(
+        AlignmentError,
+        match=r"p.tsv starts at 2020-01-01 22:00:00\.5 and t.edf at 2020-01-01 "
+        r"22:00:00: 0\.5 s apart",
+    ):
+        align_hypnograms(true, off)
+
+
 def test_without_a_start_time_equal_onsets_and_lengths_match_epoch_by_epoch() -> None:
     true = Hypnogram([0, 1, 2], onset=60.0, start_time=START, source="t.edf")
     pred = Hypnogram([0, 1, 3], onset=60.0, source="p.txt")

@@ -1,8 +1,12 @@
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import edfio
 import numpy as np
 import pytest
 
+from bad_inputs.cases import GOOD_START
+from bad_inputs.commands import write_edf_d
 from seqsleepnet.errors import FileFormatError
 from seqsleepnet.io.edf_header import read_edf_header
 
@@ -134,3 +138,27 @@ def test_other_non_ascii_units_are_refused(sleep_edf_psg: Path) -> None:
     _patch(sleep_edf_psg, _dimension_offset(sleep_edf_psg), "\xe9V      ")
     with pytest.raises(FileFormatError, match="'physical_dimension' holds non-ASCII"):
         read_edf_header(sleep_edf_psg)
+
+
+def test_an_edf_plus_start_at_a_fraction_of_a_second_is_read_with_it(tmp_path: Path) -> None:
+    """EDF+ keeps the start's fraction of a second in the first record's onset (spec 2.2.4)."""
+    path = tmp_path / "frac.edf"
+    signal = edfio.EdfSignal(np.zeros(6000), sampling_frequency=100.0, label="EEG C4-M1")
+    edfio.Edf(
+        [signal],
+        starttime=time(23, 59, 50, 500000),
+        annotations=(),
+        recording=edfio.Recording(startdate=date(2020, 1, 1)),
+    ).write(path)
+    header = read_edf_header(path)
+    assert header.kind == "EDF+C"
+    assert header.start_time == datetime(2020, 1, 1, 23, 59, 50, 500000)
+
+
+def test_an_edf_plus_d_starting_at_a_fraction_of_a_second_has_no_gap_before_it(
+    tmp_path: Path,
+) -> None:
+    onsets = [0.5 + 30.0 * k + (3600.0 if k >= 10 else 0.0) for k in range(20)]
+    header = read_edf_header(write_edf_d(tmp_path / "d.edf", onsets))
+    assert header.start_time == GOOD_START + timedelta(seconds=0.5)
+    assert header.gaps == ((300.0, 3900.0),)  # the one real gap, at its time from the start

@@ -11,6 +11,7 @@ import pytest
 
 from bad_inputs.cases import write_bdf
 from conftest import sleep_like
+from seqsleepnet.errors import FileFormatError
 from seqsleepnet.io import edf_samples
 from seqsleepnet.io.edf import open_psg
 from seqsleepnet.io.edf_header import read_edf_header
@@ -227,3 +228,15 @@ def test_a_continuous_bdf_starts_at_its_first_records_onset(
     start = datetime(2020, 3, 1, 22, 30) + timedelta(seconds=first_onset)
     assert header.start_time == start  # the first sample's time, not the header's alone
     assert Preprocessing().read(path, warn=False).start_time == start
+
+
+def test_a_first_records_onset_beyond_a_recordings_span_is_refused(tmp_path: Path) -> None:
+    first_onset = 700_000.0  # 194 h after the header's start: a damaged onset
+    rng = np.random.default_rng(7)
+    x = {name: rng.normal(0, 30, 4 * 3000) for name in ("C4-M1", "E1-M2", "Chin1-Chin2")}
+    onsets = [first_onset + 30.0 * k for k in range(4)]
+    path = write_bdf(
+        tmp_path / "night.bdf", x, record_duration=30.0, onsets=onsets, continuous=True
+    )
+    with pytest.raises(FileFormatError, match=r"first record's onset .* outside 0-168 h"):
+        read_edf_header(path)

@@ -146,6 +146,18 @@ def test_start_time_and_onset_round_trip(tmp_path: Path, fmt: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", WRITABLE)
+def test_a_start_at_a_fraction_of_a_second_keeps_every_epoch_at_its_clock_time(
+    tmp_path: Path, fmt: str
+) -> None:
+    """A night starting at 23:59:50.5 that crosses midnight: each epoch keeps its clock time."""
+    start = datetime(2020, 1, 1, 23, 59, 50, 500000)
+    hyp = Hypnogram([0, 1, 2, U, 4], onset=60.0, start_time=start)
+    back = read_hypnogram(write_hypnogram(hyp, tmp_path / f"h.{fmt}"))
+    assert np.array_equal(back.stages, hyp.stages)
+    assert back.offset_from(start) == pytest.approx(60.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("fmt", WRITABLE)
 def test_files_without_start_time_read_with_start_unknown(tmp_path: Path, fmt: str) -> None:
     hyp = Hypnogram([0, 1, 2], onset=30.0)
     back = read_hypnogram(write_hypnogram(hyp, tmp_path / f"h.{fmt}"))

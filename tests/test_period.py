@@ -36,6 +36,23 @@ def test_clock_times_and_seconds() -> None:
         parse_moment("25:00", START, "--lights-on")
 
 
+def test_in_bed_leaves_out_stray_sleep_far_from_the_night_and_says_so() -> None:
+    """A day-long recording with a few epochs mistaken for sleep hours before and after."""
+    day = [0] * 480
+    day[30] = day[200] = 4  # 22:15 and 23:40: stray REM in the evening
+    night = [2] * 60 + [3] * 60 + [4] * 30 + [2] * 60  # 02:00 to 03:45
+    morning = [0] * 360
+    morning[300] = 1  # 06:30
+    hyp = Hypnogram(day + night + morning, start_time=START, source="day.edf")
+    period = sleep_period(hyp, in_bed=True)
+    assert (period.lights_off, period.lights_on) == ((480 - 60) * 30.0, (690 + 60) * 30.0)
+    assert period.note is not None and period.note.startswith("3 sleep epoch(s) outside")
+    assert period.to_dict(START)["note"] == period.note
+    assert period.crop(hyp).statistics().sleep_efficiency == pytest.approx(100 * 210 / 330)
+    # a night without stray sleep keeps the first-to-last rule and has no note
+    assert sleep_period(Hypnogram([0] * 100 + night + [0] * 100), in_bed=True).note is None
+
+
 def test_period_from_lights_in_bed_or_the_whole_recording() -> None:
     stages = [0] * 80 + [2] * 10 + [0] * 80  # 85 minutes
     hyp = Hypnogram(stages, start_time=START, source="n.edf")

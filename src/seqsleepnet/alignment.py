@@ -77,7 +77,10 @@ def _name(hypnogram: Hypnogram, fallback: str) -> str:
 
 
 def _clock(start: datetime, seconds: float) -> str:
-    return (start + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
+    """Date and clock time, with the fraction of a second when there is one (as 22:00:00.5)."""
+    when = start + timedelta(seconds=seconds)
+    text = when.strftime("%Y-%m-%d %H:%M:%S")
+    return text + f"{when.microsecond / 1e6:.6f}".rstrip("0")[1:] if when.microsecond else text
 
 
 def _lost(name: str, total: int, span: tuple[int, int]) -> str:

@@ -31,10 +31,11 @@ from seqsleepnet.evaluation.metrics import kappa_text
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import read_hypnogram
+from seqsleepnet.io.hypnogram_formats import has_probability_columns
 from seqsleepnet.io.survey import survey_channels
 from seqsleepnet.period import sleep_period
-from seqsleepnet.report.outputs import refuse_existing_outputs, write_outputs
-from seqsleepnet.stages import UNSCORED
+from seqsleepnet.report.outputs import output_names, refuse_existing_outputs, write_outputs
+from seqsleepnet.stages import PROBABILITY_COLUMNS, UNSCORED
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
 from seqsleepnet.workers import run_tasks
 
@@ -118,26 +119,80 @@ def find_psg_files(inputs: Sequence[Path]) -> list[Path]:
             files.append(item)
         else:
             raise FileFormatError(item, "file not found", "check the path")
-    return files
+    # a file given twice (itself and in its folder, or by two paths) is staged once
+    unique: dict[tuple[int, int], Path] = {}
+    for psg in files:
+        unique.setdefault(_file_key(psg) or (-1, len(unique)), psg)
+    return list(unique.values())
 
 
-def check_output_names(files: Sequence[Path], out: Path) -> None:
-    """Refuse a batch in which two files would write outputs of the same name.
+def _file_key(path: Path) -> tuple[int, int] | None:
+    """Device and inode of an existing file (the same for any path or case that names it)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def check_output_names(
+    files: Sequence[Path], out: Path, experts: Mapping[Path, RecordingSpec] | None = None
+) -> None:
+    """Refuse a batch whose outputs would collide with each other or replace one of its inputs.
+
+    Two files whose names differ only in case (``a/night.edf``, ``b/Night.edf``)
+    would write the same outputs on a case-insensitive file system, so they
+    are refused everywhere. An output that is an input of the batch (a PSG
+    file, or an expert hypnogram: ``night.csv`` beside ``night.edf`` with
+    ``--out`` that folder) is refused even with ``--overwrite``, which replaces
+    earlier outputs, never inputs.
+
+    Parameters
+    ----------
+    files : sequence of Path
+        The PSG files of the batch.
+    out : Path
+        The output folder.
+    experts : mapping, optional
+        The expert hypnogram of each PSG file (:func:`expert_hypnograms`).
 
     Raises
     ------
     ConfigError
         Naming the two files and the shared name (``a/night.edf`` and
-        ``b/night.edf`` both write ``night.*``).
+        ``b/night.edf`` both write ``night.*``), or the output and the input it
+        would replace.
     """
     seen: dict[str, Path] = {}
     for psg in files:
-        other = seen.setdefault(psg.stem, psg)
+        other = seen.setdefault(psg.stem.casefold(), psg)
         if other != psg:
-            raise ConfigError(
-                f"{other} and {psg} would both write their outputs as {psg.stem}.* into {out}; "
-                "stage them into separate --out folders or rename one of them"
+            case = (
+                f" (on a case-insensitive file system {other.stem}.* and {psg.stem}.* are the "
+                "same files)"
+                if other.stem != psg.stem
+                else ""
             )
+            raise ConfigError(
+                f"{other} and {psg} would both write their outputs as {psg.stem}.* into {out}"
+                f"{case}; stage them into separate --out folders or rename one of them"
+            )
+    inputs: dict[tuple[int, int], str] = {}
+    for psg in files:
+        if (key := _file_key(psg)) is not None:
+            inputs.setdefault(key, f"the PSG file {psg}")
+        spec = None if experts is None else experts.get(psg)
+        if spec is not None and (key := _file_key(spec.hypnogram)) is not None:
+            inputs.setdefault(key, f"the expert hypnogram {spec.hypnogram} of {psg.name}")
+    for psg in files:
+        for name in output_names(psg.stem):
+            what = inputs.get(_file_key(out / name) or (-1, -1))
+            if what is not None:
+                raise ConfigError(
+                    f"{out / name} is {what}, and staging {psg} would write its output "
+                    f"{name} there (--overwrite replaces earlier outputs, never inputs); "
+                    "choose another --out folder"
+                )
 
 
 def expert_hypnograms(psgs: Sequence[Path], true: Path) -> dict[Path, RecordingSpec]:
@@ -223,6 +278,12 @@ def _stage_into(
 ) -> None:
     """Stage ``outcome.psg`` and fill in ``outcome``; errors propagate."""
     psg = outcome.psg
+    if options.true is not None and experts is None:
+        experts = expert_hypnograms([psg], options.true)
+    check_output_names([psg], options.out, experts)  # never write over an input
+    spec = experts.get(psg) if experts is not None else None
+    if spec is not None:  # before the work
+        _refuse_model_output(spec, psg)
     if not options.overwrite:  # before the work; again, race-free, as the set is written
         refuse_existing_outputs(options.out, psg.stem)
     named = {"eeg": options.eeg, "eog": options.eog, "emg": options.emg}
@@ -244,9 +305,6 @@ def _stage_into(
         survey=survey,
     )
     true = None
-    if options.true is not None and experts is None:
-        experts = expert_hypnograms([psg], options.true)
-    spec = experts.get(psg) if experts is not None else None
     if spec is not None:
         outcome.expert = spec.hypnogram
         expert = read_hypnogram(spec.hypnogram, format=spec.hypnogram_format)
@@ -288,6 +346,8 @@ def _stage_into(
         on_phase("outputs")
     stats = result.statistics(period)
     outcome.quality = result.quality.lines() if result.quality is not None else []
+    if period.note is not None:  # what --in-bed left out of the analysed period
+        outcome.quality.append(f"period: {period.note}")
     outcome.degenerate = result.quality is not None and any(
         flag.kind == "degenerate" for flag in result.quality.flags
     )
@@ -296,6 +356,19 @@ def _stage_into(
         stats.tst,
         stats.sleep_efficiency,
     )
+
+
+def _refuse_model_output(spec: RecordingSpec, psg: Path) -> None:
+    """Raise :class:`FileFormatError` if the expert hypnogram of ``psg`` is a model's output."""
+    if has_probability_columns(spec.hypnogram):  # e.g. an earlier staging's <name>.csv
+        raise FileFormatError(
+            spec.hypnogram,
+            f"holds stage probabilities ({', '.join(PROBABILITY_COLUMNS)}): it is a model's "
+            f"output (as seqsleepnet stage writes), not an expert scoring of {psg.name}, so "
+            "agreement with it would be agreement with a model",
+            "give the expert's hypnogram with --true (in a folder, move earlier outputs out "
+            "of it); compare two stagings with 'seqsleepnet evaluate'",
+        )
 
 
 def stage_files(
@@ -331,10 +404,14 @@ def stage_files(
     ------
     FileFormatError
         If ``options.true`` does not exist or holds two hypnograms of one recording.
+    ConfigError
+        If two files would write outputs of the same name, or an output would
+        replace an input of the batch (:func:`check_output_names`).
     CheckpointError
         If ``options.model`` cannot be loaded (before any file is staged).
     """
     experts = None if options.true is None else expert_hypnograms(files, options.true)
+    check_output_names(files, options.out, experts)
     if options.model is not None:
         _stager(options.model, options.backend)  # a bad checkpoint is one error, not one per file
     local = jobs <= 1 or len(files) <= 1

@@ -10,16 +10,28 @@ day-long Sleep-EDF cassette recording has a sleep efficiency of about 20 %).
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from seqsleepnet.errors import ConfigError
 from seqsleepnet.hypnogram import TOLERANCE, Hypnogram
 
-__all__ = ["IN_BED_MARGIN_MINUTES", "SleepPeriod", "parse_moment", "sleep_period"]
+__all__ = [
+    "IN_BED_MARGIN_MINUTES",
+    "SleepPeriod",
+    "main_sleep_period",
+    "parse_moment",
+    "sleep_period",
+]
+
+log = logging.getLogger(__name__)
 
 IN_BED_MARGIN_MINUTES = 30.0
 """Wake kept before the first and after the last sleep epoch by ``--in-bed`` (as ``prepare``)."""
@@ -43,6 +55,7 @@ class SleepPeriod:
     lights_off: float
     lights_on: float
     rule: str = "recording"
+    note: str | None = None  # what the rule left out (stray sleep far from the night)
 
     def crop(self, hypnogram: Hypnogram) -> Hypnogram:
         """The epochs of ``hypnogram`` that lie inside the period."""
@@ -64,13 +77,16 @@ class SleepPeriod:
                 else (start_time + timedelta(seconds=seconds)).isoformat()
             )
 
-        return {
+        values: dict[str, Any] = {
             "rule": self.rule,
             "lights_off_seconds": self.lights_off,
             "lights_on_seconds": self.lights_on,
             "lights_off": clock(self.lights_off),
             "lights_on": clock(self.lights_on),
         }
+        if self.note is not None:
+            values["note"] = self.note
+        return values
 
 
 def parse_moment(text: str, start_time: datetime | None, option: str) -> float:
@@ -151,8 +167,7 @@ def sleep_period(
     if in_bed:
         if lights_off is not None or lights_on is not None:
             raise ConfigError("--in-bed chooses the period itself; give it or --lights-off/on")
-        window = hypnogram.in_bed(IN_BED_MARGIN_MINUTES)
-        return SleepPeriod(window.onset, window.end, "in-bed")
+        return _in_bed(hypnogram)
     if lights_off is None and lights_on is None:
         return SleepPeriod(hypnogram.onset, hypnogram.end, "recording")
     start = hypnogram.start_time
@@ -182,6 +197,70 @@ def sleep_period(
         )
     # the period analysed: the whole epochs between the two, as the statistics count them
     return SleepPeriod(hypnogram.onset + first * length, hypnogram.onset + stop * length, "lights")
+
+
+def _in_bed(hypnogram: Hypnogram) -> SleepPeriod:
+    """30 minutes before the first to 30 minutes after the last sleep epoch of the night.
+
+    The rule of ``prepare --in-bed`` (:meth:`Hypnogram.in_bed`), with one
+    difference for a day-long recording: sleep epochs far from its main sleep
+    period (:func:`main_sleep_period`, more than the margin from it: a nap, or
+    daytime epochs a model mistook for sleep) would stretch the period over
+    the day and every statistic with it, so they are left out, and the
+    period's ``note`` says how many and where.
+    """
+    window = hypnogram.in_bed(IN_BED_MARGIN_MINUTES)  # raises without sleep
+    asleep = hypnogram.stages > 0
+    length = hypnogram.epoch_length
+    main = main_sleep_period(asleep, length)
+    if main is None:
+        return SleepPeriod(window.onset, window.end, "in-bed")
+    margin = round(IN_BED_MARGIN_MINUTES * 60.0 / length)
+    sleep = np.flatnonzero(asleep)
+    near = (sleep >= main[0] - margin) & (sleep < main[1] + margin)
+    if near.all() or not near.any():
+        return SleepPeriod(window.onset, window.end, "in-bed")
+    first = max(0, int(sleep[near][0]) - margin)
+    stop = min(hypnogram.n_epochs, int(sleep[near][-1]) + margin + 1)
+    start = hypnogram.start_time
+    left = sleep[~near]
+    note = (
+        f"{left.size} sleep epoch(s) outside the main sleep period were left out of the "
+        f"in-bed period (from {_when(start, hypnogram.onset + left[0] * length)} to "
+        f"{_when(start, hypnogram.onset + (left[-1] + 1) * length)}; more than "
+        f"{IN_BED_MARGIN_MINUTES:g} min from the night's sleep): give --lights-off/--lights-on "
+        "to analyse another period"
+    )
+    log.info("%s", note)
+    return SleepPeriod(
+        hypnogram.onset + first * length, hypnogram.onset + stop * length, "in-bed", note
+    )
+
+
+def main_sleep_period(
+    asleep: npt.NDArray[np.bool_], epoch_length: float = 30.0
+) -> tuple[int, int] | None:
+    """Epochs ``[first, last + 1)`` of the main sleep period of a staged recording.
+
+    Stray sleep epochs in the daytime of a day-long recording would make the
+    first and last sleep epoch span the whole day. Here the share of sleep in
+    a centred 30-minute window marks where sleep dominates; such stretches
+    less than an hour apart (a long awakening) are one period, and the period
+    holding the most sleep epochs is the main one. None without such a stretch.
+    """
+    half = round(900.0 / epoch_length)  # a window of 2 * half + 1 epochs, centred on each
+    window = np.ones(2 * half + 1)
+    inside = slice(half, half + asleep.size)  # (E,): the window clipped at the night's ends
+    share = np.convolve(asleep, window)[inside] / np.convolve(np.ones(asleep.size), window)[inside]
+    dominant = np.flatnonzero(share > 0.5)
+    if dominant.size == 0:
+        return None
+    breaks = np.flatnonzero(np.diff(dominant) > round(3600.0 / epoch_length))
+    starts = np.concatenate(([dominant[0]], dominant[breaks + 1]))
+    ends = np.concatenate((dominant[breaks], [dominant[-1]])) + 1
+    sleep = [int(asleep[a:b].sum()) for a, b in zip(starts, ends, strict=True)]
+    best = int(np.argmax(sleep))
+    return int(starts[best]), int(ends[best])
 
 
 def _when(start: datetime | None, seconds: float) -> str:

@@ -15,7 +15,7 @@ from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.atomic import atomic_write
 from seqsleepnet.io.hypnogram import write_hypnogram
 from seqsleepnet.quality import QualityReport
-from seqsleepnet.stages import STAGE_NAMES, stage_names
+from seqsleepnet.stages import PROBABILITY_COLUMNS, stage_names
 from seqsleepnet.statistics import SleepStatistics
 
 if TYPE_CHECKING:
@@ -109,8 +109,8 @@ class StagingResult:
     def _probability_columns(self) -> dict[str, list[float]]:
         """``p_W`` .. ``p_REM`` and ``confidence`` per epoch, rounded to 5 decimals."""
         columns = {
-            f"p_{name}": np.round(self.probabilities[:, index].astype(np.float64), 5).tolist()
-            for index, name in enumerate(STAGE_NAMES)
+            name: np.round(self.probabilities[:, index].astype(np.float64), 5).tolist()
+            for index, name in enumerate(PROBABILITY_COLUMNS)
         }
         columns["confidence"] = np.round(self.confidence.astype(np.float64), 5).tolist()
         return columns

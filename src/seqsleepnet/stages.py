@@ -18,6 +18,7 @@ from seqsleepnet.errors import UnknownStageError
 
 __all__ = [
     "EPOCH_SECONDS",
+    "PROBABILITY_COLUMNS",
     "STAGE_NAMES",
     "UNSCORED",
     "UNSCORED_NAME",
@@ -43,6 +44,9 @@ class SleepStage(IntEnum):
 
 
 STAGE_NAMES: tuple[str, ...] = tuple(stage.name for stage in SleepStage)
+
+PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{name}" for name in STAGE_NAMES)
+"""Columns of the stage probabilities in the per-epoch tables that staging writes."""
 
 
 def _key(label: str) -> str:

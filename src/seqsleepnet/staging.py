@@ -36,6 +36,7 @@ from seqsleepnet.features.spectral_shape import SpectralReference, night_spectra
 from seqsleepnet.io.channels import ROLES
 from seqsleepnet.io.survey import ChannelSurvey, survey_channels
 from seqsleepnet.onnx_backend import OnnxParts, cached_checkpoint, remember_checkpoint
+from seqsleepnet.period import main_sleep_period
 from seqsleepnet.quality import assess_night
 from seqsleepnet.result import StagingResult
 from seqsleepnet.stages import UNSCORED
@@ -111,32 +112,6 @@ _ROLE_FIX = (
     "stage with a model that does not read that role (without --model, stage picks a bundled "
     "model that fits the usable channels)"
 )
-
-
-def main_sleep_period(
-    asleep: npt.NDArray[np.bool_], epoch_length: float = 30.0
-) -> tuple[int, int] | None:
-    """Epochs ``[first, last + 1)`` of the main sleep period of a staged recording.
-
-    Stray sleep epochs in the daytime of a day-long recording would make the
-    first and last sleep epoch span the whole day. Here the share of sleep in
-    a centred 30-minute window marks where sleep dominates; such stretches
-    less than an hour apart (a long awakening) are one period, and the period
-    holding the most sleep epochs is the main one. None without such a stretch.
-    """
-    half = round(900.0 / epoch_length)  # a window of 2 * half + 1 epochs, centred on each
-    window = np.ones(2 * half + 1)
-    inside = slice(half, half + asleep.size)  # (E,): the window clipped at the night's ends
-    share = np.convolve(asleep, window)[inside] / np.convolve(np.ones(asleep.size), window)[inside]
-    dominant = np.flatnonzero(share > 0.5)
-    if dominant.size == 0:
-        return None
-    breaks = np.flatnonzero(np.diff(dominant) > round(3600.0 / epoch_length))
-    starts = np.concatenate(([dominant[0]], dominant[breaks + 1]))
-    ends = np.concatenate((dominant[breaks], [dominant[-1]])) + 1
-    sleep = [int(asleep[a:b].sum()) for a, b in zip(starts, ends, strict=True)]
-    best = int(np.argmax(sleep))
-    return int(starts[best]), int(ends[best])
 
 
 class SleepStager:

@@ -97,7 +97,7 @@ class EdfHeader:
     record_duration: float  # seconds
     signals: tuple[SignalHeader, ...]
     gaps: tuple[tuple[float, float], ...] = ()  # (start, end) s without records (EDF+D)
-    first_record_onset: float = 0.0  # s from the header's start date-time (EDF+C: in start_time)
+    first_record_onset: float = 0.0  # s the start time lies after the header's (EDF+/BDF+ only)
 
     @property
     def duration(self) -> float:
@@ -182,7 +182,7 @@ def _check_length(
             )
 
 
-def _discontinuities(
+def _record_times(
     path: Path,
     header_bytes: int,
     n_records: int,
@@ -190,27 +190,60 @@ def _discontinuities(
     signals: list[SignalHeader],
     kind: str,
     sample_bytes: int,
-) -> tuple[tuple[float, float], ...]:
-    """The gaps of an EDF+D or BDF+D file, their span bounded like a continuous file's length."""
+) -> tuple[float, tuple[tuple[float, float], ...]]:
+    """How far the first sample lies after the header's start, and the gaps of an EDF+/BDF+ file.
+
+    The onset of the first record (its first time-stamped annotation list) is
+    its time from the header's start date-time (EDF+ specification, 2.2.4),
+    which has whole seconds only. In EDF+C and BDF+C the records follow each
+    other, so the signal starts at that onset: a fraction of a second for a
+    start known more exactly than the header's, or more for a file cut from
+    a longer one. In EDF+D and BDF+D only the fraction moves the start (so
+    that a file starting at hh:mm:ss.5 has no half-second gap before its
+    first record); a later first record leaves a gap from the header's start,
+    and the gaps between records follow, their span bounded like a
+    continuous file's length. An EDF+C file without a readable onset starts
+    at its header's time.
+    """
     offsets = [0]
     for s in signals:
         offsets.append(offsets[-1] + sample_bytes * s.samples_per_record)
     annotation = next((i for i, s in enumerate(signals) if s.is_annotation), None)
+    discontinuous = kind.endswith("+D")
     if annotation is None:
+        if not discontinuous:
+            return 0.0, ()
         raise FileFormatError(
             path,
             f"{kind} file without an '{kind[:3]} Annotations' signal: the records' times are "
             "unknown",
             "the file is damaged; re-export it from the recording software",
         )
-    onsets = read_record_onsets(
-        path,
-        header_bytes=header_bytes,
-        record_bytes=offsets[-1],
-        annotation_offset=offsets[annotation],
-        n_records=n_records,
-        kind=kind,
-    )
+    try:
+        onsets = read_record_onsets(
+            path,
+            header_bytes=header_bytes,
+            record_bytes=offsets[-1],
+            annotation_offset=offsets[annotation],
+            n_records=n_records if discontinuous else 1,
+            kind=kind,
+        )
+    except FileFormatError:
+        if discontinuous:
+            raise
+        return 0.0, ()
+    first = float(onsets[0])
+    if not 0.0 <= first <= MAX_RECORDING_SECONDS:
+        raise FileFormatError(
+            path,
+            f"the first record's onset is {first:g} s from the header's start time, outside "
+            f"0-{MAX_RECORDING_SECONDS / 3600:.0f} h",
+            "the records' onsets are damaged; re-export the file from the recording software",
+        )
+    if not discontinuous:
+        return first, ()
+    fraction = first - math.floor(first)
+    onsets = onsets - fraction
     span = float(onsets[-1]) + record_duration
     if span > MAX_RECORDING_SECONDS:
         raise FileFormatError(
@@ -219,38 +252,7 @@ def _discontinuities(
             f"{MAX_RECORDING_SECONDS / 3600:.0f} h (7 days)",
             "the records' onsets are damaged; split longer recordings",
         )
-    return gaps_between(path, onsets, record_duration, kind=kind)
-
-
-def _first_record_onset(
-    path: Path, header_bytes: int, signals: list[SignalHeader], sample_bytes: int
-) -> float:
-    """Onset (s from the header's start time) of the first record of an EDF+C/BDF+C file.
-
-    EDF+ gives every record's start in the first time-stamped annotation list
-    of its annotation signal; the first record's is the recording's start
-    relative to the header's start date-time (a fraction of a second for a
-    start known more exactly than the header's whole seconds, or more for a
-    file cut from a longer one). 0 when the file has no annotation signal or
-    its first record does not start with an onset (as such files were read before).
-    """
-    offsets = [0]
-    for s in signals:
-        offsets.append(offsets[-1] + sample_bytes * s.samples_per_record)
-    annotation = next((i for i, s in enumerate(signals) if s.is_annotation), None)
-    if annotation is None:
-        return 0.0
-    try:
-        onsets = read_record_onsets(
-            path,
-            header_bytes=header_bytes,
-            record_bytes=offsets[-1],
-            annotation_offset=offsets[annotation],
-            n_records=1,
-        )
-    except FileFormatError:
-        return 0.0
-    return float(onsets[0])
+    return fraction, gaps_between(path, onsets, record_duration, kind=kind)
 
 
 def read_edf_header(path: str | Path) -> EdfHeader:
@@ -449,17 +451,14 @@ def read_edf_header(path: str | Path) -> EdfHeader:
             "the file is incomplete (interrupted copy or recording?); copy it again",
         )
     gaps: tuple[tuple[float, float], ...] = ()
-    if kind.endswith("+D") and n_records > 0:
-        gaps = _discontinuities(
+    first_onset = 0.0
+    start_time = _start_time(text["startdate"], text["starttime"])
+    if "+" in kind and n_records > 0:  # EDF+C/D, BDF+C/D: the records' own times
+        first_onset, gaps = _record_times(
             path, header_bytes, n_records, record_duration, signals, kind, sample_bytes
         )
-    start_time = _start_time(text["startdate"], text["starttime"])
-    first_onset = 0.0
-    if kind.endswith("+C") and n_records > 0 and start_time is not None:
-        # the first sample lies at the first record's onset (an EDF+D file keeps the
-        # header's start and has a gap before a late first record instead)
-        first_onset = _first_record_onset(path, header_bytes, signals, sample_bytes)
-        start_time += timedelta(seconds=first_onset)
+        if start_time is not None and first_onset:
+            start_time += timedelta(seconds=first_onset)
     return EdfHeader(
         first_record_onset=first_onset,
         gaps=gaps,

@@ -41,7 +41,13 @@ from seqsleepnet.hypnogram import (
     Hypnogram,
     check_epoch_length,
 )
-from seqsleepnet.stages import EPOCH_SECONDS, UNSCORED, parse_stages, stage_names
+from seqsleepnet.stages import (
+    EPOCH_SECONDS,
+    PROBABILITY_COLUMNS,
+    UNSCORED,
+    parse_stages,
+    stage_names,
+)
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -51,6 +57,7 @@ __all__ = [
     "encode_table",
     "encode_yasa",
     "events_to_stages",
+    "has_probability_columns",
     "integer_code",
     "labels_to_stages",
     "per_epoch",
@@ -307,6 +314,23 @@ def _numbers(values: pd.Series, column: str, source: str) -> npt.NDArray[np.floa
             "onset and duration are seconds",
         )
     return numeric.to_numpy(dtype=np.float64)
+
+
+def has_probability_columns(path: Path) -> bool:
+    """Whether a CSV/TSV file's header names the stage probabilities (``p_W`` .. ``p_REM``).
+
+    A table of stage probabilities is a model's output (``seqsleepnet stage``
+    writes ``<name>.csv`` with them), never an expert scoring. Only the first
+    line is read; a file that cannot be read has none.
+    """
+    try:
+        with open(path, "rb") as handle:
+            first = handle.read(65536).split(b"\n", 1)[0]
+    except OSError:
+        return False
+    text = first.decode("utf-8-sig", errors="replace")
+    names = {cell.strip().strip('"').strip() for cell in re.split(r"[,\t;]", text)}
+    return all(column in names for column in PROBABILITY_COLUMNS)
 
 
 def read_table(path: Path, epoch_length: float | None, *, sep: str) -> Hypnogram:

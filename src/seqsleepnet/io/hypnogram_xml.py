@@ -164,19 +164,24 @@ def encode_nsrr_xml(hypnogram: Hypnogram) -> bytes:
     _element(root, "SoftwareVersion", f"seqsleepnet {__version__}")
     _element(root, "EpochLength", f"{hypnogram.epoch_length:g}")
     events = _element(root, "ScoredEvents")
+    onset = hypnogram.onset
     if hypnogram.start_time is not None:
+        # ClockTime has whole seconds: a start at hh:mm:ss.5 moves its half second into
+        # the onsets, so that every epoch keeps its absolute time
+        start_time = hypnogram.start_time.replace(microsecond=0)
+        onset += hypnogram.start_time.microsecond / 1e6
         event = _element(events, "ScoredEvent")
         _element(event, "EventType")
         _element(event, "EventConcept", "Recording Start Time")
         _element(event, "Start", "0")
-        _element(event, "Duration", repr(hypnogram.onset + hypnogram.duration))
-        _element(event, "ClockTime", hypnogram.start_time.strftime(_CLOCK_FORMAT))
+        _element(event, "Duration", repr(onset + hypnogram.duration))
+        _element(event, "ClockTime", start_time.strftime(_CLOCK_FORMAT))
     length = hypnogram.epoch_length
     for start, count, stage in run_lengths(hypnogram.stages):
         event = _element(events, "ScoredEvent")
         _element(event, "EventType", STAGE_EVENT_TYPE)
         _element(event, "EventConcept", NSRR_CONCEPTS[stage])
-        _element(event, "Start", repr(hypnogram.onset + start * length))
+        _element(event, "Start", repr(onset + start * length))
         _element(event, "Duration", repr(float(count * length)))
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
