@@ -162,3 +162,19 @@ def test_an_edf_plus_d_starting_at_a_fraction_of_a_second_has_no_gap_before_it(
     header = read_edf_header(write_edf_d(tmp_path / "d.edf", onsets))
     assert header.start_time == GOOD_START + timedelta(seconds=0.5)
     assert header.gaps == ((300.0, 3900.0),)  # the one real gap, at its time from the start
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("22.15.30", (22, 15, 30)), ("22:15:30", (22, 15, 30))]
+)
+def test_a_start_time_with_dots_or_colons_is_read(
+    sleep_edf_psg: Path, text: str, expected: tuple[int, int, int]
+) -> None:
+    _patch(sleep_edf_psg, 176, text)
+    start = read_edf_header(sleep_edf_psg).start_time
+    assert start is not None and (start.hour, start.minute, start.second) == expected
+
+
+def test_an_unreadable_start_time_leaves_the_start_unknown(sleep_edf_psg: Path) -> None:
+    _patch(sleep_edf_psg, 176, "10 PM   ")
+    assert read_edf_header(sleep_edf_psg).start_time is None

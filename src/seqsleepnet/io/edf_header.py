@@ -150,9 +150,14 @@ def _number(text: str, path: Path, name: str, *, integer: bool) -> float:
 
 
 def _start_time(date: str, time: str) -> datetime | None:
+    """The header's start date-time; None when unreadable (the start is then unknown).
+
+    The specification separates both with dots (``dd.mm.yy``, ``hh.mm.ss``);
+    some writers put colons in the time, which reads the same.
+    """
     try:
         day, month, year = (int(v) for v in date.split("."))
-        hour, minute, second = (int(v) for v in time.split("."))
+        hour, minute, second = (int(v) for v in time.replace(":", ".").split("."))
         year += 2000 if year < 85 else 1900  # EDF's two-digit year clipping rule
         return datetime(year, month, day, hour, minute, second)
     except ValueError:
