@@ -1,10 +1,16 @@
-"""NSRR XML hypnograms (SHHS, MESA, ...): ``PSGAnnotation/ScoredEvents/ScoredEvent``.
+"""XML hypnograms, told apart by their root element.
 
-Stage events have ``EventType`` "Stages|Stages" and an ``EventConcept`` such as
-"Wake|0", "Stage 2 sleep|2", "REM sleep|5" or "Unscored|9", with ``Start`` and
-``Duration`` in seconds. Other events (arousals, desaturations, ...) are
-ignored. Files are parsed with :mod:`defusedxml`: a document that declares a
-DTD or entities (external entities, "billion laughs") is refused.
+* NSRR XML (SHHS, MESA, ...): ``PSGAnnotation/ScoredEvents/ScoredEvent``.
+  Stage events have ``EventType`` "Stages|Stages" and an ``EventConcept`` such
+  as "Wake|0", "Stage 2 sleep|2", "REM sleep|5" or "Unscored|9", with ``Start``
+  and ``Duration`` in seconds. Other events (arousals, desaturations, ...) are
+  ignored.
+* Compumedics Profusion XML (``CMPStudyConfig``, NSRR's ``-profusion.xml``):
+  one ``SleepStage`` code per epoch, read by
+  :mod:`seqsleepnet.io.hypnogram_profusion`.
+
+Files are parsed with :mod:`defusedxml`: a document that declares a DTD or
+entities (external entities, "billion laughs") is refused.
 """
 
 from __future__ import annotations
@@ -25,9 +31,21 @@ from seqsleepnet.io.hypnogram_formats import (
     read_file_bytes,
     run_lengths,
 )
+from seqsleepnet.io.hypnogram_profusion import PROFUSION_ROOT, profusion_hypnogram
 from seqsleepnet.stages import UNSCORED, parse_stages
 
-__all__ = ["NSRR_CONCEPTS", "encode_nsrr_xml", "read_nsrr_xml"]
+__all__ = [
+    "NSRR_CONCEPTS",
+    "NSRR_ROOT",
+    "encode_nsrr_xml",
+    "nsrr_hypnogram",
+    "parse_xml",
+    "read_profusion_xml",
+    "read_xml",
+]
+
+NSRR_ROOT = "PSGAnnotation"
+"""Root element of an NSRR XML annotation file."""
 
 NSRR_CONCEPTS: dict[int, str] = {
     0: "Wake|0",
@@ -70,13 +88,85 @@ def _clock_time(event: ET.Element) -> dt.datetime | None:
         return None
 
 
-def read_nsrr_xml(path: Path, epoch_length: float | None) -> Hypnogram:
-    """Read the sleep stages of an NSRR XML annotation file.
+def parse_xml(path: Path) -> ET.Element:
+    """The root element of a hypnogram XML file, parsed safely.
+
+    At most :data:`~seqsleepnet.io.hypnogram_formats.MAX_FILE_BYTES`; a DTD or
+    entity declaration is refused rather than expanded or fetched.
+
+    Raises
+    ------
+    FileFormatError
+        Empty, too large, unsafe, not well-formed, or in an unknown encoding.
+    """
+    data = read_file_bytes(path)
+    try:
+        return SafeET.fromstring(data, forbid_dtd=True)
+    except defusedxml.DefusedXmlException as error:
+        raise FileFormatError(
+            path,
+            f"unsafe XML refused: it declares a DTD or entities ({type(error).__name__})",
+            "NSRR and Profusion annotation files have no DTD; remove the declarations or use "
+            "the original file",
+        ) from None
+    except ET.ParseError as error:
+        raise FileFormatError(
+            path, f"not well-formed XML ({error})", "give an NSRR or Profusion XML annotation file"
+        ) from None
+    except LookupError as error:  # <?xml ... encoding="Atf-8"?>
+        raise FileFormatError(
+            path, f"XML in an unknown encoding ({error})", "save the file as UTF-8"
+        ) from None
+
+
+def read_xml(path: Path, epoch_length: float | None) -> Hypnogram:
+    """Read an XML hypnogram: NSRR ``PSGAnnotation`` or Profusion ``CMPStudyConfig``.
+
+    The root element decides, not the file name: NSRR ships both as ``.xml``.
+    See :func:`nsrr_hypnogram` and
+    :func:`~seqsleepnet.io.hypnogram_profusion.profusion_hypnogram`.
+
+    Raises
+    ------
+    FileFormatError
+        If the XML is unsafe, not well formed, or has another root element;
+        and as the reader of its format.
+    """
+    root = parse_xml(path)
+    if root.tag == PROFUSION_ROOT:
+        return profusion_hypnogram(root, path, epoch_length)
+    if root.tag != NSRR_ROOT:
+        raise FileFormatError(
+            path,
+            f"root element is <{root.tag}>, not <{NSRR_ROOT}> (NSRR) or <{PROFUSION_ROOT}> "
+            "(Compumedics Profusion)",
+            "give an NSRR (SHHS/MESA) or Profusion XML annotation file",
+        )
+    return nsrr_hypnogram(root, path, epoch_length)
+
+
+def read_profusion_xml(path: Path, epoch_length: float | None) -> Hypnogram:
+    """Read a Compumedics Profusion XML file (``format="profusion"``); other roots are refused."""
+    root = parse_xml(path)
+    if root.tag != PROFUSION_ROOT:
+        fix = (
+            "it is an NSRR annotation file: read it as format 'xml'"
+            if root.tag == NSRR_ROOT
+            else "give a Profusion XML file (NSRR's <study>-profusion.xml)"
+        )
+        raise FileFormatError(path, f"root element is <{root.tag}>, not <{PROFUSION_ROOT}>", fix)
+    return profusion_hypnogram(root, path, epoch_length)
+
+
+def nsrr_hypnogram(root: ET.Element, path: Path, epoch_length: float | None) -> Hypnogram:
+    """The sleep stages of a parsed NSRR XML annotation document.
 
     Parameters
     ----------
+    root : xml.etree.ElementTree.Element
+        The ``PSGAnnotation`` root element.
     path : Path
-        NSRR ``PSGAnnotation`` XML file.
+        The file (named in errors and as the hypnogram's ``source``).
     epoch_length : float or None
         Seconds per epoch; None uses the file's ``EpochLength`` element, or
         infers it from the events if the file has none.
@@ -90,36 +180,12 @@ def read_nsrr_xml(path: Path, epoch_length: float | None) -> Hypnogram:
     Raises
     ------
     FileFormatError
-        If the XML is unsafe (DTD or entity declarations), not well formed,
-        not an NSRR ``PSGAnnotation`` document, or has non-numeric times.
+        Non-numeric times or an invalid ``EpochLength``.
     UnknownStageError
         Listing every stage concept that is not known.
     HypnogramError
         On gaps, overlaps, negative onsets or durations off the epoch grid.
     """
-    data = read_file_bytes(path)
-    try:
-        root = SafeET.fromstring(data, forbid_dtd=True)
-    except defusedxml.DefusedXmlException as error:
-        raise FileFormatError(
-            path,
-            f"unsafe XML refused: it declares a DTD or entities ({type(error).__name__})",
-            "NSRR annotation files have no DTD; remove the declarations or use the original file",
-        ) from None
-    except ET.ParseError as error:
-        raise FileFormatError(
-            path, f"not well-formed XML ({error})", "give an NSRR PSGAnnotation XML file"
-        ) from None
-    except LookupError as error:  # <?xml ... encoding="Atf-8"?>
-        raise FileFormatError(
-            path, f"XML in an unknown encoding ({error})", "save the file as UTF-8"
-        ) from None
-    if root.tag != "PSGAnnotation":
-        raise FileFormatError(
-            path,
-            f"root element is <{root.tag}>, not <PSGAnnotation>",
-            "give an NSRR (SHHS/MESA) XML annotation file",
-        )
     length = epoch_length
     declared = (root.findtext("EpochLength") or "").strip()
     if length is None and declared:
@@ -160,7 +226,7 @@ def _element(parent: ET.Element, tag: str, text: str | None = None) -> ET.Elemen
 
 def encode_nsrr_xml(hypnogram: Hypnogram) -> bytes:
     """NSRR XML with one "Stages|Stages" event per run of a stage (UTF-8 bytes)."""
-    root = ET.Element("PSGAnnotation")
+    root = ET.Element(NSRR_ROOT)
     _element(root, "SoftwareVersion", f"seqsleepnet {__version__}")
     _element(root, "EpochLength", f"{hypnogram.epoch_length:g}")
     events = _element(root, "ScoredEvents")
