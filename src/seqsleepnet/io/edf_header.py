@@ -27,6 +27,7 @@ __all__ = [
     "PSG_SUFFIXES",
     "EdfHeader",
     "SignalHeader",
+    "edf_start_time",
     "read_edf_header",
 ]
 
@@ -149,7 +150,7 @@ def _number(text: str, path: Path, name: str, *, integer: bool) -> float:
     return value
 
 
-def _start_time(date: str, time: str) -> datetime | None:
+def edf_start_time(date: str, time: str) -> datetime | None:
     """The header's start date-time; None when unreadable (the start is then unknown).
 
     The specification separates both with dots (``dd.mm.yy``, ``hh.mm.ss``);
@@ -457,7 +458,7 @@ def read_edf_header(path: str | Path) -> EdfHeader:
         )
     gaps: tuple[tuple[float, float], ...] = ()
     first_onset = 0.0
-    start_time = _start_time(text["startdate"], text["starttime"])
+    start_time = edf_start_time(text["startdate"], text["starttime"])
     if "+" in kind and n_records > 0:  # EDF+C/D, BDF+C/D: the records' own times
         first_onset, gaps = _record_times(
             path, header_bytes, n_records, record_duration, signals, kind, sample_bytes

@@ -16,6 +16,7 @@ entities (external entities, "billion laughs") is refused.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -23,8 +24,9 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from seqsleepnet._version import __version__
-from seqsleepnet.errors import FileFormatError, UnknownStageError
+from seqsleepnet.errors import FileFormatError, HypnogramError, UnknownStageError
 from seqsleepnet.hypnogram import Hypnogram, check_epoch_length
+from seqsleepnet.io.edf_header import edf_start_time
 from seqsleepnet.io.hypnogram_formats import (
     MAX_SECONDS,
     events_to_stages,
@@ -58,7 +60,11 @@ NSRR_CONCEPTS: dict[int, str] = {
 """``EventConcept`` written for each stage index."""
 
 STAGE_EVENT_TYPE = "Stages|Stages"
+START_CONCEPT = "Recording Start Time"
 _CLOCK_FORMAT = "%d.%m.%y %H.%M.%S"
+_CLOCK_PATTERN = re.compile(r"(\d\d\.\d\d\.\d\d)\s+(\d\d[.:]\d\d[.:]\d\d)", re.ASCII)
+_CLOCK_YEARS = (1985, 2084)
+"""Years a two-digit ``ClockTime`` year stands for (EDF's clipping rule)."""
 
 
 def _number(event: ET.Element, tag: str, path: Path) -> float:
@@ -81,11 +87,16 @@ def _number(event: ET.Element, tag: str, path: Path) -> float:
 
 
 def _clock_time(event: ET.Element) -> dt.datetime | None:
-    """Start from a "Recording Start Time" event; None without a real date."""
-    try:
-        return dt.datetime.strptime((event.findtext("ClockTime") or "").strip(), _CLOCK_FORMAT)
-    except ValueError:
-        return None
+    """The ``ClockTime`` of a "Recording Start Time" event; None without a real date.
+
+    NSRR's translator copies it from the EDF header (``dd.mm.yy hh.mm.ss``), so
+    it is read as the EDF reader reads the header: two-digit years 85-99 are
+    1985-1999 and 00-84 are 2000-2084, colons in the time read as dots. An
+    anonymised date (``00.00.00``) leaves the start unknown.
+    """
+    text = (event.findtext("ClockTime") or "").strip()
+    match = _CLOCK_PATTERN.fullmatch(text)
+    return None if match is None else edf_start_time(*match.groups())
 
 
 def parse_xml(path: Path) -> ET.Element:
@@ -200,12 +211,12 @@ def nsrr_hypnogram(root: ET.Element, path: Path, epoch_length: float | None) -> 
     onsets: list[float] = []
     durations: list[float] = []
     concepts: list[str] = []
-    start_time = None
+    starts: list[ET.Element] = []
     for event in root.iter("ScoredEvent"):
         event_type = (event.findtext("EventType") or "").strip()
         concept = (event.findtext("EventConcept") or "").strip()
-        if concept == "Recording Start Time":
-            start_time = _clock_time(event)
+        if concept == START_CONCEPT:
+            starts.append(event)
         if not event_type.lower().startswith("stages"):
             continue
         onsets.append(_number(event, "Start", path))
@@ -215,7 +226,34 @@ def nsrr_hypnogram(root: ET.Element, path: Path, epoch_length: float | None) -> 
         stages = parse_stages(concepts)
     except UnknownStageError as error:
         raise UnknownStageError(error.labels, source=str(path), mixed=error.mixed) from None
+    start_time = _recording_start(starts, path)
     return events_to_stages(onsets, durations, stages, length, str(path), start_time)
+
+
+def _recording_start(events: list[ET.Element], path: Path) -> dt.datetime | None:
+    """The recording start from the "Recording Start Time" events (all must agree).
+
+    ``Start`` values are seconds from the recording start, and the event's
+    ``ClockTime`` is that start only if the event itself starts at 0 s.
+    """
+    found: set[dt.datetime | None] = set()
+    for event in events:
+        if (event.findtext("Start") or "").strip() and _number(event, "Start", path) != 0:
+            raise FileFormatError(
+                path,
+                f"the '{START_CONCEPT}' event starts at {event.findtext('Start')!r} s, not 0: "
+                "its ClockTime is then not the recording start",
+                "give the file as NSRR ships it, whose event starts at 0",
+            )
+        found.add(_clock_time(event))
+    if len(found) > 1:
+        shown = sorted("unknown" if time is None else time.isoformat() for time in found)
+        raise FileFormatError(
+            path,
+            f"{len(events)} '{START_CONCEPT}' events give different starts: {shown}",
+            "keep the one event of the recording these stages were scored on",
+        )
+    return found.pop() if found else None
 
 
 def _element(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
@@ -232,6 +270,13 @@ def encode_nsrr_xml(hypnogram: Hypnogram) -> bytes:
     events = _element(root, "ScoredEvents")
     onset = hypnogram.onset
     if hypnogram.start_time is not None:
+        if not _CLOCK_YEARS[0] <= hypnogram.start_time.year <= _CLOCK_YEARS[1]:
+            raise HypnogramError(
+                f"{hypnogram.source or 'hypnogram'}: start {hypnogram.start_time.isoformat()} "
+                f"cannot be written in NSRR XML, whose ClockTime has a two-digit year for "
+                f"{_CLOCK_YEARS[0]}-{_CLOCK_YEARS[1]} (as in EDF); write TSV or CSV, which keep "
+                "any date"
+            )
         # ClockTime has whole seconds: a start at hh:mm:ss.5 moves its half second into
         # the onsets, so that every epoch keeps its absolute time
         start_time = hypnogram.start_time.replace(microsecond=0)
