@@ -52,6 +52,7 @@ CONCEPTS = [
     ("REM sleep|5", 4),
     ("Movement|6", U),
     ("Unscored|9", U),
+    ("Artifact|10", U),
 ]
 
 
