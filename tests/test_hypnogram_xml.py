@@ -171,3 +171,9 @@ def test_a_start_year_a_two_digit_year_cannot_hold_is_refused(tmp_path: Path, ye
     with pytest.raises(HypnogramError, match=r"two-digit year for 1985-2084.*write TSV or CSV"):
         write_hypnogram(hyp, tmp_path / "h.xml")
     assert not (tmp_path / "h.xml").exists()
+
+
+def test_stage_concepts_without_the_stage_event_type_are_named(tmp_path: Path) -> None:
+    path = nsrr(tmp_path, stage("Wake|0", 0, 30, kind=""), stage("REM sleep|5", 30, 30, kind=""))
+    with pytest.raises(FileFormatError, match=r"no event has EventType 'Stages\|Stages', but 2"):
+        read_hypnogram(path)

@@ -34,7 +34,7 @@ from seqsleepnet.io.hypnogram_formats import (
     run_lengths,
 )
 from seqsleepnet.io.hypnogram_profusion import PROFUSION_ROOT, profusion_hypnogram
-from seqsleepnet.stages import UNSCORED, parse_stages
+from seqsleepnet.stages import UNSCORED, parse_stage, parse_stages
 
 __all__ = [
     "NSRR_CONCEPTS",
@@ -226,8 +226,34 @@ def nsrr_hypnogram(root: ET.Element, path: Path, epoch_length: float | None) -> 
         stages = parse_stages(concepts)
     except UnknownStageError as error:
         raise UnknownStageError(error.labels, source=str(path), mixed=error.mixed) from None
+    if not concepts:
+        _refuse_untyped_stages(root, path)
     start_time = _recording_start(starts, path)
     return events_to_stages(onsets, durations, stages, length, str(path), start_time)
+
+
+def _refuse_untyped_stages(root: ET.Element, path: Path) -> None:
+    """Name stage concepts in events whose ``EventType`` is not "Stages|Stages"."""
+    untyped = [
+        concept
+        for event in root.iter("ScoredEvent")
+        if "|" in (concept := (event.findtext("EventConcept") or "").strip()) and _is_stage(concept)
+    ]
+    if untyped:
+        raise FileFormatError(
+            path,
+            f"no event has EventType '{STAGE_EVENT_TYPE}', but {len(untyped)} have stage concepts "
+            f"such as {untyped[0]!r}",
+            f"give each stage event <EventType>{STAGE_EVENT_TYPE}</EventType> as NSRR does",
+        )
+
+
+def _is_stage(concept: str) -> bool:
+    try:
+        parse_stage(concept)
+    except UnknownStageError:
+        return False
+    return True
 
 
 def _recording_start(events: list[ET.Element], path: Path) -> dt.datetime | None:
