@@ -196,6 +196,8 @@ def write_hypnogram(hypnogram: Hypnogram, path: str | Path, *, format: str | Non
         Unknown format name, or a format that is only read.
     FileFormatError
         Unknown extension.
+    HypnogramError
+        A start year outside 1985-2084 for EDF+ or NSRR XML (two-digit years).
     """
     file = Path(path)
     name = _resolve_format(file, format)

@@ -24,9 +24,9 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from seqsleepnet._version import __version__
-from seqsleepnet.errors import FileFormatError, HypnogramError, UnknownStageError
+from seqsleepnet.errors import FileFormatError, UnknownStageError
 from seqsleepnet.hypnogram import Hypnogram, check_epoch_length
-from seqsleepnet.io.edf_header import edf_start_time
+from seqsleepnet.io.edf_header import check_edf_year, edf_start_time
 from seqsleepnet.io.hypnogram_formats import (
     MAX_SECONDS,
     events_to_stages,
@@ -63,8 +63,6 @@ STAGE_EVENT_TYPE = "Stages|Stages"
 START_CONCEPT = "Recording Start Time"
 _CLOCK_FORMAT = "%d.%m.%y %H.%M.%S"
 _CLOCK_PATTERN = re.compile(r"(\d\d\.\d\d\.\d\d)\s+(\d\d[.:]\d\d[.:]\d\d)", re.ASCII)
-_CLOCK_YEARS = (1985, 2084)
-"""Years a two-digit ``ClockTime`` year stands for (EDF's clipping rule)."""
 
 
 def _number(event: ET.Element, tag: str, path: Path) -> float:
@@ -296,13 +294,7 @@ def encode_nsrr_xml(hypnogram: Hypnogram) -> bytes:
     events = _element(root, "ScoredEvents")
     onset = hypnogram.onset
     if hypnogram.start_time is not None:
-        if not _CLOCK_YEARS[0] <= hypnogram.start_time.year <= _CLOCK_YEARS[1]:
-            raise HypnogramError(
-                f"{hypnogram.source or 'hypnogram'}: start {hypnogram.start_time.isoformat()} "
-                f"cannot be written in NSRR XML, whose ClockTime has a two-digit year for "
-                f"{_CLOCK_YEARS[0]}-{_CLOCK_YEARS[1]} (as in EDF); write TSV or CSV, which keep "
-                "any date"
-            )
+        check_edf_year(hypnogram.start_time, hypnogram.source, "NSRR XML's ClockTime")
         # ClockTime has whole seconds: a start at hh:mm:ss.5 moves its half second into
         # the onsets, so that every epoch keeps its absolute time
         start_time = hypnogram.start_time.replace(microsecond=0)
