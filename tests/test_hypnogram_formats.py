@@ -164,6 +164,15 @@ def test_files_without_start_time_read_with_start_unknown(tmp_path: Path, fmt: s
     assert back == hyp and back.start_time is None
 
 
+@pytest.mark.parametrize("fmt", ["edf", "xml"])
+def test_a_start_year_edf_cannot_hold_is_refused_when_writing(tmp_path: Path, fmt: str) -> None:
+    """EDF+ and NSRR XML write two-digit years (1985-2084); others keep any date."""
+    hyp = Hypnogram([0, 2], start_time=datetime(1975, 3, 4, 22, 0), source="night.tsv")
+    with pytest.raises(HypnogramError, match=r"night\.tsv: start 1975-03-04T22:00:00 cannot be"):
+        write_hypnogram(hyp, tmp_path / f"h.{fmt}")
+    assert read_hypnogram(write_hypnogram(hyp, tmp_path / "h.tsv")) == hyp
+
+
 def test_tables_give_each_epoch_its_clock_time(tmp_path: Path) -> None:
     hyp = Hypnogram([0, 2], onset=60.0, start_time=datetime(2020, 1, 2, 23, 59, 30))
     path = write_hypnogram(hyp, tmp_path / "h.tsv")

@@ -37,9 +37,9 @@ FILE_FORMATS = tuple(suffix.lstrip(".") for suffix in HYPNOGRAM_SUFFIXES)  # cho
 FLOOR_DB = 20 * np.log10(FeatureConfig().floor)  # -120 dB
 
 stage_lists = st.lists(st.integers(min_value=-1, max_value=4), min_size=1, max_size=120)
-# EDF+ dates run 1985-2084 and NSRR clock times use two-digit years (1969-2068)
+# EDF+ dates and NSRR clock times (two-digit years, EDF's rule) run 1985-2084
 start_times = st.datetimes(
-    min_value=datetime(1985, 1, 1), max_value=datetime(2068, 12, 31, 23, 59, 59)
+    min_value=datetime(1985, 1, 1), max_value=datetime(2084, 12, 31, 23, 59, 59)
 ).map(lambda moment: moment.replace(microsecond=0))
 
 

@@ -147,6 +147,7 @@ _register(
     "Movement time",
     "Movement",
     "Movement|6",
+    "Artifact|10",  # NSRR's concept for Profusion's stage code 10 (edf-editor-translator mapping)
     "MT",
     "M",
     "ART",

@@ -15,24 +15,31 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from seqsleepnet.errors import FileFormatError
+from seqsleepnet.errors import FileFormatError, HypnogramError
 from seqsleepnet.io.edf_records import gaps_between, read_record_onsets
 from seqsleepnet.io.paths import not_a_file
 from seqsleepnet.io.units import AMBIGUOUS_UNITS, is_known_spelling, microvolts_per_unit
 
 __all__ = [
+    "EDF_YEARS",
     "MAX_RECORDING_SECONDS",
     "MAX_SFREQ",
     "MAX_SIGNALS",
     "PSG_SUFFIXES",
     "EdfHeader",
     "SignalHeader",
+    "check_edf_year",
+    "edf_start_time",
     "read_edf_header",
 ]
 
 PSG_SUFFIXES: tuple[str, ...] = (".edf", ".bdf", ".rec")
 """Lower-case endings of PSG files: EDF/EDF+, BDF, and EDF named ``.rec`` (ISRUC-Sleep).
 The header, not the name, tells EDF from BDF."""
+
+EDF_YEARS = (1985, 2084)
+"""Years a two-digit EDF year stands for (the specification's clipping rule: 85-99 are
+1985-1999, 00-84 are 2000-2084)."""
 
 MAX_SIGNALS = 1024  # far above any PSG montage; bounds the header allocation
 MAX_SAMPLES_PER_RECORD = 10_000_000
@@ -149,7 +156,7 @@ def _number(text: str, path: Path, name: str, *, integer: bool) -> float:
     return value
 
 
-def _start_time(date: str, time: str) -> datetime | None:
+def edf_start_time(date: str, time: str) -> datetime | None:
     """The header's start date-time; None when unreadable (the start is then unknown).
 
     The specification separates both with dots (``dd.mm.yy``, ``hh.mm.ss``);
@@ -158,10 +165,24 @@ def _start_time(date: str, time: str) -> datetime | None:
     try:
         day, month, year = (int(v) for v in date.split("."))
         hour, minute, second = (int(v) for v in time.replace(":", ".").split("."))
-        year += 2000 if year < 85 else 1900  # EDF's two-digit year clipping rule
+        year += 2000 if year < EDF_YEARS[0] % 100 else 1900  # EDF's clipping rule
         return datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
+
+
+def check_edf_year(start_time: datetime, source: str | None, what: str) -> None:
+    """Raise :class:`HypnogramError` if ``start_time`` is outside :data:`EDF_YEARS`.
+
+    A file that writes the year in two digits, as EDF does, would read it back a
+    century off; ``what`` names that file kind in the message.
+    """
+    if not EDF_YEARS[0] <= start_time.year <= EDF_YEARS[1]:
+        raise HypnogramError(
+            f"{source or 'hypnogram'}: start {start_time.isoformat()} cannot be written in "
+            f"{what}, whose two-digit years stand for {EDF_YEARS[0]}-{EDF_YEARS[1]}; write TSV "
+            "or CSV, which keep any date"
+        )
 
 
 def _check_length(
@@ -457,7 +478,7 @@ def read_edf_header(path: str | Path) -> EdfHeader:
         )
     gaps: tuple[tuple[float, float], ...] = ()
     first_onset = 0.0
-    start_time = _start_time(text["startdate"], text["starttime"])
+    start_time = edf_start_time(text["startdate"], text["starttime"])
     if "+" in kind and n_records > 0:  # EDF+C/D, BDF+C/D: the records' own times
         first_onset, gaps = _record_times(
             path, header_bytes, n_records, record_duration, signals, kind, sample_bytes

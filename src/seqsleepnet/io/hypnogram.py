@@ -88,12 +88,15 @@ HYPNOGRAM_FORMATS: dict[str, HypnogramFormat] = {
     "tsv": HypnogramFormat("hypnogram_formats", "read_table", "encode_table", (".tsv",), "\t"),
     "csv": HypnogramFormat("hypnogram_formats", "read_table", "encode_table", (".csv",), ","),
     "txt": HypnogramFormat("hypnogram_formats", "read_yasa", "encode_yasa", (".txt",)),
-    "xml": HypnogramFormat("hypnogram_xml", "read_nsrr_xml", "encode_nsrr_xml", (".xml",)),
+    "xml": HypnogramFormat("hypnogram_xml", "read_xml", "encode_nsrr_xml", (".xml",)),
     "edf": HypnogramFormat("hypnogram_edf", "read_edf_hypnogram", "encode_edf", (".edf",)),
     "isruc": HypnogramFormat("hypnogram_isruc", "read_isruc", None, ()),
+    "profusion": HypnogramFormat("hypnogram_xml", "read_profusion_xml", None, ()),
 }
 """Formats by name. Their order is the order in which a hypnogram is looked for
-beside a PSG file of the same name."""
+beside a PSG file of the same name. A ``.xml`` file is NSRR or Compumedics Profusion
+XML by its root element (``PSGAnnotation`` or ``CMPStudyConfig``); ``profusion``
+names the second only."""
 
 HYPNOGRAM_SUFFIXES: tuple[str, ...] = tuple(
     suffix for spec in HYPNOGRAM_FORMATS.values() for suffix in spec.suffixes
@@ -128,12 +131,14 @@ def read_hypnogram(
         Hypnogram file.
     format : str, optional
         A name of :data:`HYPNOGRAM_FORMATS` (``"tsv"``, ``"csv"``, ``"txt"``,
-        ``"xml"``, ``"edf"``, ``"isruc"``); by default taken from the extension.
+        ``"xml"``, ``"edf"``, ``"isruc"``, ``"profusion"``); by default taken from the
+        extension (``.xml``: NSRR or Profusion XML, by the root element).
     epoch_length : float, optional
         Seconds per epoch. By default 30 s; for event formats (EDF+, XML,
         timed CSV/TSV) the file may say otherwise: an NSRR ``EpochLength``
         element, or events that all last the same time that is not a
-        multiple of 30 s (MASS's 20-s epochs). Giving a value forces it.
+        multiple of 30 s (MASS's 20-s epochs). Giving a value forces it,
+        except for Profusion XML, whose ``EpochLength`` it must match.
 
     Returns
     -------
@@ -191,6 +196,8 @@ def write_hypnogram(hypnogram: Hypnogram, path: str | Path, *, format: str | Non
         Unknown format name, or a format that is only read.
     FileFormatError
         Unknown extension.
+    HypnogramError
+        A start year outside 1985-2084 for EDF+ or NSRR XML (two-digit years).
     """
     file = Path(path)
     name = _resolve_format(file, format)

@@ -17,7 +17,7 @@ import edfio
 
 from seqsleepnet.errors import FileFormatError, HypnogramError, UnknownStageError
 from seqsleepnet.hypnogram import Hypnogram
-from seqsleepnet.io.edf_header import read_edf_header
+from seqsleepnet.io.edf_header import check_edf_year, read_edf_header
 from seqsleepnet.io.hypnogram_formats import check_size, events_to_stages, run_lengths
 from seqsleepnet.stages import EPOCH_SECONDS, UNSCORED, parse_stages
 
@@ -157,6 +157,8 @@ def encode_edf(hypnogram: Hypnogram) -> bytes:
         for start, count, stage in runs
     ]
     start = hypnogram.start_time
+    if start is not None:
+        check_edf_year(start, hypnogram.source, "the EDF+ header")
     recording = edfio.Recording(startdate=start.date()) if start is not None else None
     edf = edfio.Edf(
         signals=[],

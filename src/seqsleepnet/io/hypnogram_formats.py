@@ -11,7 +11,7 @@ readers and writers of the plain-text formats:
 
 Every reader returns a :class:`~seqsleepnet.hypnogram.Hypnogram` whose
 ``source`` is the file. EDF+ lives in :mod:`seqsleepnet.io.hypnogram_edf`,
-NSRR XML in :mod:`seqsleepnet.io.hypnogram_xml` and ISRUC-Sleep scorer files in
+NSRR and Profusion XML in :mod:`seqsleepnet.io.hypnogram_xml` and ISRUC-Sleep scorer files in
 :mod:`seqsleepnet.io.hypnogram_isruc`. The public entry points and the
 registry of formats are in :mod:`seqsleepnet.io.hypnogram`.
 """
