@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from conftest import EdfWriter, sleep_like
 from seqsleepnet.data.cache import load_manifest, read_cached
 from seqsleepnet.data.prepare import prepare_dataset
 from seqsleepnet.data.sources import ShhsSource
-from seqsleepnet.errors import FileFormatError
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.hypnogram import write_hypnogram
 
@@ -51,11 +49,35 @@ def test_nsrr_layout_pairing(edf_writer: EdfWriter, tmp_path: Path) -> None:
     assert [p.name for p in listing.unpaired] == ["shhs1-200002.edf"]
 
 
-def test_profusion_xml_is_not_an_nsrr_hypnogram(edf_writer: EdfWriter, tmp_path: Path) -> None:
-    _write_psg(edf_writer, "shhs1-200001.edf", 60)
-    (tmp_path / "shhs1-200001-profusion.xml").write_text("<x/>")
-    with pytest.raises(FileFormatError, match=r"unpaired: shhs1-200001.edf"):
-        ShhsSource().list_recordings(tmp_path)
+def _profusion(path: Path, stages: list[int]) -> None:
+    """A Profusion XML scoring (stage codes: 0 W, 1-4 R&K 1-4, 5 REM)."""
+    codes = "".join(f"<SleepStage>{code}</SleepStage>" for code in stages)
+    path.write_text(
+        f"<CMPStudyConfig><EpochLength>30</EpochLength><SleepStages>{codes}</SleepStages>"
+        "</CMPStudyConfig>"
+    )
+
+
+def test_profusion_xml_pairs_when_there_is_no_nsrr_xml(
+    edf_writer: EdfWriter, tmp_path: Path
+) -> None:
+    _write_psg(edf_writer, "shhs1-200001.edf", 4 * 30)
+    _profusion(tmp_path / "shhs1-200001-profusion.xml", [0, 1, 4, 5])  # 4: R&K 4 = N3
+    (spec,) = ShhsSource().list_recordings(tmp_path).recordings
+    assert spec.hypnogram.name == "shhs1-200001-profusion.xml"
+    report = prepare_dataset("shhs", tmp_path, tmp_path / "cache", progress=False)
+    assert report.done == ["shhs1-200001"], report.failed
+    labels = read_cached(tmp_path / "cache" / "shhs1-200001.npz").labels
+    np.testing.assert_array_equal(labels, [0, 1, 3, 4])
+
+
+def test_the_nsrr_xml_is_preferred_to_the_profusion_xml(
+    edf_writer: EdfWriter, tmp_path: Path
+) -> None:
+    _layout(edf_writer, tmp_path, 1, "200001", [0, 1])
+    _profusion(tmp_path / "shhs1-200001-profusion.xml", [0, 0])
+    (spec,) = ShhsSource().list_recordings(tmp_path).recordings
+    assert spec.hypnogram == tmp_path / XMLS / "shhs1" / "shhs1-200001-nsrr.xml"
 
 
 def test_prepare_shhs(edf_writer: EdfWriter, tmp_path: Path) -> None:
