@@ -53,9 +53,10 @@ Committed run (``results/foreign_generator.json``, 96 nights): 91-94% mean
 agreement on whole nights in every variant; 2 nights silently wrong, both the
 first 2 h of SC4001 (55% N3) in the ``older sleeper`` (69%) and ``all hard``
 (58%) variants: N3 staged as N2 at mean confidences of 0.87 (limit 0.86),
-spectral-shape distances of 0.9-1.1 (limit 2.35). The same signals staged as
-the whole night keep N3 (89-91%): the recording centring's known weakness on
-short recordings dominated by one stage (README, "What the flags do not
+spectral-shape distances of 0.9-1.1 (limit 2.35), N3 recall 45% and 26%.
+The same signals staged as the whole night score 91% and 89% (N3 recall 92%
+and 75%): the recording centring's known weakness on short recordings
+dominated by one stage (README, "What the flags do not
 catch"). The ``steep 1/f`` nights are all flagged (``distribution``) though
 staged at 84-97%, and the per-epoch EEG level check flags wake stretches of
 several foreign nights (wake 5-7 dB above the night's typical level) that
