@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 import torch
 
+from seqsleepnet.data.cache import load_manifest, manifest_preprocessing
 from seqsleepnet.errors import CheckpointError, ConfigError
 from seqsleepnet.models.checkpoint import load_checkpoint
 from seqsleepnet.training.config import TrainConfig
-from seqsleepnet.training.loop import train
+from seqsleepnet.training.loop import _build, _local_batch, train
 from seqsleepnet.training.state import read_log
 from test_training_datasets import make_toy_cache
 
@@ -202,6 +203,46 @@ def test_two_process_ddp_finishes_with_a_best_checkpoint(cache: Path, tmp_path: 
     _, last = load_checkpoint(run / "last.pt")
     assert last["resume"]["epoch"] == 1 and last["resume"]["position"] == 0
     assert np.isfinite(sum(float(p.detach().sum()) for p in model.parameters()))
+
+
+def test_a_two_process_step_is_the_single_process_step(cache: Path, tmp_path: Path) -> None:
+    # no dropout, one step of batch 8: 2 x 4 windows under DDP must move the weights as
+    # 8 windows in one process (the loss scaling and the window split are both in play)
+    args = ["--data", str(cache), "--seq-len", "5", "--batch-size", "8", "--max-steps", "1"]
+    args += ["--val-subjects", "S03", "--threads", "1", "--lr", "3e-3", "-q", *SMALL_ARGS]
+    args += ["--set", "dropout=0"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    ddp = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
+    ddp += ["--standalone", "-m", "seqsleepnet.cli.train", "train"]
+    done = subprocess.run(
+        [*ddp, "--out", str(tmp_path / "ddp"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    subprocess.run(
+        _cli("train", "--out", str(tmp_path / "one"), *args), env=env, check=True, timeout=120
+    )
+    one, two = (_weights(tmp_path / name / "last.pt") for name in ("one", "ddp"))
+    start = _weights_at_start(cache)
+    moved = [name for name in one if not torch.allclose(one[name], start[name], atol=1e-5)]
+    assert moved  # the step did something, so the comparison means something
+    for name in one:
+        torch.testing.assert_close(two[name], one[name], atol=1e-5, rtol=1e-4)
+
+
+def _weights_at_start(cache: Path) -> dict[str, torch.Tensor]:
+    config = _config(cache, model_config={**SMALL, "dropout": 0.0})
+    preprocessing = manifest_preprocessing(cache, load_manifest(cache)[1])
+    return _build(config, preprocessing).state_dict()
+
+
+def test_a_batch_that_the_processes_do_not_split_evenly_is_refused() -> None:
+    assert _local_batch(32, 2) == 16
+    with pytest.raises(ConfigError, match=r"batch_size=32 does not split evenly over 3 .*30 or 33"):
+        _local_batch(32, 3)
 
 
 def test_bad_input_raises(cache: Path, tmp_path: Path) -> None:

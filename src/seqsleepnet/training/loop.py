@@ -204,6 +204,26 @@ def _model_input(
     return ModelInput(preprocessing, model.input_kind, normalizer)
 
 
+def _local_batch(batch_size: int, world_size: int) -> int:
+    """Windows per process and step, so that a step sees ``batch_size`` windows in all.
+
+    Raises
+    ------
+    ConfigError
+        If the batch does not split evenly over the processes (the step would
+        silently see more windows than the config, and the run's results would
+        depend on the number of processes).
+    """
+    if batch_size % world_size:
+        lower = batch_size - batch_size % world_size
+        raise ConfigError(
+            f"batch_size={batch_size} does not split evenly over {world_size} processes; "
+            f"use a batch size that is a multiple of {world_size} (e.g. {lower or world_size} "
+            f"or {lower + world_size}), or a number of processes that divides {batch_size}"
+        )
+    return batch_size // world_size
+
+
 @contextlib.contextmanager
 def _session(config: TrainConfig) -> Iterator[tuple[torch.device, DistInfo]]:
     device = resolve_device(config.device)
@@ -265,6 +285,7 @@ def _train(
     resume: bool,
     progress: bool,
 ) -> TrainResult:
+    local_batch = _local_batch(config.batch_size, dist_info.world_size)
     data = Path(config.data)
     entries, info = load_manifest(data)
     preprocessing = manifest_preprocessing(data, info)
@@ -327,7 +348,6 @@ def _train(
         pairs = nn.parallel.DistributedDataParallel(
             pairs, device_ids=[device.index] if device.type == "cuda" else None
         )
-    local_batch = -(-config.batch_size // dist_info.world_size)
     per_epoch = -(
         -epoch_order(len(dataset), 0, config.seed, 0, dist_info.world_size).size // local_batch
     )
