@@ -244,6 +244,25 @@ def test_twenty_second_epochs_round_trip(tmp_path: Path, fmt: str) -> None:
     assert back == hyp
 
 
+@pytest.mark.parametrize("fmt", WRITABLE)
+@pytest.mark.parametrize("epoch_length", [60.0, 90.0])
+def test_epochs_of_a_multiple_of_thirty_seconds_round_trip(
+    tmp_path: Path, fmt: str, epoch_length: float
+) -> None:
+    """60-s epochs (one event per epoch) are not read back as twice as many 30-s epochs."""
+    hyp = Hypnogram([0, 2, 2, 3, U], epoch_length=epoch_length, onset=2 * epoch_length)
+    back = read_hypnogram(write_hypnogram(hyp, tmp_path / f"h.{fmt}"))
+    assert back == hyp
+
+
+def test_merged_runs_of_equal_length_stay_thirty_second_epochs(tmp_path: Path) -> None:
+    """Runs of a stage that all last 60 s (no event repeats a stage) are 30-s epochs."""
+    path = tmp_path / "h.tsv"
+    path.write_text("onset\tduration\tstage\n0\t60\tW\n60\t60\tN1\n120\t60\tN2\n")
+    hyp = read_hypnogram(path)
+    assert (hyp.epoch_length, hyp.stages.tolist()) == (30.0, [0, 0, 1, 1, 2, 2])
+
+
 # ------------------------------------------------------------------ the registry
 
 

@@ -136,8 +136,10 @@ def read_hypnogram(
     epoch_length : float, optional
         Seconds per epoch. By default 30 s; for event formats (EDF+, XML,
         timed CSV/TSV) the file may say otherwise: an NSRR ``EpochLength``
-        element, or events that all last the same time that is not a
-        multiple of 30 s (MASS's 20-s epochs). Giving a value forces it,
+        element, or events that all last the same time d and are one event
+        per epoch: d is not a multiple of 30 s (MASS's 20-s epochs) or an
+        event repeats the previous one's stage (60-s epochs as the package
+        writes them; merged runs never repeat a stage). Giving a value forces it,
         except for Profusion XML, whose ``EpochLength`` it must match.
 
     Returns

@@ -182,20 +182,33 @@ def labels_to_stages(labels: Sequence[str], source: str) -> npt.NDArray[np.int8]
         raise UnknownStageError(error.labels, source=source, mixed=error.mixed) from None
 
 
-def _infer_epoch_length(durations: npt.NDArray[np.float64]) -> float:
-    """30 s, unless every event lasts the same time d that is not a multiple of 30 s.
+def _infer_epoch_length(durations: npt.NDArray[np.float64], labels: npt.NDArray[np.int8]) -> float:
+    """30 s, unless every event lasts the same plausible time d and the events are epochs.
 
-    Only a plausible epoch length (1 s to 1 h) is inferred; any other duration
-    is judged against 30-s epochs. The epoch length read is in every summary,
-    and hypnograms of different epoch lengths are never compared.
+    Events that all last d are one event per epoch of d seconds when d is not a
+    multiple of 30 s (MASS's 20-s epochs), or when an event repeats the stage
+    of the one before it: merged runs of a stage (Sleep-EDF) never do, while
+    one event per epoch (what the package writes for epochs other than 30 s,
+    e.g. 60-s epochs) does wherever a stage lasts two epochs. Only a plausible
+    epoch length (1 s to 1 h) is inferred; any other duration is judged
+    against 30-s epochs. The epoch length read is in every summary, and
+    hypnograms of different epoch lengths are never compared.
+
+    Parameters
+    ----------
+    durations : numpy.ndarray of float64, shape (K,)
+        Event durations in seconds, in order of onset.
+    labels : numpy.ndarray of int8, shape (K,)
+        Stage of each event, in the same order.
     """
     first = float(durations[0])
     uniform = bool(np.all(np.abs(durations - first) <= TOLERANCE))
+    if not uniform or not MIN_EPOCH_LENGTH <= first <= MAX_EPOCH_LENGTH:
+        return EPOCH_SECONDS
     ratio = first / EPOCH_SECONDS
-    plausible = MIN_EPOCH_LENGTH <= first <= MAX_EPOCH_LENGTH
-    if uniform and plausible and abs(ratio - round(ratio)) * EPOCH_SECONDS > TOLERANCE:
-        return first
-    return EPOCH_SECONDS
+    off_grid = abs(ratio - round(ratio)) * EPOCH_SECONDS > TOLERANCE
+    repeats = bool(np.any(labels[1:] == labels[:-1]))
+    return first if off_grid or repeats else EPOCH_SECONDS
 
 
 def events_to_stages(
@@ -216,8 +229,9 @@ def events_to_stages(
         Stage index of each event (0..4, or -1 for unscored).
     epoch_length : float or None
         Epoch length in seconds. None: 30 s, unless every event lasts the same
-        duration that is not a multiple of 30 s (for example MASS's 20-s
-        epochs); then that duration.
+        duration d and either d is not a multiple of 30 s (for example MASS's
+        20-s epochs) or an event repeats the previous event's stage (one event
+        per epoch, as 60-s epochs are written); then d.
     source : str
         File the events come from (the hypnogram's ``source``, named in errors).
     start_time : datetime, optional
@@ -252,7 +266,10 @@ def events_to_stages(
         )
     order = np.argsort(on, kind="stable")
     on, dur, labels = on[order], dur[order], labels[order]
-    length = _infer_epoch_length(dur) if epoch_length is None else check_epoch_length(epoch_length)
+    if epoch_length is None:
+        length = _infer_epoch_length(dur, labels)
+    else:
+        length = check_epoch_length(epoch_length)
 
     if on[0] < -TOLERANCE:
         raise HypnogramError(
