@@ -47,6 +47,19 @@ def test_evaluate_files_by_clock_time_with_offset_and_unequal_lengths(tmp_path: 
     )
 
 
+def test_evaluate_counts_only_epochs_scored_by_both_and_says_what_was_left_out(
+    tmp_path: Path,
+) -> None:
+    true = _write(tmp_path / "night.edf", [0, 1, 2, 2, 3, 4, -1, 2])
+    pred = _write(tmp_path / "night.tsv", [0, 1, -1, -1, 3, 4, -1, 3])  # unscored: a gap
+    text = runner.invoke(app, ["evaluate", "--true", str(true), "--pred", str(pred)])
+    assert text.exit_code == 0, text.output
+    assert (
+        "night.tsv: 5 epochs compared (true 8, predicted 8; left out of the 8 shared: "
+        "2 scored by the expert only, 1 by neither), accuracy 0.800"
+    ) in text.stdout
+
+
 def test_evaluate_without_start_times_needs_equal_lengths(tmp_path: Path) -> None:
     true = _write(tmp_path / "night.edf", [0, 0, 1, 2, 2], start=None)
     pred = _write(tmp_path / "night.txt", [0, 1, 2, 2, 3], start=None)

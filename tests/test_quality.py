@@ -13,10 +13,12 @@ import numpy.typing as npt
 import pytest
 from typer.testing import CliRunner
 
-from bad_inputs.commands import write_edf_d
+from bad_inputs.commands import GOOD_START, write_edf_d
 from seqsleepnet.cli import app
 from seqsleepnet.data.synthetic import generate_night, write_synthetic_night
+from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.edf import CLIP_WARN_FRACTION
+from seqsleepnet.io.hypnogram import write_hypnogram
 from seqsleepnet.io.notes import SignalNote
 from seqsleepnet.quality import THRESHOLDS, QualityReport, assess_night
 from seqsleepnet.report.banner import quality_banner
@@ -241,6 +243,21 @@ def test_an_edf_d_gap_is_flagged_with_its_duration_and_unscored_epochs(
     assert "Mean confidence nan" not in page and "Mean confidence 0." in page  # gaps left out
     stats = json.loads((out / "night.stats.json").read_text())
     assert stats["tib"] == pytest.approx(result.stages.size / 2)  # gaps in TIB
+
+
+def test_expert_epochs_in_an_edf_d_gap_are_said_to_be_left_out(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    """An expert hypnogram that skips the gap scores epochs where nothing was recorded."""
+    psg = write_edf_d(tmp_path / "night.edf")  # 10 epochs, a 1-h gap, 10 epochs
+    expert = write_hypnogram(Hypnogram([2] * 20, start_time=GOOD_START), tmp_path / "e.tsv")
+    args = ["stage", str(psg), "--out", str(tmp_path / "out"), "-m", str(tiny_checkpoint)]
+    staged = runner.invoke(app, [*args, "--true", str(expert), "--quiet"])
+    assert staged.exit_code == 0, staged.output
+    assert "note: night.edf: 10 epoch(s) the expert scored are unscored in the prediction" in (
+        staged.stderr
+    )
+    assert "give it with its epochs at their true times" in staged.stderr
 
 
 def test_bin_moments_over_chunks_equal_numpys_over_the_whole_night() -> None:

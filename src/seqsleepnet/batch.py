@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from seqsleepnet.alignment import align_hypnograms
 from seqsleepnet.data.sources import RecordingSpec, find_hypnograms
@@ -86,6 +87,7 @@ class FileOutcome:
     compared: bool = False  # an expert hypnogram was compared (agreement None: nothing comparable)
     expert: Path | None = None  # the expert hypnogram compared with, if any
     alignment: str | None = None  # how the expert hypnogram was aligned, if cropped or by order
+    unscored_expert: str | None = None  # expert-scored epochs the prediction left unscored
     bundled: bool = False
     quality: list[str] = field(default_factory=list)  # one line per quality flag
     degenerate: bool = False  # a "degenerate" quality flag: the hypnogram cannot be right
@@ -324,6 +326,7 @@ def _stage_into(
         true = np.full(result.n_epochs, UNSCORED, dtype=np.int8)
         true[slice(*pair.pred_span)] = pair.true.stages
         agreement = night_agreement(true, result.stages, result.epoch_length)
+        outcome.unscored_expert = _expert_epochs_unscored(true, result.stages)
         outcome.compared = True
         if agreement.comparable:
             outcome.agreement = agreement.metrics.accuracy
@@ -443,6 +446,25 @@ def _failed(psg: Path, error: Exception, in_worker: bool) -> FileOutcome:
             f"{psg}: the worker process staging it failed ({type(error).__name__}: "
             f"{error}); stage it again, with --jobs 1 to see its own error"
         ),
+    )
+
+
+def _expert_epochs_unscored(true: npt.NDArray[np.int8], stages: npt.NDArray[np.int8]) -> str | None:
+    """A note on the epochs the expert scored where the prediction is unscored, or None.
+
+    The prediction is unscored only where nothing was recorded (the gaps of
+    an EDF+D file, spans left out of a Raw), so those epochs are not compared;
+    an expert who scored the recording without its gaps placed every later
+    epoch too early.
+    """
+    lost = int(np.count_nonzero((true != UNSCORED) & (stages == UNSCORED)))
+    if not lost:
+        return None
+    return (
+        f"{lost} epoch(s) the expert scored are unscored in the prediction (nothing was "
+        "recorded there: a gap of the recording or a span left out) and are not compared; "
+        "if the expert hypnogram skips the recording's gaps, give it with its epochs at "
+        "their true times (the gaps scored '?')"
     )
 
 

@@ -143,6 +143,8 @@ def stage(
             else:
                 if outcome.alignment:
                     typer.echo(f"note: {outcome.psg.name}: {outcome.alignment}", err=True)
+                if outcome.unscored_expert:
+                    typer.echo(f"note: {outcome.psg.name}: {outcome.unscored_expert}", err=True)
                 typer.echo(agreement_line(outcome))
                 for line in outcome.quality:
                     typer.echo(f"  quality: {line}")

@@ -22,8 +22,15 @@ import numpy.typing as npt
 from seqsleepnet.evaluation.metrics import StagingMetrics, compute_metrics, row_normalised
 from seqsleepnet.evaluation.sleep_stats import StatisticsComparison, compare_statistics
 from seqsleepnet.evaluation.transitions import TransitionAgreement, transition_agreement
+from seqsleepnet.stages import UNSCORED
 
-__all__ = ["METRIC_DEFINITIONS", "NOTHING_COMPARABLE", "NightAgreement", "night_agreement"]
+__all__ = [
+    "METRIC_DEFINITIONS",
+    "NOTHING_COMPARABLE",
+    "NightAgreement",
+    "left_out",
+    "night_agreement",
+]
 
 NOTHING_COMPARABLE = "nothing comparable: no epoch is scored by both the expert and the model"
 
@@ -124,3 +131,34 @@ def night_agreement(
     within = slice(None) if period is None else period
     statistics = compare_statistics(t[within], p[within], epoch_length) if t[within].size else None
     return NightAgreement(metrics, transition_agreement(t, p), statistics)
+
+
+def left_out(true: npt.ArrayLike, pred: npt.ArrayLike) -> str | None:
+    """The aligned epochs an agreement leaves out, in words; None when both scored every one.
+
+    Only epochs scored by both are compared. An epoch the expert scored and
+    the model left unscored (a gap of a discontinuous recording, a span left
+    out) is lost to the comparison as surely as the expert's own unscored
+    epochs, and the count of compared epochs alone does not say which.
+
+    Parameters
+    ----------
+    true, pred : array_like of int, shape (E,)
+        Aligned expert and predicted stages; -1 unscored.
+
+    Returns
+    -------
+    str or None
+        For example ``"100 scored by the expert only, 2 by neither"``.
+    """
+    t, p = np.asarray(true) != UNSCORED, np.asarray(pred) != UNSCORED
+    counts = (
+        (int(np.count_nonzero(t & ~p)), "the expert only"),
+        (int(np.count_nonzero(~t & p)), "the model only"),
+        (int(np.count_nonzero(~t & ~p)), "neither"),
+    )
+    parts = [(n, who) for n, who in counts if n]
+    if not parts:
+        return None
+    first, *rest = parts
+    return ", ".join([f"{first[0]} scored by {first[1]}", *(f"{n} by {who}" for n, who in rest)])

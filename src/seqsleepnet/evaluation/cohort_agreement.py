@@ -27,7 +27,12 @@ import numpy as np
 import numpy.typing as npt
 
 from seqsleepnet.errors import HypnogramError
-from seqsleepnet.evaluation.agreement import NOTHING_COMPARABLE, NightAgreement, night_agreement
+from seqsleepnet.evaluation.agreement import (
+    NOTHING_COMPARABLE,
+    NightAgreement,
+    left_out,
+    night_agreement,
+)
 from seqsleepnet.evaluation.bland_altman import BlandAltman, bland_altman
 from seqsleepnet.evaluation.compare import NightComparison, compare_files
 from seqsleepnet.evaluation.metrics import StagingMetrics, kappa_text, row_normalised
@@ -76,14 +81,24 @@ class EvaluatedNight:
         return self.comparison.name
 
     def line(self) -> str:
-        """One line for the console: the epochs compared and the night's agreement."""
+        """One line for the console: the epochs compared and the night's agreement.
+
+        The epochs compared are those both scored; the line also gives the
+        epochs of each file, the epochs they share and, when some of those are
+        not compared, how many each side scored alone.
+        """
         c = self.comparison
         head = (
-            f"{c.pred_file.name}: {c.compared} epochs compared "
-            f"(true {c.true_epochs}, predicted {c.pred_epochs})"
+            f"{c.pred_file.name}: {self.agreement.metrics.epochs} epochs compared "
+            f"(true {c.true_epochs}, predicted {c.pred_epochs}"
         )
         if self.trim is not None:
             head += f", {self.trim.kept} kept by --wake-trim-min"
+        omitted = left_out(self.true, self.pred)
+        if omitted is not None:
+            kept = "kept" if self.trim is not None else "shared"
+            head += f"; left out of the {self.true.size} {kept}: {omitted}"
+        head += ")"
         if not self.agreement.comparable:
             return f"{head}: {NOTHING_COMPARABLE}"
         m = self.agreement.metrics
