@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import edfio
 import numpy as np
@@ -155,6 +156,19 @@ def test_a_start_at_a_fraction_of_a_second_keeps_every_epoch_at_its_clock_time(
     back = read_hypnogram(write_hypnogram(hyp, tmp_path / f"h.{fmt}"))
     assert np.array_equal(back.stages, hyp.stages)
     assert back.offset_from(start) == pytest.approx(60.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("fmt", WRITABLE)
+def test_a_night_across_a_daylight_saving_change_keeps_its_clock_times(
+    tmp_path: Path, fmt: str
+) -> None:
+    """Clocks go back at 03:00 in Berlin: the epoch two hours after 01:00+02:00 is 02:00+01:00."""
+    start = datetime(2020, 10, 25, 1, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    hyp = Hypnogram([2] * 360, start_time=start)
+    clock = hyp.clock_times()
+    assert clock is not None and clock[240] == "2020-10-25T02:00:00+01:00"
+    back = read_hypnogram(write_hypnogram(hyp, tmp_path / f"h.{fmt}"))
+    assert np.array_equal(back.stages, hyp.stages) and back.offset_from(start) == 0.0
 
 
 @pytest.mark.parametrize("fmt", WRITABLE)

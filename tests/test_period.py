@@ -6,6 +6,7 @@ import html
 import json
 from datetime import datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import edfio
 import pytest
@@ -34,6 +35,16 @@ def test_clock_times_and_seconds() -> None:
         parse_moment("late", START, "--lights-on")
     with pytest.raises(ConfigError, match=r"--lights-on='25:00' is not a clock time"):
         parse_moment("25:00", START, "--lights-on")
+
+
+def test_clock_times_count_elapsed_time_across_a_daylight_saving_change() -> None:
+    """Clocks go back at 03:00 on 2020-10-25 in Berlin: 22:00 to 06:00 is 9 hours."""
+    start = datetime(2020, 10, 24, 22, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert parse_moment("06:00", start, "--lights-on") == 9 * 3600.0
+    night = Hypnogram([2] * (9 * 120), start_time=start)
+    period = sleep_period(night, lights_on="06:00")
+    assert period.lights_on == night.end
+    assert period.to_dict(start)["lights_on"] == "2020-10-25T06:00:00+01:00"
 
 
 def test_in_bed_leaves_out_stray_sleep_far_from_the_night_and_says_so() -> None:

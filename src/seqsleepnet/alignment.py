@@ -22,11 +22,11 @@ statistic call it. Its rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from seqsleepnet.errors import AlignmentError
-from seqsleepnet.hypnogram import TOLERANCE, Hypnogram
+from seqsleepnet.hypnogram import TOLERANCE, Hypnogram, clock_after
 
 __all__ = ["AlignedPair", "align_hypnograms"]
 
@@ -78,7 +78,7 @@ def _name(hypnogram: Hypnogram, fallback: str) -> str:
 
 def _clock(start: datetime, seconds: float) -> str:
     """Date and clock time, with the fraction of a second when there is one (as 22:00:00.5)."""
-    when = start + timedelta(seconds=seconds)
+    when = clock_after(start, seconds)
     text = when.strftime("%Y-%m-%d %H:%M:%S")
     return text + f"{when.microsecond / 1e6:.6f}".rstrip("0")[1:] if when.microsecond else text
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -37,6 +37,7 @@ __all__ = [
     "TOLERANCE",
     "Hypnogram",
     "check_epoch_length",
+    "clock_after",
     "seconds_between",
 ]
 
@@ -73,8 +74,37 @@ def seconds_between(later: datetime, earlier: datetime) -> float:
     counts by its own wall clock: 23:00+01:00 is 23:00 there, not 22:00.
     """
     if later.tzinfo is not None and earlier.tzinfo is not None:
-        return (later - earlier).total_seconds()
+        # in UTC: Python subtracts two times of one zone on their wall clocks, an hour off
+        # across a daylight saving change
+        return (later.astimezone(UTC) - earlier.astimezone(UTC)).total_seconds()
     return (later.replace(tzinfo=None) - earlier.replace(tzinfo=None)).total_seconds()
+
+
+def clock_after(start: datetime, seconds: float) -> datetime:
+    """The clock time ``seconds`` after ``start``, in the zone of ``start``.
+
+    Python adds a timedelta to an aware time on its wall clock, which in a zone
+    with daylight saving time is an hour off once the clocks change; an aware
+    start is therefore moved in UTC and shown in its own zone. A naive start
+    (EDF headers, most files) is a wall clock without a zone and moves by
+    ``seconds``.
+
+    Parameters
+    ----------
+    start : datetime
+        Wall clock of the recording start, naive or aware.
+    seconds : float
+        Seconds after it (elapsed time).
+
+    Returns
+    -------
+    datetime
+        Naive if ``start`` is; else aware, in ``start``'s zone.
+    """
+    if start.tzinfo is None:
+        return start + timedelta(seconds=seconds)
+    moved = start.astimezone(UTC) + timedelta(seconds=seconds)
+    return moved.astimezone(start.tzinfo)
 
 
 def _whole_epochs(value: object, name: str) -> int:
@@ -422,7 +452,7 @@ class Hypnogram:
         if self.start_time is None:
             return None
         start = self.start_time
-        return [(start + timedelta(seconds=float(t))).isoformat() for t in self.onsets]
+        return [clock_after(start, float(t)).isoformat() for t in self.onsets]
 
     def to_frame(self) -> pd.DataFrame:
         """One row per epoch: ``onset`` (s), ``duration`` (s), ``stage`` (W..REM or UNS).

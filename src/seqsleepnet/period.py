@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.hypnogram import TOLERANCE, Hypnogram
+from seqsleepnet.hypnogram import TOLERANCE, Hypnogram, clock_after, seconds_between
 
 __all__ = [
     "IN_BED_MARGIN_MINUTES",
@@ -71,11 +71,7 @@ class SleepPeriod:
         """JSON-ready bounds: seconds from the start and, when known, ISO clock times."""
 
         def clock(seconds: float) -> str | None:
-            return (
-                None
-                if start_time is None
-                else (start_time + timedelta(seconds=seconds)).isoformat()
-            )
+            return None if start_time is None else clock_after(start_time, seconds).isoformat()
 
         values: dict[str, Any] = {
             "rule": self.rule,
@@ -124,9 +120,9 @@ def parse_moment(text: str, start_time: datetime | None, option: str) -> float:
         )
     moment = datetime.combine(start_time.date(), datetime.min.time(), start_time.tzinfo)
     moment += timedelta(hours=hours, minutes=minutes, seconds=secs)
-    if moment < start_time:
-        moment += timedelta(days=1)
-    return (moment - start_time).total_seconds()
+    if seconds_between(moment, start_time) < 0:
+        moment += timedelta(days=1)  # the same clock time on the next day
+    return seconds_between(moment, start_time)
 
 
 def sleep_period(
@@ -267,4 +263,4 @@ def _when(start: datetime | None, seconds: float) -> str:
     """A moment as a clock time with its date when the start is known, else in seconds."""
     if start is None:
         return f"{seconds:g} s from the start"
-    return f"{start + timedelta(seconds=seconds):%Y-%m-%d %H:%M:%S}"
+    return f"{clock_after(start, seconds):%Y-%m-%d %H:%M:%S}"

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -53,6 +53,7 @@ import numpy.typing as npt
 
 from seqsleepnet.features.epoch_signal import EpochSignal
 from seqsleepnet.features.normalize import bin_moments
+from seqsleepnet.hypnogram import clock_after
 from seqsleepnet.io.edf import CLIP_WARN_FRACTION
 from seqsleepnet.io.notes import SignalNote
 from seqsleepnet.stages import STAGE_NAMES
@@ -239,7 +240,7 @@ _EPOCH_CAUSE = {
 def _clock(seconds: float, start_time: datetime | None) -> str:
     """A time of the night: wall clock with a start time, else hours:minutes from the start."""
     if start_time is not None:
-        return (start_time + timedelta(seconds=seconds)).strftime("%H:%M")
+        return clock_after(start_time, seconds).strftime("%H:%M")
     minutes = round(seconds / 60.0)
     return f"+{minutes // 60}:{minutes % 60:02d}"
 

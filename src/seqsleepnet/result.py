@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from seqsleepnet.errors import ConfigError
-from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.hypnogram import Hypnogram, clock_after
 from seqsleepnet.io.atomic import atomic_write
 from seqsleepnet.io.hypnogram import write_hypnogram
 from seqsleepnet.quality import QualityReport
@@ -209,7 +209,7 @@ class StagingResult:
             raise ConfigError("to_yasa() needs YASA: pip install yasa") from None
         values = [_YASA_NAMES[n] for n in stage_names(self.stages)]
         start = (
-            self.start_time + timedelta(seconds=float(self.onsets[0]))
+            clock_after(self.start_time, float(self.onsets[0]))
             if self.start_time is not None and self.n_epochs
             else None
         )

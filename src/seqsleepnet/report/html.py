@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import html
-from datetime import timedelta
 
 import numpy as np
 import numpy.typing as npt
 
 from seqsleepnet._version import __version__
+from seqsleepnet.hypnogram import clock_after
 from seqsleepnet.period import SleepPeriod
 from seqsleepnet.report.agreement import agreement_section, staged_agreement
 from seqsleepnet.report.banner import quality_banner
@@ -30,7 +30,7 @@ def _mean_confidence(result: StagingResult) -> str:
 def _clock(result: StagingResult, seconds: float) -> str:
     if result.start_time is None:
         return f"{seconds / 3600:.2f} h"
-    return (result.start_time + timedelta(seconds=seconds)).strftime("%H:%M")
+    return clock_after(result.start_time, seconds).strftime("%H:%M")
 
 
 def _minutes(value: float | None) -> str:
