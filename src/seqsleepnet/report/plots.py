@@ -7,7 +7,7 @@ state), so they work in scripts, servers and notebooks alike.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
+from seqsleepnet.hypnogram import clock_after
 from seqsleepnet.stages import STAGE_NAMES, UNSCORED
 
 __all__ = [
@@ -57,7 +58,7 @@ def time_axis(ax: Axes, start_time: datetime | None) -> None:
     past = (start_time - midnight).total_seconds() / 3600.0  # hours since midnight at the start
     ax.xaxis.set_major_locator(MultipleLocator(step, offset=-past % step))
     ax.xaxis.set_major_formatter(
-        FuncFormatter(lambda h, _: (start_time + timedelta(hours=h)).strftime("%H:%M"))
+        FuncFormatter(lambda h, _: clock_after(start_time, 3600.0 * h).strftime("%H:%M"))
     )
     ax.set_xlabel(f"clock time (recording started {start_time:%Y-%m-%d %H:%M:%S})")
 

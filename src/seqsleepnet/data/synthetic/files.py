@@ -15,7 +15,7 @@ from seqsleepnet.data.synthetic.layouts import LAYOUTS
 from seqsleepnet.data.synthetic.night import generate_night
 from seqsleepnet.data.synthetic.profile import SubjectProfile
 from seqsleepnet.errors import FileFormatError, HypnogramError, check_option
-from seqsleepnet.hypnogram import Hypnogram
+from seqsleepnet.hypnogram import Hypnogram, clock_after
 from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
 from seqsleepnet.progress import progress_steps
 from seqsleepnet.stages import EPOCH_SECONDS
@@ -115,7 +115,7 @@ def write_synthetic_night(
 
     start = None
     if hypnogram.start_time is not None:
-        start = hypnogram.start_time + dt.timedelta(seconds=hypnogram.onset)
+        start = clock_after(hypnogram.start_time, hypnogram.onset)
     if start is None:
         start = dt.datetime(2000, 1, 1, 22, 0, 0) + dt.timedelta(days=night - 1)
     start = start.replace(microsecond=0, tzinfo=None)
