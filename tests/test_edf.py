@@ -109,6 +109,21 @@ def test_truncated_file_is_a_file_format_error(aasm_edf: Path) -> None:
         Preprocessing().read(aasm_edf)
 
 
+def test_records_beyond_the_header_count_are_read_and_noted(aasm_edf: Path) -> None:
+    """A header counting fewer records than its file holds (not updated when the recording
+    went on) is read to the last whole record, as MNE reads it, with a recording note."""
+    whole = Preprocessing().read(aasm_edf, warn=False)
+    raw = bytearray(aasm_edf.read_bytes())
+    raw[236:244] = b"15      "  # of the 31 records of 10 s
+    aasm_edf.write_bytes(bytes(raw))
+    recording = Preprocessing().read(aasm_edf, warn=False)
+    np.testing.assert_array_equal(recording.data, whole.data)
+    (note,) = recording.notes
+    assert (note.kind, note.check, note.value) == ("recording", "records", 16.0)
+    assert note.message.startswith("the header says 15 data records (0.04 h) but the file ")
+    assert "holds 31" in note.message and "cut them off" in note.message
+
+
 def test_conditioning_can_be_switched_off(aasm_edf: Path) -> None:
     on = Preprocessing().read(aasm_edf)
     off = Preprocessing(conditioning=ConditioningConfig(enabled=False)).read(aasm_edf)

@@ -123,6 +123,14 @@ def test_unknown_record_count_is_taken_from_file_size(sleep_edf_psg: Path) -> No
     assert read_edf_header(sleep_edf_psg).n_records == 10
 
 
+def test_a_record_count_below_what_the_file_holds_is_raised_to_it(sleep_edf_psg: Path) -> None:
+    _patch(sleep_edf_psg, 236, "4       ")
+    header = read_edf_header(sleep_edf_psg)
+    assert (header.n_records, header.declared_records, header.duration) == (10, 4, 300.0)
+    _patch(sleep_edf_psg, 236, "10      ")
+    assert read_edf_header(sleep_edf_psg).declared_records is None
+
+
 def _dimension_offset(path: Path) -> int:
     """Where the first signal's physical dimension starts (after labels and transducers)."""
     ns = int(path.read_bytes()[252:256])

@@ -144,6 +144,43 @@ def test_signal_notes_are_flags_with_their_value_and_threshold() -> None:
     assert THRESHOLDS["clipped_share"] == CLIP_WARN_FRACTION == 0.01
 
 
+def test_a_recording_shorter_than_one_sequence_is_flagged() -> None:
+    stages = np.array([0, 0, 1, 2, 2, 2, 3, 3, 2, 4], dtype=np.int8)
+    (flag,) = _assess(stages, seq_len=20).flags
+    assert (flag.kind, flag.value, flag.threshold) == ("recording", 10.0, 20.0)
+    assert flag.message.startswith("the recording has 10 epochs (5 min), fewer than the 20 ")
+    assert _assess(np.resize(stages, 20), seq_len=20).ok
+    assert _assess(stages).ok  # no model, no sequence length
+
+
+def test_stage_flags_a_recording_shorter_than_one_sequence(tmp_path: Path) -> None:
+    stages = np.repeat(np.array([0, 1, 2, 2, 3, 2, 4, 4]), 2)  # 16 epochs, 8 min
+    signals = generate_night(stages, seed=0, fs=256.0).signals
+    path = tmp_path / "nap.edf"
+    edfio.Edf(
+        [
+            edfio.EdfSignal(
+                np.asarray(signals[key], dtype=np.float64),
+                256.0,
+                label=label,
+                physical_dimension="uV",
+                physical_range=(-1000.0, 1000.0),
+            )
+            for key, label in (("eeg_central", "C4-M1"), ("eog_left", "E1-M2"), ("emg", "EMG"))
+        ],
+        data_record_duration=1.0,
+    ).write(path)
+    out = tmp_path / "out"
+    staged = runner.invoke(app, ["stage", str(path), "--out", str(out), "--quiet"])
+    assert staged.exit_code == 0, staged.output
+    assert "  quality: recording: the recording has 16 epochs (8 min), fewer than the 20" in (
+        staged.stdout
+    )
+    quality = json.loads((out / "nap.stats.json").read_text())["quality"]
+    (flag,) = [f for f in quality["flags"] if f["kind"] == "recording"]
+    assert (flag["value"], flag["threshold"]) == (16.0, 20.0)
+
+
 def _aasm_night(path: Path, eeg_range: tuple[float, float]) -> Path:
     """A synthetic 32-min night (C4-M1, E1-M2, chin EMG at 256 Hz); the EEG's physical range
     is ``eeg_range`` microvolts, and the EEG is clipped to it as an amplifier would."""

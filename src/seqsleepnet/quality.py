@@ -31,7 +31,8 @@ limits:
   channel and the spans (clock time when the recording has a start time) and
   says that the stages there are unreliable.
 - ``recording``: the recording as a whole, e.g. the gaps of a discontinuous
-  (EDF+D) file, whose epochs are left unscored.
+  (EDF+D) file, whose epochs are left unscored, or a recording with fewer
+  epochs than one sequence of the model (``seq_len``).
 
 The ``signal`` and ``recording`` flags come from the recording's notes
 (:class:`~seqsleepnet.io.notes.SignalNote`, ``Recording.notes``): whatever the
@@ -231,6 +232,34 @@ def _degenerate(
     return flags, measures
 
 
+def _shorter_than_a_sequence(
+    n_epochs: int, seq_len: int | None, epoch_length: float
+) -> list[QualityFlag]:
+    """The flag of a recording with fewer epochs than one sequence of the model.
+
+    The model learnt to stage sequences of ``seq_len`` epochs; a shorter
+    recording gives it one shorter (or padded) sequence, and a model that
+    centres each frequency bin on the recording's median (the bundled ones)
+    centres it on a few minutes of one or two stages instead of a night's mix,
+    which removes what tells those stages apart.
+    """
+    if seq_len is None or n_epochs == 0 or n_epochs >= seq_len:
+        return []
+    minutes = n_epochs * epoch_length / 60.0
+    return [
+        QualityFlag(
+            "recording",
+            f"the recording has {n_epochs} epochs ({minutes:g} min), fewer than the {seq_len} "
+            f"({seq_len * epoch_length / 60.0:g} min) of one sequence of the model: it is staged "
+            "without the context the model learnt from (and, with bins centred on the "
+            "recording's median, on a few minutes of one or two stages instead of a night's "
+            "mix); these stages are unreliable: stage a longer recording of the night",
+            float(n_epochs),
+            float(seq_len),
+        )
+    ]
+
+
 _EPOCH_CAUSE = {
     "tilt": "a flat spectrum is noise, not {role} (an electrode off?)",
     "level": "a level far from the rest of the night is a gain change or a loose electrode",
@@ -342,6 +371,7 @@ def assess_night(
     signal_notes: Sequence[SignalNote] = (),
     epoch_signal: EpochSignal | None = None,
     start_time: datetime | None = None,
+    seq_len: int | None = None,
 ) -> QualityReport:
     """Measure one staged night and flag what is implausible.
 
@@ -369,6 +399,12 @@ def assess_night(
         What reading and conditioning found (``Recording.notes``): each is a
         flag of its own kind (``signal`` or ``recording``) with its measured
         value and threshold, listed in ``measures["signal"]``.
+    epoch_signal : EpochSignal, optional
+        Each channel's level and spectral tilt per epoch.
+    start_time : datetime, optional
+        The recording's start, to name flagged spans by clock time.
+    seq_len : int, optional
+        Epochs per sequence of the model: a recording with fewer is flagged.
 
     Returns
     -------
@@ -407,6 +443,7 @@ def assess_night(
         )
     found, measures["hypnogram"] = _degenerate(stages, epoch_length)
     flags.extend(found)
+    flags.extend(_shorter_than_a_sequence(int(stages.size), seq_len, epoch_length))
     confidence = float(probabilities.max(axis=1).mean()) if probabilities.size else 1.0
     measures["mean_confidence"] = round(confidence, 4)
     if confidence < THRESHOLDS["mean_confidence"]:

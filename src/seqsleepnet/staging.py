@@ -469,6 +469,7 @@ class SleepStager:
             signal_notes=recording.notes,
             epoch_signal=epoch_signal(recording, self.preprocessing),
             start_time=recording.start_time,
+            seq_len=self.seq_len,
         )
         stages[gap] = UNSCORED  # no signal was recorded there
         probabilities[gap] = np.nan

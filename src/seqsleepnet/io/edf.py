@@ -316,6 +316,32 @@ def _gap_notes(header: EdfHeader) -> tuple[SignalNote, ...]:
     )
 
 
+def _records_note(header: EdfHeader) -> tuple[SignalNote, ...]:
+    """The note of a header that counts fewer data records than its file holds.
+
+    Every whole record is read (:func:`~seqsleepnet.io.edf_header.read_edf_header`);
+    the note says so, since the header and the file disagree on the recording's end.
+    """
+    if header.declared_records is None:
+        return ()
+    declared, held = header.declared_records, header.n_records
+    hours = declared * header.record_duration / 3600.0, held * header.record_duration / 3600.0
+    minutes = (held - declared) * header.record_duration / 60.0
+    return (
+        SignalNote(
+            "recording",
+            "records",
+            f"the header says {declared} data records ({hours[0]:.2f} h) but the file holds "
+            f"{held} ({hours[1]:.2f} h): all {held} "
+            f"were read and staged, {minutes:.1f} min more than the header declares; if the last "
+            f"{held - declared} records are not part of the recording, cut them off (or correct "
+            "the header's number of records) and stage the file again",
+            value=float(held - declared),
+            threshold=0.0,
+        ),
+    )
+
+
 def open_psg(
     path: str | Path,
     *,
@@ -364,7 +390,7 @@ def open_psg(
     log.info("opened %s: %s", file, ", ".join(f"{p.role}={p.name}" for p in picks))
     return SignalSource(
         gaps=header.gaps,
-        notes=_gap_notes(header),
+        notes=_gap_notes(header) + _records_note(header),
         picks=tuple(picks),
         native_sfreq=tuple(by_name[p.name].sfreq for p in picks),
         start_time=header.start_time,

@@ -105,6 +105,7 @@ class EdfHeader:
     signals: tuple[SignalHeader, ...]
     gaps: tuple[tuple[float, float], ...] = ()  # (start, end) s without records (EDF+D)
     first_record_onset: float = 0.0  # s the start time lies after the header's (EDF+/BDF+ only)
+    declared_records: int | None = None  # the header's count, when the file holds more records
 
     @property
     def duration(self) -> float:
@@ -468,6 +469,13 @@ def read_edf_header(path: str | Path) -> EdfHeader:
             "header says 0 data records: the file holds no samples",
             "the recording was not finished or the header is damaged; use the complete file",
         )
+    # A header that counts fewer records than the file holds was not updated when the
+    # recording went on (or was stopped): every whole record is read, as for -1 and as
+    # MNE reads such a file, and the count the header declared is kept for the
+    # recording's quality flag.
+    declared = n_records if 0 < n_records < available else None
+    if declared is not None:
+        n_records = available
     _check_length(path, n_records, record_duration, signals)
     if n_records > available:
         raise FileFormatError(
@@ -487,6 +495,7 @@ def read_edf_header(path: str | Path) -> EdfHeader:
             start_time += timedelta(seconds=first_onset)
     return EdfHeader(
         first_record_onset=first_onset,
+        declared_records=declared,
         gaps=gaps,
         path=path,
         kind=kind,

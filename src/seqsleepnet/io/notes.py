@@ -37,7 +37,8 @@ class SignalNote:
         The quality flag it becomes: ``"signal"`` (a channel's samples) or
         ``"recording"`` (the recording as a whole, e.g. an EDF+D gap).
     check : str
-        What found it: ``"clipping"``, ``"amplitude"`` or ``"gap"``.
+        What found it: ``"clipping"``, ``"amplitude"``, ``"gap"`` or ``"records"`` (a
+        header counting fewer data records than its file holds).
     message : str
         A sentence for the user, naming the channel, what was measured and
         the limit.
