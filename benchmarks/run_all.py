@@ -79,6 +79,12 @@ def studies(quick: bool) -> dict[str, list[str]]:
             str(RESULTS / "quality_calibration.json"),
             *(["--subjects", "0", "--layouts-per-crop", "1"] if quick else []),
         ],
+        "short_recordings": [
+            "short_recordings.py",
+            "--json",
+            str(RESULTS / "short_recordings.json"),
+            *(["--hours", "0.5", "2", "--crops", "1"] if quick else []),
+        ],
         "adaptation": [
             "adaptation.py",
             "--json",

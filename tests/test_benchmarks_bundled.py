@@ -13,6 +13,7 @@ from _nights import OTHER_SPECTRUM
 from bundled_models import targets
 from quality_calibration import detection, extremes, false_alarms, suggested_limits
 from seqsleepnet.data.synthetic.randomise import RANGES
+from short_recordings import summary
 
 EMG_NOTE = (
     "channels: EMG channel 'EMG submental' is sampled at 1 Hz; at least 50 Hz is needed for a "
@@ -129,3 +130,27 @@ def test_the_three_sections_render_with_their_marks(tmp_path: Path) -> None:
     assert "| distribution_shift | max 0.400 | 1.5 |" in text
     table = "\n".join(report.adaptation(adaptation))
     assert "| fine-tuned, 1 night | 1 | 70.0 | 0.600 |" in table
+
+
+def test_short_recordings_count_what_only_the_short_flag_catches() -> None:
+    def crop(hours: float, accuracy: float | None, short: bool, other: list[str]) -> dict:
+        return {"hours": hours, "accuracy": accuracy, "short_flag": short, "other_flags": other}
+
+    rows = [
+        crop(0.5, 0.4, True, []),  # below 70%, caught by the short-recording flag only
+        crop(0.5, 0.5, True, ["confidence"]),  # caught by another flag too
+        crop(0.5, 0.9, True, []),
+        crop(0.5, None, False, []),  # refused
+        crop(2.0, 0.6, False, []),  # silently wrong
+        crop(2.0, 0.8, False, []),
+    ]
+    s = summary(rows)
+    assert s["0.5"]["nights"] == 3 and s["0.5"]["refused"] == 1
+    assert s["0.5"]["below_70"] == 2 and s["0.5"]["below_70_without_other_flags"] == 1
+    assert s["0.5"]["short_flag"] == 3 and s["0.5"]["silently_wrong"] == 0
+    assert s["0.5"]["mean_agreement"] == 0.6 and s["0.5"]["lowest_agreement"] == 0.4
+    assert s["2"]["silently_wrong"] == 1 and s["2"]["short_flag"] == 0
+    table = "\n".join(report.short_recordings({"summary": s, "settings": {"crops": 3}}))
+    assert "| 0.5 | 3 | 60.0 | 40.0 | 2 | 1 | 3 | 0 |" in table
+    assert "| 2 | 2 | 70.0 | 60.0 | 1 | 1 | 0 | **1** |" in table
+    assert "SYNTHETIC DATA" in table

@@ -153,6 +153,18 @@ def test_a_recording_shorter_than_one_sequence_is_flagged() -> None:
     assert _assess(stages).ok  # no model, no sequence length
 
 
+def test_little_signal_to_centre_on_is_flagged() -> None:
+    stages = np.resize(np.array([0, 1, 2, 2, 3, 3, 2, 4], dtype=np.int8), 120)  # 1 h
+    (flag,) = _assess(stages, seq_len=20, centred_hours=1.0).flags
+    assert (flag.kind, flag.value, flag.threshold) == ("recording", 1.0, 1.5)
+    assert flag.message.startswith("each frequency bin was centred on its median over 1 h")
+    assert _assess(stages, seq_len=20, centred_hours=1.5).ok
+    assert _assess(stages, seq_len=20).ok  # a model without recording centering
+    # shorter than a sequence: that flag alone, which says it
+    (short,) = _assess(stages[:10], seq_len=20, centred_hours=10 / 120).flags
+    assert short.message.startswith("the recording has 10 epochs")
+
+
 def test_stage_flags_a_recording_shorter_than_one_sequence(tmp_path: Path) -> None:
     stages = np.repeat(np.array([0, 1, 2, 2, 3, 2, 4, 4]), 2)  # 16 epochs, 8 min
     signals = generate_night(stages, seed=0, fs=256.0).signals
@@ -181,10 +193,11 @@ def test_stage_flags_a_recording_shorter_than_one_sequence(tmp_path: Path) -> No
     assert (flag["value"], flag["threshold"]) == (16.0, 20.0)
 
 
-def _aasm_night(path: Path, eeg_range: tuple[float, float]) -> Path:
-    """A synthetic 32-min night (C4-M1, E1-M2, chin EMG at 256 Hz); the EEG's physical range
-    is ``eeg_range`` microvolts, and the EEG is clipped to it as an amplifier would."""
-    stages = np.repeat(np.array([0, 1, 2, 3, 2, 4, 2, 0]), 8)
+def _aasm_night(path: Path, eeg_range: tuple[float, float], epochs_per_stage: int = 8) -> Path:
+    """A synthetic night of 8 stage runs (32 min by default; C4-M1, E1-M2, chin EMG at 256 Hz);
+    the EEG's physical range is ``eeg_range`` microvolts, and the EEG is clipped to it as an
+    amplifier would."""
+    stages = np.repeat(np.array([0, 1, 2, 3, 2, 4, 2, 0]), epochs_per_stage)
     signals = generate_night(stages, seed=0, fs=256.0).signals
 
     def signal(key: str, label: str, limits: tuple[float, float]) -> edfio.EdfSignal:
@@ -223,7 +236,7 @@ def test_a_clipped_eeg_is_a_flag_of_the_python_result_not_only_a_warning(tmp_pat
 
 
 def test_a_clean_night_has_no_signal_flag(tmp_path: Path) -> None:
-    psg = _aasm_night(tmp_path / "clean.edf", (-500.0, 500.0))
+    psg = _aasm_night(tmp_path / "clean.edf", (-500.0, 500.0), epochs_per_stage=24)  # 1.6 h
     result = SleepStager.for_recording(psg).predict(psg)
     assert _signal_flags(result.quality) == []
     assert result.quality is not None and result.quality.ok
@@ -233,6 +246,19 @@ def test_a_clean_night_has_no_signal_flag(tmp_path: Path) -> None:
     assert "quality:" not in staged.stdout
     assert json.loads((out / "clean.stats.json").read_text())["quality"]["ok"] is True
     assert "nothing flagged" in (out / "clean.html").read_text()
+
+
+def test_stage_flags_a_recording_with_little_signal_to_centre_on(tmp_path: Path) -> None:
+    psg = _aasm_night(tmp_path / "short.edf", (-500.0, 500.0))  # 32 min
+    out = tmp_path / "out"
+    staged = runner.invoke(app, ["stage", str(psg), "--out", str(out), "--quiet"])
+    assert staged.exit_code == 0, staged.output
+    assert "  quality: recording: each frequency bin was centred on its median over 0.53 h" in (
+        staged.stdout
+    )
+    quality = json.loads((out / "short.stats.json").read_text())["quality"]
+    (flag,) = [f for f in quality["flags"] if f["kind"] == "recording"]
+    assert (flag["value"], flag["threshold"]) == (0.533, quality["thresholds"]["centred_min_hours"])
 
 
 def test_stage_reports_a_clipped_eeg_in_console_stats_and_report(tmp_path: Path) -> None:

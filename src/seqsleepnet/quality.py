@@ -31,8 +31,10 @@ limits:
   channel and the spans (clock time when the recording has a start time) and
   says that the stages there are unreliable.
 - ``recording``: the recording as a whole, e.g. the gaps of a discontinuous
-  (EDF+D) file, whose epochs are left unscored, or a recording with fewer
-  epochs than one sequence of the model (``seq_len``).
+  (EDF+D) file, whose epochs are left unscored, a recording with fewer
+  epochs than one sequence of the model (``seq_len``), or, for a model that
+  centres each bin on the recording's median, less than
+  ``centred_min_hours`` of signal to centre on.
 
 The ``signal`` and ``recording`` flags come from the recording's notes
 (:class:`~seqsleepnet.io.notes.SignalNote`, ``Recording.notes``): whatever the
@@ -66,6 +68,7 @@ THRESHOLDS: dict[str, float] = {
     "distribution_spread": 0.5,  # mean over bins of |ln std z|, per channel
     "dominant_stage_share": 0.9,  # one stage over this share of the night ...
     "degenerate_min_hours": 2.0,  # ... of a night at least this long
+    "centred_min_hours": 1.5,  # signal a recording-centred model's median is taken over
     "mean_confidence": 0.86,  # mean top-stage probability below this
     "spectral_shape": 2.35,  # RMS z of the night's spectral shape, per channel
     "clipped_share": CLIP_WARN_FRACTION,  # share of a channel's samples at its rails
@@ -94,6 +97,14 @@ those set for models without recording centering (held-out nights of the
 training style reached a shift of 0.95 and a spread of 0.16; a gain of 10
 shifts their input by about 3.4). The limits are the bundled models': a model
 of your own may be less confident on every night, which this flag then says.
+
+``centred_min_hours`` is where the bundled models stop holding their
+agreement as recordings get shorter (``benchmarks/short_recordings.py``,
+BENCHMARKS.md): on held-out randomised crops of subjects 00-02, 18 per
+length, mean agreement was 85-87% for crops of 1.5, 2 and 3 h and 52-58%
+for crops of 20-30 min, 81% for 1 h, where 2 of 18 were below 70% without
+any other flag. A short recording's median follows its few stages, not a
+night's mix, so its stages shift (N3 read as N2 in an N3-rich crop).
 
 The per-epoch limits (``epoch_*``, :mod:`seqsleepnet.features.epoch_signal`,
 smoothed over 5 epochs) do not depend on the model. A night is flagged when
@@ -260,6 +271,34 @@ def _shorter_than_a_sequence(
     ]
 
 
+def _little_to_centre_on(
+    centred_hours: float | None, n_epochs: int, seq_len: int | None
+) -> list[QualityFlag]:
+    """The flag of a recording-centred model given less than ``centred_min_hours`` of signal.
+
+    ``centred_hours``: hours of recorded signal whose median each bin was
+    centred on (None for a model without recording centering). A recording
+    shorter than one sequence has its own flag, which says this too.
+    """
+    limit = THRESHOLDS["centred_min_hours"]
+    if centred_hours is None or n_epochs == 0 or centred_hours >= limit:
+        return []
+    if seq_len is not None and n_epochs < seq_len:
+        return []
+    return [
+        QualityFlag(
+            "recording",
+            f"each frequency bin was centred on its median over {centred_hours:.2g} h of "
+            f"signal, less than {limit:g} h: the median of a short recording follows its few "
+            "stages instead of a night's mix, so its stages may be shifted (on synthetic crops "
+            "of 20-60 min, agreement fell to 52-81%, against 85-87% from 1.5 h): stage a "
+            "longer recording of the night, or use a model without recording centering",
+            round(centred_hours, 3),
+            limit,
+        )
+    ]
+
+
 _EPOCH_CAUSE = {
     "tilt": "a flat spectrum is noise, not {role} (an electrode off?)",
     "level": "a level far from the rest of the night is a gain change or a loose electrode",
@@ -372,6 +411,7 @@ def assess_night(
     epoch_signal: EpochSignal | None = None,
     start_time: datetime | None = None,
     seq_len: int | None = None,
+    centred_hours: float | None = None,
 ) -> QualityReport:
     """Measure one staged night and flag what is implausible.
 
@@ -405,6 +445,10 @@ def assess_night(
         The recording's start, to name flagged spans by clock time.
     seq_len : int, optional
         Epochs per sequence of the model: a recording with fewer is flagged.
+    centred_hours : float, optional
+        Hours of recorded signal whose median each bin was centred on, for a
+        model that centres on the recording: under ``centred_min_hours`` is
+        flagged.
 
     Returns
     -------
@@ -444,6 +488,7 @@ def assess_night(
     found, measures["hypnogram"] = _degenerate(stages, epoch_length)
     flags.extend(found)
     flags.extend(_shorter_than_a_sequence(int(stages.size), seq_len, epoch_length))
+    flags.extend(_little_to_centre_on(centred_hours, int(stages.size), seq_len))
     confidence = float(probabilities.max(axis=1).mean()) if probabilities.size else 1.0
     measures["mean_confidence"] = round(confidence, 4)
     if confidence < THRESHOLDS["mean_confidence"]:

@@ -470,6 +470,7 @@ class SleepStager:
             epoch_signal=epoch_signal(recording, self.preprocessing),
             start_time=recording.start_time,
             seq_len=self.seq_len,
+            centred_hours=self._centred_hours(onsets, recorded, center_on),
         )
         stages[gap] = UNSCORED  # no signal was recorded there
         probabilities[gap] = np.nan
@@ -486,6 +487,21 @@ class SleepStager:
             epoch_length=self.preprocessing.epoch_seconds,
             quality=quality,
         )
+
+    def _centred_hours(
+        self,
+        onsets: npt.NDArray[np.float64],
+        recorded: npt.NDArray[np.bool_],
+        center_on: tuple[float, float] | None,
+    ) -> float | None:
+        """Hours of recorded signal each bin was centred on (None: no recording centering)."""
+        if not self.preprocessing.features.recording_center:
+            return None
+        length = self.preprocessing.epoch_seconds
+        inside = recorded
+        if center_on is not None:
+            inside = recorded & (onsets >= center_on[0]) & (onsets + length <= center_on[1])
+        return float(np.count_nonzero(inside)) * length / 3600.0
 
     def predict_inputs(
         self, x: npt.NDArray[np.float32], *, encode_once: bool = True
