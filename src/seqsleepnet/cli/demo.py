@@ -29,7 +29,7 @@ def demo(
     outcome = run_demo(out, overwrite=overwrite, say=typer.echo)
     staged = outcome.staging
     for line in staged.quality or [
-        "nothing flagged (input distribution, hypnogram, confidence, channels, signal)"
+        "nothing flagged (input distribution, hypnogram, confidence, channels, signal, recording)"
     ]:
         typer.echo(f"quality: {line}")
     typer.echo(f"report: {staged.outputs['.html']}")
