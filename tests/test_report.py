@@ -3,8 +3,11 @@ import json
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
 from seqsleepnet.period import SleepPeriod
 from seqsleepnet.report.html import render_report
@@ -147,3 +150,24 @@ def test_report_and_plot_name_in_bed_bounds_and_say_what_the_rule_left_out() -> 
     assert [t.get_text() for t in lights.axes[0].texts] == ["lights off", "lights on"]
     whole = render_report(result)
     assert "(the whole recording, no lights off/on given): recording start 23:40" in whole
+
+
+def test_report_attention_plot_spans_the_night_s_own_epoch_length(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The attention plot's axis is time within the epoch: 20-s epochs end at 20 s, not 30 s."""
+    import seqsleepnet.report.html as report_html
+
+    result = _result()
+    result.epoch_length = 20.0
+    result.onsets = np.arange(result.n_epochs) * 20.0
+    figures = []
+
+    def plot(*args: object, **kwargs: Any) -> Figure:
+        figures.append(plot_attention(*args, **kwargs))  # type: ignore[arg-type]
+        return figures[-1]
+
+    monkeypatch.setattr(report_html, "plot_attention", plot)
+    render_report(result)
+    times = figures[0].axes[0].get_lines()[0].get_xdata()
+    assert min(times) > 0 and max(times) < 20.0

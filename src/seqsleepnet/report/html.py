@@ -144,9 +144,9 @@ def render_report(
     )
     attention = (
         "<h2>Attention over the epoch (paper Fig. 4)</h2>"
-        f"{png(plot_attention(result.attention, result.stages))}"
-        '<p class="muted">Mean weight the epoch encoder gives each 2-s frame, per predicted '
-        "stage; a flat line is uniform attention.</p>"
+        f"{png(plot_attention(result.attention, result.stages, epoch_seconds=result.epoch_length))}"
+        '<p class="muted">Mean weight the epoch encoder gives each spectrogram frame of the '
+        "epoch, per predicted stage; a flat line is uniform attention.</p>"
         if result.attention is not None
         else ""
     )
