@@ -196,3 +196,32 @@ def test_an_earlier_comparison_is_kept_without_overwrite(
     write_comparison(comparison, out, overwrite=True)
     assert (out / "pooled.csv").read_text().startswith("label,")
     assert sorted(p.name for p in out.iterdir()) == sorted(COMPARISON_FILES)  # no staging left
+
+
+def _one_stage(folder: Path, subject: str) -> None:
+    """Make ``subject`` (tested in fold 0) scored and predicted N2 throughout: kappa undefined."""
+    path = folder / "fold-0" / "predictions.npz"
+    data = dict(np.load(path))
+    mine = np.repeat(data["subjects"], np.diff(data["offsets"])) == subject
+    data["true"][mine] = data["pred"][mine] = 2
+    np.savez(path, **data)
+
+
+def test_a_subject_with_undefined_kappa_is_left_out_of_that_difference_not_shown_as_nan(
+    folders: tuple[Path, Path, dict, dict], tmp_path: Path
+) -> None:
+    a, b, _, _ = folders
+    for folder in (a, b):
+        _one_stage(folder, "S00")
+    comparison = compare_cv([a, b], n_boot=50)
+    kappa = comparison.differences["bad"]["kappa"]
+    assert kappa.undefined == ["S00"] and len(kappa.subjects) == 5
+    assert np.isfinite([kappa.mean, kappa.ci_low, kappa.ci_high]).all()
+    assert comparison.differences["bad"]["accuracy"].subjects == SUBJECTS
+    text = comparison.markdown()
+    assert "nan" not in text.lower()
+    assert f"| {kappa.mean:+.3f} (5 subjects) |" in text and "(kappa: S00)" in text
+    write_comparison(comparison, tmp_path / "out")
+    payload = json.loads((tmp_path / "out" / "comparison.json").read_text())
+    assert payload["differences"]["bad"]["kappa"]["undefined"] == ["S00"]
+    assert payload["differences"]["bad"]["kappa"]["subjects"] == 5

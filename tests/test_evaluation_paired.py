@@ -49,3 +49,13 @@ def test_bad_input_raises() -> None:
         bootstrap_mean_ci([])
     with pytest.raises(ConfigError, match=r"level=1\.5"):
         bootstrap_mean_ci([1.0], level=1.5)
+
+
+def test_subjects_with_an_undefined_value_are_left_out_and_named() -> None:
+    nan = float("nan")
+    d = paired_difference("kappa", {"a": 0.5, "b": nan, "c": 0.7}, {"a": 0.6, "b": 0.2, "c": 0.6})
+    assert d.subjects == ["a", "c"] and d.undefined == ["b"]
+    assert d.mean == pytest.approx(0.0)
+    none = paired_difference("kappa", {"a": nan}, {"a": nan}, n_boot=10)
+    assert none.subjects == [] and none.undefined == ["a"] and np.isnan(none.mean)
+    assert none.to_dict()["mean"] is None and none.to_dict()["ci_low"] is None

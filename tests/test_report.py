@@ -1,9 +1,15 @@
+import html
 import json
 import re
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
+from seqsleepnet.period import SleepPeriod
 from seqsleepnet.report.html import render_report
 from seqsleepnet.report.outputs import OUTPUT_SUFFIXES, write_outputs
 from seqsleepnet.report.plots import plot_attention, plot_hypnogram, plot_probabilities
@@ -100,3 +106,68 @@ def test_stats_json_has_the_agreement_evaluate_computes_for_the_same_pair(tmp_pa
     for key in ("accuracy", "kappa", "macro_f1", "confusion", "statistics", "transitions"):
         assert stats[key] == night[key], key
     assert stats["statistics"]["tst"]["expert"] != stats["statistics"]["tst"]["predicted"]
+
+
+def _gap_night() -> StagingResult:
+    """:func:`_result` with a start time and 10 unscored epochs of no signal (an EDF+D gap)."""
+    result = _result("gap")
+    result.stages[12:22] = -1
+    result.probabilities[12:22] = np.nan
+    result.start_time = datetime(2020, 1, 1, 23, 40)
+    return result
+
+
+def _statistics_rows(page: str) -> dict[str, str]:
+    """The first table of the statistics section: measure -> value."""
+    section = page[page.index("<h2>Sleep statistics</h2>") :]
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td></tr>", section)
+    return {html.unescape(k): html.unescape(v) for k, v in rows}
+
+
+def test_report_shows_the_unscored_minutes_of_the_stats(tmp_path: Path) -> None:
+    """Stage minutes of a night with a gap add up to the time in bed only with the unscored."""
+    paths = write_outputs(_gap_night(), tmp_path / "out")
+    stats = json.loads(paths[".stats.json"].read_text())
+    rows = _statistics_rows(paths[".html"].read_text())
+    assert stats["unscored"] == 5.0
+    assert rows["Unscored (no signal, movement)"] == "5.0 min"
+    assert rows["Time in bed (TIB)"] == f"{stats['tib']:.1f} min"
+
+
+def test_report_and_plot_name_in_bed_bounds_and_say_what_the_rule_left_out() -> None:
+    """Bounds derived by the in-bed rule are not lights off/on, and the period's note is shown."""
+    result = _gap_night()
+    note = "2 sleep epoch(s) outside the main sleep period were left out of the in-bed period"
+    period = SleepPeriod(60.0, 1200.0, "in-bed", note)
+    page = render_report(result, period=period)
+    assert "in bed from 23:41, in bed to 00:00." in page
+    assert f"{note[0].upper()}{note[1:]}." in page
+    assert "lights off" not in page.split("<h2>Sleep statistics</h2>")[1].split("<table")[0]
+    figure = result.plot(period=period)
+    marks = [t.get_text() for t in figure.axes[0].texts]
+    assert marks == ["in bed from", "in bed to"]
+    lights = result.plot(period=SleepPeriod(60.0, 1200.0, "lights"))
+    assert [t.get_text() for t in lights.axes[0].texts] == ["lights off", "lights on"]
+    whole = render_report(result)
+    assert "(the whole recording, no lights off/on given): recording start 23:40" in whole
+
+
+def test_report_attention_plot_spans_the_night_s_own_epoch_length(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The attention plot's axis is time within the epoch: 20-s epochs end at 20 s, not 30 s."""
+    import seqsleepnet.report.html as report_html
+
+    result = _result()
+    result.epoch_length = 20.0
+    result.onsets = np.arange(result.n_epochs) * 20.0
+    figures = []
+
+    def plot(*args: object, **kwargs: Any) -> Figure:
+        figures.append(plot_attention(*args, **kwargs))  # type: ignore[arg-type]
+        return figures[-1]
+
+    monkeypatch.setattr(report_html, "plot_attention", plot)
+    render_report(result)
+    times = figures[0].axes[0].get_lines()[0].get_xdata()
+    assert min(times) > 0 and max(times) < 20.0

@@ -36,6 +36,13 @@ log = logging.getLogger(__name__)
 IN_BED_MARGIN_MINUTES = 30.0
 """Wake kept before the first and after the last sleep epoch by ``--in-bed`` (as ``prepare``)."""
 
+_BOUND_LABELS = {
+    "lights": ("lights off", "lights on"),
+    "in-bed": ("in bed from", "in bed to"),
+    "recording": ("recording start", "recording end"),
+}
+"""How each rule's bounds are named where people read them (:attr:`SleepPeriod.labels`)."""
+
 _CLOCK = re.compile(r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}(?:\.\d+)?))?")
 
 
@@ -60,6 +67,16 @@ class SleepPeriod:
     def crop(self, hypnogram: Hypnogram) -> Hypnogram:
         """The epochs of ``hypnogram`` that lie inside the period."""
         return hypnogram.crop(self.lights_off, self.lights_on)
+
+    @property
+    def labels(self) -> tuple[str, str]:
+        """What to call the two bounds where people read them (report, plot marks).
+
+        Only given lights times are called lights off and on; the bounds the
+        in-bed rule derives from the predicted sleep, or the whole recording's
+        ends, are named as what they are.
+        """
+        return _BOUND_LABELS.get(self.rule, ("period start", "period end"))
 
     def epochs(self, hypnogram: Hypnogram) -> slice:
         """Indices of the epochs of ``hypnogram`` that :meth:`crop` keeps."""

@@ -172,12 +172,14 @@ class StagingResult:
     def plot(self, true: npt.ArrayLike | None = None, period: SleepPeriod | None = None) -> Figure:
         """Hypnogram above the probability band, on clock time when the start time is known.
 
-        ``true`` adds the expert hypnogram; a ``period`` chosen by lights or
-        in-bed rule is marked "lights off" and "lights on".
+        ``true`` adds the expert hypnogram; the bounds of a ``period`` chosen by
+        lights or the in-bed rule are marked with their names
+        (:attr:`~seqsleepnet.period.SleepPeriod.labels`: "lights off" and
+        "lights on", or "in bed from" and "in bed to").
         """
         onset = float(self.onsets[0]) if self.n_epochs else 0.0
         marks = (
-            [(period.lights_off, "lights off"), (period.lights_on, "lights on")]
+            list(zip((period.lights_off, period.lights_on), period.labels, strict=True))
             if period is not None and period.rule != "recording"
             else []
         )

@@ -131,14 +131,10 @@ class CVComparison:
             head += [_HEADS[metric], "95% CI"]
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for label, by_metric in self.differences.items():
-            cells = [label, str(len(by_metric[PAIRED_METRICS[0]].subjects))]
+            subjects = len(by_metric[PAIRED_METRICS[0]].subjects)
+            cells = [label, str(subjects)]
             for metric in PAIRED_METRICS:
-                d = by_metric[metric]
-                scale, digits = (1.0, 3) if metric == "kappa" else (100.0, 1)
-                cells += [
-                    f"{scale * d.mean:+.{digits}f}",
-                    f"[{scale * d.ci_low:+.{digits}f}, {scale * d.ci_high:+.{digits}f}]",
-                ]
+                cells += _difference_cells(by_metric[metric], subjects)
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
 
@@ -148,7 +144,28 @@ class CVComparison:
             f"{self.pooled_table()}\nPer-subject paired differences (other - "
             f"{self.reference.label}), mean over subjects with a bootstrap 95% CI "
             f"({self.n_boot} resamples of subjects, seed {self.seed}); pp: percentage "
-            f"points.\n\n{self.differences_table()}"
+            f"points.{self._undefined_note()}\n\n{self.differences_table()}"
+        )
+
+    def _undefined_note(self) -> str:
+        """A sentence naming the subjects left out of a difference, or nothing."""
+        left = sorted(
+            {
+                (metric, s)
+                for by in self.differences.values()
+                for metric, d in by.items()
+                for s in d.undefined
+            }
+        )
+        if not left:
+            return ""
+        by_metric: dict[str, list[str]] = {}
+        for metric, subject in left:
+            by_metric.setdefault(metric, []).append(subject)
+        named = "; ".join(f"{m}: {', '.join(s)}" for m, s in by_metric.items())
+        return (
+            f" Subjects whose metric is undefined for a model (kappa of one stage only) are "
+            f"left out of that difference ({named})."
         )
 
     def pooled_frame(self) -> pd.DataFrame:
@@ -226,6 +243,23 @@ class CVComparison:
                 for label, by_metric in self.differences.items()
             },
         }
+
+
+def _difference_cells(d: PairedDifference, subjects: int) -> list[str]:
+    """The mean and CI cells of one paired difference in the differences table.
+
+    Accuracy and macro F1 in percentage points, kappa as is; ``undefined`` when
+    no subject has the metric defined, and the subject count beside the mean
+    when it is not the row's ``subjects`` (subjects with an undefined value are
+    left out).
+    """
+    if not d.subjects:
+        return ["undefined", "-"]
+    scale, digits = (1.0, 3) if d.metric == "kappa" else (100.0, 1)
+    mean = f"{scale * d.mean:+.{digits}f}"
+    if len(d.subjects) != subjects:
+        mean += f" ({len(d.subjects)} subjects)"
+    return [mean, f"[{scale * d.ci_low:+.{digits}f}, {scale * d.ci_high:+.{digits}f}]"]
 
 
 def _labels(folders: Sequence[Path]) -> list[str]:

@@ -11,7 +11,7 @@ independent.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -76,9 +76,13 @@ class PairedDifference:
     reference, other : numpy.ndarray of float64, shape (S,)
         The metric per subject, in the order of ``subjects``.
     mean : float
-        Mean of ``other - reference``.
+        Mean of ``other - reference``; NaN when no subject has the metric defined.
     ci_low, ci_high : float
-        Bootstrap 95% confidence interval of ``mean``.
+        Bootstrap 95% confidence interval of ``mean`` (NaN with it).
+    undefined : list of str
+        Common subjects left out because the metric is undefined (NaN) for
+        either model, e.g. kappa of a subject whose epochs both scorings give
+        one stage.
     """
 
     metric: str
@@ -88,6 +92,7 @@ class PairedDifference:
     mean: float
     ci_low: float
     ci_high: float
+    undefined: list[str] = field(default_factory=list)
 
     @property
     def differences(self) -> npt.NDArray[np.float64]:
@@ -95,14 +100,21 @@ class PairedDifference:
         return self.other - self.reference
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready: mean, CI, subject count and the difference of each subject."""
+        """JSON-ready: mean, CI (None when undefined), subject count, the difference of
+        each subject and the subjects left out as undefined."""
         return {
-            "mean": self.mean,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
+            "mean": _defined(self.mean),
+            "ci_low": _defined(self.ci_low),
+            "ci_high": _defined(self.ci_high),
             "subjects": len(self.subjects),
             "per_subject": dict(zip(self.subjects, self.differences.tolist(), strict=True)),
+            "undefined": list(self.undefined),
         }
+
+
+def _defined(value: float) -> float | None:
+    """A float for JSON: None for NaN, which JSON cannot hold."""
+    return None if np.isnan(value) else value
 
 
 def paired_difference(
@@ -127,19 +139,28 @@ def paired_difference(
     Returns
     -------
     PairedDifference
+        Over the common subjects whose metric is defined (not NaN) for both;
+        the others are listed in ``undefined``, and with none left the mean
+        and CI are NaN.
 
     Raises
     ------
     ConfigError
         If the two share no subject.
     """
-    subjects = sorted(set(reference) & set(other))
-    if not subjects:
+    common = sorted(set(reference) & set(other))
+    if not common:
         raise ConfigError(
             f"{metric}: the two models were tested on no common subject; compare "
             "cross-validations of the same subjects"
         )
+    undefined = [s for s in common if np.isnan(reference[s]) or np.isnan(other[s])]
+    subjects = [s for s in common if s not in undefined]
     ref = np.array([reference[s] for s in subjects], dtype=np.float64)
     oth = np.array([other[s] for s in subjects], dtype=np.float64)
+    if not subjects:
+        nan = float("nan")
+        return PairedDifference(metric, subjects, ref, oth, nan, nan, nan, undefined)
     low, high = bootstrap_mean_ci(oth - ref, n_boot=n_boot, seed=seed)
-    return PairedDifference(metric, subjects, ref, oth, float((oth - ref).mean()), low, high)
+    mean = float((oth - ref).mean())
+    return PairedDifference(metric, subjects, ref, oth, mean, low, high, undefined)

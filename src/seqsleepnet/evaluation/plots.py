@@ -153,6 +153,8 @@ def plot_paired_differences(
         scale = 1.0 if metric == "kappa" else 100.0
         for x, label in enumerate(labels):
             d = differences[label][metric]
+            if not d.subjects:  # the metric is undefined for every subject
+                continue
             jitter = np.linspace(-0.15, 0.15, len(d.subjects)) if len(d.subjects) > 1 else [0.0]
             ax.scatter(x + np.asarray(jitter), scale * d.differences, s=12, alpha=0.6)
             ax.errorbar(

@@ -60,6 +60,7 @@ def _statistics(result: StagingResult, period: SleepPeriod | None) -> str:
             [f"Awakenings (>= {s.awakening_epochs} epoch)", str(s.awakenings)],
             ["Sleep fragmentation index", f"{s.sleep_fragmentation_index:.1f} /h"],
             ["Stage transitions", str(s.transitions)],
+            ["Unscored (no signal, movement)", _minutes(s.unscored)],
         ],
     )
     stages = table(
@@ -73,13 +74,22 @@ def _statistics(result: StagingResult, period: SleepPeriod | None) -> str:
 
 
 def _period(result: StagingResult, period: SleepPeriod | None) -> str:
-    if period is None or period.rule == "recording":
-        return '<p class="muted">Analysed period: the whole recording (no lights off/on given).</p>'
-    how = "lights off/on as given" if period.rule == "lights" else "in bed: 30 min around sleep"
-    return (
-        f'<p class="muted">Analysed period ({how}): lights off {_clock(result, period.lights_off)}'
-        f", lights on {_clock(result, period.lights_on)}.</p>"
+    """The analysed period as a sentence: its rule, its bounds and what the rule left out."""
+    if period is None:
+        hypnogram = result.to_hypnogram()
+        period = SleepPeriod(hypnogram.onset, hypnogram.end)
+    how = {
+        "lights": "lights off/on as given",
+        "in-bed": "in bed: 30 min around sleep",
+    }.get(period.rule, "the whole recording, no lights off/on given")
+    first, last = period.labels
+    text = (
+        f"Analysed period ({how}): {first} {_clock(result, period.lights_off)}, "
+        f"{last} {_clock(result, period.lights_on)}."
     )
+    if period.note is not None:
+        text += f" {period.note[0].upper()}{period.note[1:]}."
+    return f'<p class="muted">{html.escape(text)}</p>'
 
 
 def render_report(
@@ -134,9 +144,9 @@ def render_report(
     )
     attention = (
         "<h2>Attention over the epoch (paper Fig. 4)</h2>"
-        f"{png(plot_attention(result.attention, result.stages))}"
-        '<p class="muted">Mean weight the epoch encoder gives each 2-s frame, per predicted '
-        "stage; a flat line is uniform attention.</p>"
+        f"{png(plot_attention(result.attention, result.stages, epoch_seconds=result.epoch_length))}"
+        '<p class="muted">Mean weight the epoch encoder gives each spectrogram frame of the '
+        "epoch, per predicted stage; a flat line is uniform attention.</p>"
         if result.attention is not None
         else ""
     )
