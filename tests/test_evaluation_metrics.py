@@ -119,6 +119,9 @@ def test_markdown_table_has_the_paper_columns() -> None:
     assert row.split("|")[2].strip() == "80.0"
     assert row.split("|")[10].strip() == f"{100 * 2 / 3:.1f}"  # N3: P=1/2, R=1
     assert row.split("|")[11].strip() == "0.0"  # REM never predicted
+    (row,) = markdown_table({"no N1": compute_metrics([0, 2, 3], [0, 2, 2])}).splitlines()[2:]
+    assert row.split("|")[8].strip() == "n/a"  # N1 in neither scoring: no F1
+    assert row.split("|")[10].strip() == "0.0"  # N3 scored but never predicted
 
 
 def test_bad_input_raises() -> None:

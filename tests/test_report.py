@@ -88,6 +88,18 @@ def test_report_with_expert_shows_confusion_statistics_side_by_side_and_definiti
     assert "from sleep onset to the first REM epoch (AASM)" in page  # REM latency: from where
 
 
+def test_report_shows_no_per_stage_scores_for_a_stage_neither_scoring_uses() -> None:
+    result = _result()
+    result.stages[result.stages == 3] = 2  # no N3 predicted ...
+    true = _expert()
+    true[true == 3] = 2  # ... nor scored
+    page = render_report(result, true=true)
+    assert "<td>N3</td><td>n/a</td><td>n/a</td><td>n/a</td><td>1.000</td>" in page
+    assert "n/a: a stage neither scoring uses has no F1" in page
+    assert "<td>N2</td><td>n/a</td>" not in page
+    assert "n/a: a stage" not in render_report(_result(), true=_expert())
+
+
 def test_report_says_nothing_comparable_for_an_unscored_expert() -> None:
     page = render_report(_result(), true=np.full(42, -1, dtype=np.int8))
     assert "Nothing comparable" in page and "Accuracy <b>" not in page

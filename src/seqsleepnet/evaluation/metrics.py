@@ -24,6 +24,7 @@ from seqsleepnet.errors import HypnogramError
 from seqsleepnet.stages import STAGE_NAMES, UNSCORED
 
 __all__ = [
+    "NOT_USED",
     "StagingMetrics",
     "compute_metrics",
     "confusion_matrix",
@@ -169,6 +170,11 @@ class StagingMetrics:
             epochs=int(total),
         )
 
+    def stage_used(self, stage: str) -> bool:
+        """Whether either scoring uses ``stage`` (else its F1 and recall mean nothing)."""
+        i = STAGE_NAMES.index(stage)
+        return bool(self.confusion[i].sum() + self.confusion[:, i].sum() > 0)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict with the keys of the command-line ``--json`` output."""
         return {
@@ -181,6 +187,10 @@ class StagingMetrics:
             "confusion": self.confusion.tolist(),
             "epochs": self.epochs,
         }
+
+
+NOT_USED = "n/a"
+"""What tables show for the F1, recall and precision of a stage neither scoring uses."""
 
 
 def kappa_text(kappa: float, digits: int = 3) -> str:
@@ -235,7 +245,10 @@ def markdown_table(rows: dict[str, StagingMetrics]) -> str:
             f"{100 * m.macro_f1:.1f}",
             f"{100 * m.sensitivity:.1f}",
             f"{100 * m.specificity:.1f}",
-            *(f"{100 * m.per_stage[s]['f1']:.1f}" for s in STAGE_NAMES),
+            *(
+                f"{100 * m.per_stage[s]['f1']:.1f}" if m.stage_used(s) else NOT_USED
+                for s in STAGE_NAMES
+            ),
             str(m.epochs),
         ]
         lines.append("| " + " | ".join(cells) + " |")

@@ -39,11 +39,10 @@ def metric_values(metrics: StagingMetrics) -> dict[str, float]:
     rather than an F1 of 0).
     """
     values = {name: float(getattr(metrics, name)) for name in POOLED_METRICS[:5]}
-    used = (metrics.confusion.sum(axis=0) + metrics.confusion.sum(axis=1)) > 0
     values.update(
         {
-            f"f1_{s}": metrics.per_stage[s]["f1"] if used[i] else float("nan")
-            for i, s in enumerate(STAGE_NAMES)
+            f"f1_{s}": metrics.per_stage[s]["f1"] if metrics.stage_used(s) else float("nan")
+            for s in STAGE_NAMES
         }
     )
     return values

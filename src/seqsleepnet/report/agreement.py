@@ -21,7 +21,7 @@ from seqsleepnet.evaluation.agreement import (
     NightAgreement,
     night_agreement,
 )
-from seqsleepnet.evaluation.metrics import kappa_text
+from seqsleepnet.evaluation.metrics import NOT_USED, kappa_text
 from seqsleepnet.evaluation.sleep_stats import (
     COMPARED_EPOCHS,
     COMPARED_STATISTICS,
@@ -124,14 +124,20 @@ def agreement_section(
         [
             [
                 name,
-                f"{v['f1']:.3f}",
-                f"{v['recall']:.3f}",
-                f"{v['precision']:.3f}",
+                *(
+                    f"{v[key]:.3f}" if m.stage_used(name) else NOT_USED
+                    for key in ("f1", "recall", "precision")
+                ),
                 f"{v['specificity']:.3f}",
             ]
             for name, v in m.per_stage.items()
         ],
     )
+    if not all(m.stage_used(name) for name in m.per_stage):
+        per_stage += (
+            f'<p class="muted">{NOT_USED}: a stage neither scoring uses has no F1, '
+            "sensitivity or precision (the macro averages leave it out).</p>"
+        )
     statistics = (
         f"<h3>Sleep statistics: expert and predicted</h3>"
         '<p class="muted">Over the analysed period, as the statistics above.</p>'
