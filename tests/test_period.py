@@ -64,6 +64,20 @@ def test_in_bed_leaves_out_stray_sleep_far_from_the_night_and_says_so() -> None:
     assert sleep_period(Hypnogram([0] * 100 + night + [0] * 100), in_bed=True).note is None
 
 
+def test_in_bed_keeps_the_sleep_on_both_sides_of_a_gap_in_the_recording() -> None:
+    """An EDF+D-like night: 2 h of sleep, 1.5 h not recorded (unscored), 50 min of sleep."""
+    before = [0] * 60 + [2] * 120 + [3] * 60 + [4] * 60
+    gap = [-1] * 180
+    after = [2] * 70 + [4] * 30 + [0] * 60
+    hyp = Hypnogram(before + gap + after, start_time=START, source="gap.edf")
+    period = sleep_period(hyp, in_bed=True)
+    assert period.note is None  # nothing left out: a gap is neither sleep nor wake
+    assert (period.lights_off, period.lights_on) == (0.0, (300 + 180 + 100 + 60) * 30.0)
+    # a real hour-plus awakening still separates a nap from the night
+    awake = Hypnogram(before + [0] * 180 + after, start_time=START, source="awake.edf")
+    assert sleep_period(awake, in_bed=True).note is not None
+
+
 def test_period_from_lights_in_bed_or_the_whole_recording() -> None:
     stages = [0] * 80 + [2] * 10 + [0] * 80  # 85 minutes
     hyp = Hypnogram(stages, start_time=START, source="n.edf")

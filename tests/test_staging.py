@@ -309,6 +309,14 @@ def test_the_main_sleep_period_ignores_stray_sleep_and_bridges_an_awakening() ->
     assert abs(first - 1000) <= 30 and abs(end - 1900) <= 30
     assert main_sleep_period(np.zeros(100, dtype=bool)) is None
     assert main_sleep_period(np.ones(20, dtype=bool)) == (0, 20)  # shorter than the window
+    # a recording gap (not scored) between two stretches of sleep does not split the night
+    asleep = np.zeros(900, dtype=bool)
+    asleep[100:400] = asleep[580:800] = True
+    scored = np.ones(900, dtype=bool)
+    scored[400:580] = False  # 90 min not recorded
+    assert main_sleep_period(asleep, scored=scored) == (100, 800)
+    first, end = main_sleep_period(asleep)  # type: ignore[misc]
+    assert (first, end) == (100, 400)  # the same 90 min scored as wake do split it
 
 
 def test_a_day_long_recording_is_centred_again_on_its_in_bed_part(

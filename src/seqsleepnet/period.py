@@ -225,7 +225,7 @@ def _in_bed(hypnogram: Hypnogram) -> SleepPeriod:
     window = hypnogram.in_bed(IN_BED_MARGIN_MINUTES)  # raises without sleep
     asleep = hypnogram.stages > 0
     length = hypnogram.epoch_length
-    main = main_sleep_period(asleep, length)
+    main = main_sleep_period(asleep, length, scored=hypnogram.stages >= 0)
     if main is None:
         return SleepPeriod(window.onset, window.end, "in-bed")
     margin = round(IN_BED_MARGIN_MINUTES * 60.0 / length)
@@ -251,7 +251,9 @@ def _in_bed(hypnogram: Hypnogram) -> SleepPeriod:
 
 
 def main_sleep_period(
-    asleep: npt.NDArray[np.bool_], epoch_length: float = 30.0
+    asleep: npt.NDArray[np.bool_],
+    epoch_length: float = 30.0,
+    scored: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[int, int] | None:
     """Epochs ``[first, last + 1)`` of the main sleep period of a staged recording.
 
@@ -260,15 +262,26 @@ def main_sleep_period(
     a centred 30-minute window marks where sleep dominates; such stretches
     less than an hour apart (a long awakening) are one period, and the period
     holding the most sleep epochs is the main one. None without such a stretch.
+
+    Epochs outside ``scored`` (EDF+D gaps, unscored epochs; all are scored by
+    default) are neither sleep nor wake: the share counts the scored epochs of
+    the window only, and the hour between two stretches counts scored time, so
+    that a gap in the recording does not split a night in two.
     """
+    scored = np.ones(asleep.size, dtype=bool) if scored is None else np.asarray(scored, bool)
+    asleep = np.asarray(asleep, bool) & scored
     half = round(900.0 / epoch_length)  # a window of 2 * half + 1 epochs, centred on each
     window = np.ones(2 * half + 1)
     inside = slice(half, half + asleep.size)  # (E,): the window clipped at the night's ends
-    share = np.convolve(asleep, window)[inside] / np.convolve(np.ones(asleep.size), window)[inside]
-    dominant = np.flatnonzero(share > 0.5)
+    counted = np.convolve(scored, window)[inside]  # (E,) scored epochs in each window
+    share = np.divide(
+        np.convolve(asleep, window)[inside], counted, out=np.zeros(asleep.size), where=counted > 0
+    )
+    dominant = np.flatnonzero((share > 0.5) & scored)
     if dominant.size == 0:
         return None
-    breaks = np.flatnonzero(np.diff(dominant) > round(3600.0 / epoch_length))
+    scored_before = np.cumsum(scored)  # (E,) scored epochs up to each: time that was recorded
+    breaks = np.flatnonzero(np.diff(scored_before[dominant]) > round(3600.0 / epoch_length))
     starts = np.concatenate(([dominant[0]], dominant[breaks + 1]))
     ends = np.concatenate((dominant[breaks], [dominant[-1]])) + 1
     sleep = [int(asleep[a:b].sum()) for a, b in zip(starts, ends, strict=True)]

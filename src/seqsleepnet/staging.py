@@ -412,8 +412,8 @@ class SleepStager:
             return None
         length = self.preprocessing.epoch_seconds
         asleep = output.log_probs.argmax(axis=1) > 0
-        asleep[recording.in_gaps(onsets, length)] = False  # no sleep where nothing was recorded
-        period = main_sleep_period(asleep, length)
+        recorded = ~recording.in_gaps(onsets, length)
+        period = main_sleep_period(asleep & recorded, length, scored=recorded)
         if period is None:
             return None
         margin = IN_BED_MARGIN_MINUTES * 60.0
