@@ -165,34 +165,6 @@ def test_little_signal_to_centre_on_is_flagged() -> None:
     assert short.message.startswith("the recording has 10 epochs")
 
 
-def test_stage_flags_a_recording_shorter_than_one_sequence(tmp_path: Path) -> None:
-    stages = np.repeat(np.array([0, 1, 2, 2, 3, 2, 4, 4]), 2)  # 16 epochs, 8 min
-    signals = generate_night(stages, seed=0, fs=256.0).signals
-    path = tmp_path / "nap.edf"
-    edfio.Edf(
-        [
-            edfio.EdfSignal(
-                np.asarray(signals[key], dtype=np.float64),
-                256.0,
-                label=label,
-                physical_dimension="uV",
-                physical_range=(-1000.0, 1000.0),
-            )
-            for key, label in (("eeg_central", "C4-M1"), ("eog_left", "E1-M2"), ("emg", "EMG"))
-        ],
-        data_record_duration=1.0,
-    ).write(path)
-    out = tmp_path / "out"
-    staged = runner.invoke(app, ["stage", str(path), "--out", str(out), "--quiet"])
-    assert staged.exit_code == 0, staged.output
-    assert "  quality: recording: the recording has 16 epochs (8 min), fewer than the 20" in (
-        staged.stdout
-    )
-    quality = json.loads((out / "nap.stats.json").read_text())["quality"]
-    (flag,) = [f for f in quality["flags"] if f["kind"] == "recording"]
-    assert (flag["value"], flag["threshold"]) == (16.0, 20.0)
-
-
 def _aasm_night(path: Path, eeg_range: tuple[float, float], epochs_per_stage: int = 8) -> Path:
     """A synthetic night of 8 stage runs (32 min by default; C4-M1, E1-M2, chin EMG at 256 Hz);
     the EEG's physical range is ``eeg_range`` microvolts, and the EEG is clipped to it as an
@@ -248,17 +220,30 @@ def test_a_clean_night_has_no_signal_flag(tmp_path: Path) -> None:
     assert "nothing flagged" in (out / "clean.html").read_text()
 
 
-def test_stage_flags_a_recording_with_little_signal_to_centre_on(tmp_path: Path) -> None:
-    psg = _aasm_night(tmp_path / "short.edf", (-500.0, 500.0))  # 32 min
-    out = tmp_path / "out"
+def _staged_recording_flag(psg: Path, out: Path) -> tuple[str, dict[str, object]]:
+    """Stage ``psg`` from the command line: its console output and its one ``recording`` flag."""
     staged = runner.invoke(app, ["stage", str(psg), "--out", str(out), "--quiet"])
     assert staged.exit_code == 0, staged.output
-    assert "  quality: recording: each frequency bin was centred on its median over 0.53 h" in (
-        staged.stdout
-    )
-    quality = json.loads((out / "short.stats.json").read_text())["quality"]
+    quality = json.loads((out / f"{psg.stem}.stats.json").read_text())["quality"]
     (flag,) = [f for f in quality["flags"] if f["kind"] == "recording"]
-    assert (flag["value"], flag["threshold"]) == (0.533, quality["thresholds"]["centred_min_hours"])
+    return staged.stdout, {**flag, "limits": quality["thresholds"]}
+
+
+def test_stage_flags_a_recording_shorter_than_one_sequence(tmp_path: Path) -> None:
+    psg = _aasm_night(tmp_path / "nap.edf", (-500.0, 500.0), epochs_per_stage=2)  # 8 min
+    stdout, flag = _staged_recording_flag(psg, tmp_path / "out")
+    assert "  quality: recording: the recording has 16 epochs (8 min), fewer than the 20" in stdout
+    assert (flag["value"], flag["threshold"]) == (16.0, 20.0)
+
+
+def test_stage_flags_a_recording_with_little_signal_to_centre_on(tmp_path: Path) -> None:
+    psg = _aasm_night(tmp_path / "short.edf", (-500.0, 500.0))  # 32 min
+    stdout, flag = _staged_recording_flag(psg, tmp_path / "out")
+    assert "  quality: recording: each frequency bin was centred on its median over 0.53 h" in (
+        stdout
+    )
+    limit = flag["limits"]["centred_min_hours"]  # type: ignore[index]
+    assert (flag["value"], flag["threshold"]) == (0.533, limit) and limit == 1.5
 
 
 def test_stage_reports_a_clipped_eeg_in_console_stats_and_report(tmp_path: Path) -> None:
