@@ -470,7 +470,7 @@ class SleepStager:
             epoch_signal=epoch_signal(recording, self.preprocessing),
             start_time=recording.start_time,
             seq_len=self.seq_len,
-            centred_hours=self._centred_hours(onsets, recorded, center_on),
+            centred_hours=self._centred_hours(recording, onsets, center_on),
         )
         stages[gap] = UNSCORED  # no signal was recorded there
         probabilities[gap] = np.nan
@@ -490,17 +490,19 @@ class SleepStager:
 
     def _centred_hours(
         self,
+        recording: Recording,
         onsets: npt.NDArray[np.float64],
-        recorded: npt.NDArray[np.bool_],
         center_on: tuple[float, float] | None,
     ) -> float | None:
-        """Hours of recorded signal each bin was centred on (None: no recording centering)."""
+        """Hours of recorded signal each bin was centred on (None: no recording centering).
+
+        The epochs of :meth:`Recording.recorded_within`, as
+        :meth:`Preprocessing.model_input` takes the medians over.
+        """
         if not self.preprocessing.features.recording_center:
             return None
         length = self.preprocessing.epoch_seconds
-        inside = recorded
-        if center_on is not None:
-            inside = recorded & (onsets >= center_on[0]) & (onsets + length <= center_on[1])
+        inside = recording.recorded_within(onsets, length, center_on)  # (E,)
         return float(np.count_nonzero(inside)) * length / 3600.0
 
     def predict_inputs(

@@ -283,10 +283,7 @@ class Preprocessing:
             return np.ascontiguousarray(epochs, dtype=np.float32), onsets
         images = stft_log_magnitude(epochs, self.features)  # (E, C, T, F)
         if self.features.recording_center:
-            reference = ~recording.in_gaps(onsets, self.epoch_seconds)  # EDF+D gaps left out
-            if center_on is not None:
-                start, end = center_on
-                reference &= (onsets >= start) & (onsets + self.epoch_seconds <= end)
+            reference = recording.recorded_within(onsets, self.epoch_seconds, center_on)
             _center_on_recording(images, reference)
         return images, onsets
 

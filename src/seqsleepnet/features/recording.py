@@ -92,6 +92,37 @@ class Recording:
             mask |= (onsets < end) & (onsets + length > start)
         return mask
 
+    def recorded_within(
+        self,
+        onsets: npt.NDArray[np.float64],
+        length: float,
+        span: tuple[float, float] | None = None,
+    ) -> npt.NDArray[np.bool_]:
+        """Which epochs hold recorded signal and lie wholly inside ``span``.
+
+        The epochs a recording-centred model takes each bin's median over, and
+        a night's spectral shape is measured on: outside the gaps (EDF+D) and,
+        when ``span`` is given (the in-bed part of a day-long recording), inside it.
+
+        Parameters
+        ----------
+        onsets : numpy.ndarray of float64, shape (E,)
+            Epoch onsets in seconds from the recording start.
+        length : float
+            Epoch length in seconds.
+        span : (float, float), optional
+            Start and end in seconds from the recording start; the whole
+            recording by default.
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (E,)
+        """
+        mask = ~self.in_gaps(onsets, length)
+        if span is not None:
+            mask &= (onsets >= span[0]) & (onsets + length <= span[1])
+        return mask
+
     @property
     def name(self) -> str:
         """Short name for messages and output files."""

@@ -56,10 +56,7 @@ def night_spectral_shape(
     features = dataclasses.replace(preprocessing.features, recording_center=False)
     epochs = epoch_signals(recording.data, preprocessing.samples_per_epoch)  # (E, C, S)
     onsets = np.arange(epochs.shape[0], dtype=np.float64) * preprocessing.epoch_seconds
-    keep = ~recording.in_gaps(onsets, preprocessing.epoch_seconds)
-    if span is not None:
-        keep &= (onsets >= span[0]) & (onsets + preprocessing.epoch_seconds <= span[1])
-    recorded = np.flatnonzero(keep)
+    recorded = np.flatnonzero(recording.recorded_within(onsets, preprocessing.epoch_seconds, span))
     chosen = recorded[::EPOCH_STEP] if recorded.size else np.arange(epochs.shape[0])
     images = stft_log_magnitude(epochs[chosen], features)  # (E', C, T, F)
     levels = np.median(images, axis=(0, 2)).astype(np.float64)  # (C, F)
