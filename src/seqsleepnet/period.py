@@ -225,7 +225,7 @@ def _in_bed(hypnogram: Hypnogram) -> SleepPeriod:
     window = hypnogram.in_bed(IN_BED_MARGIN_MINUTES)  # raises without sleep
     asleep = hypnogram.stages > 0
     length = hypnogram.epoch_length
-    main = main_sleep_period(asleep, length, scored=hypnogram.stages >= 0)
+    main = main_sleep_period(asleep, length, scored=hypnogram.scored)
     if main is None:
         return SleepPeriod(window.onset, window.end, "in-bed")
     margin = round(IN_BED_MARGIN_MINUTES * 60.0 / length)
@@ -267,6 +267,20 @@ def main_sleep_period(
     default) are neither sleep nor wake: the share counts the scored epochs of
     the window only, and the hour between two stretches counts scored time, so
     that a gap in the recording does not split a night in two.
+
+    Parameters
+    ----------
+    asleep : numpy.ndarray of bool, shape (E,)
+        Epochs staged N1, N2, N3 or REM.
+    epoch_length : float
+        Seconds per epoch: the window (30 min) and the hour are counted in epochs of it.
+    scored : numpy.ndarray of bool, shape (E,), optional
+        Epochs that hold a stage; the others count as neither sleep nor wake.
+
+    Returns
+    -------
+    (int, int) or None
+        ``(first, last + 1)`` epoch indices of the main sleep period.
     """
     scored = np.ones(asleep.size, dtype=bool) if scored is None else np.asarray(scored, bool)
     asleep = np.asarray(asleep, bool) & scored
