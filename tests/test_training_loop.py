@@ -243,6 +243,9 @@ def test_a_batch_that_the_processes_do_not_split_evenly_is_refused() -> None:
     assert _local_batch(32, 2) == 16
     with pytest.raises(ConfigError, match=r"batch_size=32 does not split evenly over 3 .*30 or 33"):
         _local_batch(32, 3)
+    # fewer windows than processes: one multiple to suggest, not "2 or 2"
+    with pytest.raises(ConfigError, match=r"batch_size=1 .* over 2 .*\(e\.g\. 2\)"):
+        _local_batch(1, 2)
 
 
 def test_bad_input_raises(cache: Path, tmp_path: Path) -> None:

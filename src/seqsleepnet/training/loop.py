@@ -216,10 +216,11 @@ def _local_batch(batch_size: int, world_size: int) -> int:
     """
     if batch_size % world_size:
         lower = batch_size - batch_size % world_size
+        near = " or ".join(str(b) for b in (lower, lower + world_size) if b > 0)
         raise ConfigError(
             f"batch_size={batch_size} does not split evenly over {world_size} processes; "
-            f"use a batch size that is a multiple of {world_size} (e.g. {lower or world_size} "
-            f"or {lower + world_size}), or a number of processes that divides {batch_size}"
+            f"use a batch size that is a multiple of {world_size} (e.g. {near}), "
+            f"or a number of processes that divides {batch_size}"
         )
     return batch_size // world_size
 
