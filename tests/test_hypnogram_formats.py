@@ -269,12 +269,29 @@ def test_epochs_of_a_multiple_of_thirty_seconds_round_trip(
     assert back == hyp
 
 
-def test_merged_runs_of_equal_length_stay_thirty_second_epochs(tmp_path: Path) -> None:
+def test_merged_runs_of_equal_length_stay_thirty_second_epochs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """Runs of a stage that all last 60 s (no event repeats a stage) are 30-s epochs."""
     path = tmp_path / "h.tsv"
     path.write_text("onset\tduration\tstage\n0\t60\tW\n60\t60\tN1\n120\t60\tN2\n")
     hyp = read_hypnogram(path)
     assert (hyp.epoch_length, hyp.stages.tolist()) == (30.0, [0, 0, 1, 1, 2, 2])
+    # as ambiguous as 60-s epochs where no stage repeats: said, with the way to read those
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.startswith(f"{path}: every stage event lasts 60 s and no stage repeats")
+    assert "pass epoch_length=60" in warning
+    assert read_hypnogram(path, epoch_length=60.0).stages.tolist() == [0, 1, 2]
+
+
+def test_sixty_second_epochs_without_a_repeated_stage_read_as_thirty_second_epochs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The limit of the inference: each stage keeps its time, the epoch length is 30 s."""
+    hyp = Hypnogram([0, 1, 2, 3, 4], epoch_length=60.0, start_time=datetime(2020, 1, 1, 22))
+    back = read_hypnogram(write_hypnogram(hyp, tmp_path / "h.tsv"))
+    assert (back.epoch_length, back.stages.tolist()) == (30.0, np.repeat(hyp.stages, 2).tolist())
+    assert "pass epoch_length=60" in caplog.text
 
 
 # ------------------------------------------------------------------ the registry

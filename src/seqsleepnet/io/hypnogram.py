@@ -139,8 +139,10 @@ def read_hypnogram(
         element, or events that all last the same time d and are one event
         per epoch: d is not a multiple of 30 s (MASS's 20-s epochs) or an
         event repeats the previous one's stage (60-s epochs as the package
-        writes them; merged runs never repeat a stage). Giving a value forces it,
-        except for Profusion XML, whose ``EpochLength`` it must match.
+        writes them; merged runs never repeat a stage; without a repeat, a
+        multiple of 30 s reads as 30-s epochs, with a logged warning). Giving
+        a value forces it, except for Profusion XML, whose ``EpochLength`` it
+        must match.
 
     Returns
     -------

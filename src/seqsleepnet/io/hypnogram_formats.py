@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -67,6 +68,8 @@ __all__ = [
     "read_yasa",
     "run_lengths",
 ]
+
+log = logging.getLogger(__name__)
 
 MAX_SECONDS = 7 * 86400.0
 """Longest hypnogram accepted (7 days): bounds every allocation a file can ask for."""
@@ -182,17 +185,22 @@ def labels_to_stages(labels: Sequence[str], source: str) -> npt.NDArray[np.int8]
         raise UnknownStageError(error.labels, source=source, mixed=error.mixed) from None
 
 
-def _infer_epoch_length(durations: npt.NDArray[np.float64], labels: npt.NDArray[np.int8]) -> float:
+def _infer_epoch_length(
+    durations: npt.NDArray[np.float64], labels: npt.NDArray[np.int8], source: str
+) -> float:
     """30 s, unless every event lasts the same plausible time d and the events are epochs.
 
     Events that all last d are one event per epoch of d seconds when d is not a
     multiple of 30 s (MASS's 20-s epochs), or when an event repeats the stage
     of the one before it: merged runs of a stage (Sleep-EDF) never do, while
     one event per epoch (what the package writes for epochs other than 30 s,
-    e.g. 60-s epochs) does wherever a stage lasts two epochs. Only a plausible
-    epoch length (1 s to 1 h) is inferred; any other duration is judged
-    against 30-s epochs. The epoch length read is in every summary, and
-    hypnograms of different epoch lengths are never compared.
+    e.g. 60-s epochs) does wherever a stage lasts two epochs. Events of a
+    multiple of 30 s where no stage repeats cannot be told from merged runs:
+    they are read as 30-s epochs (each stage at its true time) with a logged
+    warning naming the file and ``epoch_length``. Only a plausible epoch
+    length (1 s to 1 h) is inferred; any other duration is judged against
+    30-s epochs. The epoch length read is in every summary, and hypnograms
+    of different epoch lengths are never compared.
 
     Parameters
     ----------
@@ -200,6 +208,8 @@ def _infer_epoch_length(durations: npt.NDArray[np.float64], labels: npt.NDArray[
         Event durations in seconds, in order of onset.
     labels : numpy.ndarray of int8, shape (K,)
         Stage of each event, in the same order.
+    source : str
+        The file, named in the warning.
     """
     first = float(durations[0])
     uniform = bool(np.all(np.abs(durations - first) <= TOLERANCE))
@@ -208,7 +218,19 @@ def _infer_epoch_length(durations: npt.NDArray[np.float64], labels: npt.NDArray[
     ratio = first / EPOCH_SECONDS
     off_grid = abs(ratio - round(ratio)) * EPOCH_SECONDS > TOLERANCE
     repeats = bool(np.any(labels[1:] == labels[:-1]))
-    return first if off_grid or repeats else EPOCH_SECONDS
+    if off_grid or repeats:
+        return first
+    if labels.size > 1 and first > EPOCH_SECONDS + TOLERANCE:
+        log.warning(
+            "%s: every stage event lasts %g s and no stage repeats, so the events may be "
+            "runs of 30-s epochs or one %g-s epoch each; read as 30-s epochs (each stage at "
+            "its time): pass epoch_length=%g if each event is one epoch",
+            source,
+            first,
+            first,
+            first,
+        )
+    return EPOCH_SECONDS
 
 
 def events_to_stages(
@@ -231,7 +253,8 @@ def events_to_stages(
         Epoch length in seconds. None: 30 s, unless every event lasts the same
         duration d and either d is not a multiple of 30 s (for example MASS's
         20-s epochs) or an event repeats the previous event's stage (one event
-        per epoch, as 60-s epochs are written); then d.
+        per epoch, as 60-s epochs are written); then d. Events of a multiple
+        of 30 s where no stage repeats are read as 30-s epochs, with a warning.
     source : str
         File the events come from (the hypnogram's ``source``, named in errors).
     start_time : datetime, optional
@@ -267,7 +290,7 @@ def events_to_stages(
     order = np.argsort(on, kind="stable")
     on, dur, labels = on[order], dur[order], labels[order]
     if epoch_length is None:
-        length = _infer_epoch_length(dur, labels)
+        length = _infer_epoch_length(dur, labels, source)
     else:
         length = check_epoch_length(epoch_length)
 
