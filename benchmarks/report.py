@@ -770,9 +770,12 @@ def short_recordings(r: dict[str, Any]) -> list[str]:
     ]
     for row in r["summary"].values():
         wrong = row["silently_wrong"]
+        mean, lowest = (
+            "-" if row[k] is None else f"{100 * row[k]:.1f}"
+            for k in ("mean_agreement", "lowest_agreement")
+        )
         out.append(
-            f"| {row['hours']:g} | {row['nights']} | {100 * row['mean_agreement']:.1f} | "
-            f"{100 * row['lowest_agreement']:.1f} | {row['below_70']} | "
+            f"| {row['hours']:g} | {row['nights']} | {mean} | {lowest} | {row['below_70']} | "
             f"{row['below_70_without_other_flags']} | {row['short_flag']} | "
             f"{f'**{wrong}**' if wrong else 0} |"
         )

@@ -154,3 +154,9 @@ def test_short_recordings_count_what_only_the_short_flag_catches() -> None:
     assert "| 0.5 | 3 | 60.0 | 40.0 | 2 | 1 | 3 | 0 |" in table
     assert "| 2 | 2 | 70.0 | 60.0 | 1 | 1 | 0 | **1** |" in table
     assert "SYNTHETIC DATA" in table
+    refused = summary([crop(1.0, None, False, [])])["1"]  # every crop of a length refused
+    assert refused["nights"] == 0 and refused["refused"] == 1
+    table = "\n".join(
+        report.short_recordings({"summary": {"1": refused}, "settings": {"crops": 1}})
+    )
+    assert "| 1 | 0 | - | - | 0 | 0 | 0 | 0 |" in table
