@@ -85,6 +85,12 @@ def test_an_electrode_off_span_is_flagged_with_its_clock_time(tmp_path: Path) ->
     assert span["tilt_db"] < THRESHOLDS["epoch_tilt_eeg"]
     assert eeg["flagged_epochs"] == 40
     assert result.quality.measures["epochs"]["eog"]["flagged_epochs"] == 0
+    assert result.quality.flagged_spans() == [(3600.0, 4800.0, "eeg")]
+    hypnogram = result.plot().axes[0]
+    (band,) = [p for p in hypnogram.patches if p.get_label() == "EEG flagged"]
+    assert band.get_hatch() == "//"
+    assert band.get_x() == pytest.approx(1.0) and band.get_width() == pytest.approx(1 / 3)
+    assert "EEG flagged" in [t.get_text() for t in hypnogram.get_legend().get_texts()]
 
 
 @pytest.mark.parametrize("gain", [5.0, 0.2])
@@ -154,9 +160,11 @@ def test_the_flag_needs_its_duration_and_names_spans_from_the_start_without_a_cl
     level = np.zeros(240, dtype=np.float32)
     tilt = np.full(240, 12.0, dtype=np.float32)
     level[100 : 100 + n_bad - 1] = 14.0  # one epoch short of the duration
-    assert _report(_found(level, tilt)).ok
+    short = _report(_found(level, tilt))
+    assert short.ok and short.flagged_spans() == []  # measured, not flagged, not drawn
     level[100 : 100 + n_bad] = 14.0
     report = _report(_found(level, tilt))
+    assert report.flagged_spans() == [(3000.0, 3000.0 + 30.0 * n_bad, "eeg")]
     (flag,) = report.flags
     assert (flag.kind, flag.value, flag.threshold) == ("signal", limit, limit)
     assert f"+0:50-+{(100 + n_bad) // 120}:{(100 + n_bad) % 120 // 2:02d} (level +14.0 dB" in (

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from seqsleepnet.period import SleepPeriod
 from seqsleepnet.report.html import render_report
@@ -47,6 +48,19 @@ def test_probability_and_attention_plots() -> None:
     assert result.attention is not None
     lines = plot_attention(result.attention, result.stages).axes[0].get_lines()
     assert len(lines) == 6  # five stages + the uniform reference
+
+
+def test_the_probability_band_greys_epochs_without_signal() -> None:
+    p = np.full((6, 5), 0.2)
+    p[2:4] = np.nan  # an EDF+D gap: nothing recorded, nothing staged
+    (grey,) = plot_probabilities(p).axes[0].patches
+    assert (grey.get_x() * 120, grey.get_width() * 120) == pytest.approx((2.0, 2.0))  # epochs
+
+
+def test_a_single_unscored_epoch_is_grey_over_its_whole_30_s() -> None:
+    patches = plot_hypnogram(np.array([2, 2, -1, 2])).axes[0].patches
+    (grey,) = [p for p in patches if isinstance(p, Rectangle)]  # the stages are StepPatches
+    assert (grey.get_x() * 120, grey.get_width() * 120) == pytest.approx((2.0, 1.0))  # epochs
 
 
 def test_report_is_self_contained_and_escapes_names() -> None:

@@ -165,6 +165,22 @@ class QualityReport:
         """One human-readable line per flag."""
         return [f"{flag.kind}: {flag.message}" for flag in self.flags]
 
+    def flagged_spans(self) -> list[tuple[float, float, str]]:
+        """Seconds from the recording start and role of each span of a flagged channel.
+
+        The spans behind ``signal`` flags of channels unlike their role
+        (``measures["epochs"]``), in time order; spans of a channel whose
+        spans together stayed under ``epoch_signal_minutes`` are not flagged
+        and not listed.
+        """
+        spans = [
+            (float(span["start_s"]), float(span["end_s"]), role)
+            for role, found in self.measures.get("epochs", {}).items()
+            if found.get("flagged")
+            for span in found["spans"]
+        ]
+        return sorted(spans)
+
     def to_dict(self) -> dict[str, Any]:
         """The ``quality`` section of ``stats.json``: flags, measures and thresholds."""
         return {
@@ -365,6 +381,7 @@ def _epoch_signal(
             else None,
             "flagged_epochs": int(bad.sum()),
             "flagged_minutes": round(minutes, 1),
+            "flagged": minutes >= min_minutes,
             "spans": spans,
         }
         if minutes < min_minutes:

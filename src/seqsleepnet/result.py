@@ -175,7 +175,9 @@ class StagingResult:
         ``true`` adds the expert hypnogram; the bounds of a ``period`` chosen by
         lights or the in-bed rule are marked with their names
         (:attr:`~seqsleepnet.period.SleepPeriod.labels`: "lights off" and
-        "lights on", or "in bed from" and "in bed to").
+        "lights on", or "in bed from" and "in bed to"). Spans of flagged signal
+        (:meth:`~seqsleepnet.quality.QualityReport.flagged_spans`) are hatched;
+        epochs without recorded signal are grey.
         """
         onset = float(self.onsets[0]) if self.n_epochs else 0.0
         marks = (
@@ -194,6 +196,7 @@ class StagingResult:
             title=self.name,
             start_time=self.start_time,
             marks=marks,
+            flagged=self.quality.flagged_spans() if self.quality is not None else (),
         )
 
     def to_annotations(self) -> mne.Annotations:

@@ -20,6 +20,7 @@ from seqsleepnet.stages import STAGE_NAMES, UNSCORED
 
 __all__ = [
     "STAGE_COLORS",
+    "mark_spans",
     "mark_times",
     "plot_attention",
     "plot_hypnogram",
@@ -100,6 +101,41 @@ def mark_times(ax: Axes, marks: Sequence[tuple[float, str]]) -> None:
         )
 
 
+FLAGGED_COLOR = "#e76f51"
+
+
+def mark_spans(
+    ax: Axes, spans: Sequence[tuple[float, float, str]], *, label: bool = True, over: bool = False
+) -> None:
+    """Hatched bands over spans of flagged signal: (start s, end s, role) from the start.
+
+    ``label``: one legend entry per role ("EEG flagged"); ``over``: drawn over
+    what the axes hold (a probability band that fills them), not under it.
+    """
+    named: set[str] = set()
+    for start, end, role in spans:
+        text = f"{role.upper()} flagged" if label and role not in named else None
+        named.add(role)
+        ax.axvspan(
+            start / 3600.0,
+            end / 3600.0,
+            facecolor=FLAGGED_COLOR,
+            alpha=0.25,
+            hatch="//",
+            edgecolor=FLAGGED_COLOR,
+            linewidth=0,
+            zorder=3 if over else 0,
+            label=text,
+        )
+
+
+def _grey_epochs(ax: Axes, t: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_]) -> None:
+    """Grey bands over the runs of masked epochs (``t``: their E + 1 edges in hours)."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    for first, stop in zip(edges[::2], edges[1::2], strict=True):
+        ax.axvspan(t[first], t[stop], color="0.9", linewidth=0, zorder=0)
+
+
 def _draw_hypnogram(
     ax: Axes,
     stages: npt.NDArray[np.int_],
@@ -114,9 +150,7 @@ def _draw_hypnogram(
     ax.stairs(levels, t, baseline=None, color=color, linewidth=1.2, label=label)
     rem = np.where(stages == 4, levels, np.nan)
     ax.stairs(rem, t, baseline=None, color=STAGE_COLORS["REM"], linewidth=3)
-    unscored = stages == UNSCORED
-    if unscored.any():
-        ax.fill_between(t[:-1], -0.5, 4.5, where=unscored, step="post", color="0.9", zorder=0)
+    _grey_epochs(ax, t, stages == UNSCORED)
 
 
 def plot_hypnogram(
@@ -129,6 +163,7 @@ def plot_hypnogram(
     title: str | None = None,
     start_time: datetime | None = None,
     marks: Sequence[tuple[float, str]] = (),
+    flagged: Sequence[tuple[float, float, str]] = (),
 ) -> Figure:
     """Hypnogram in the clinical layout (W at the top, REM in red).
 
@@ -147,6 +182,10 @@ def plot_hypnogram(
         Recording start: the axis shows clock time (hours from the start without it).
     marks : sequence of (float, str)
         Seconds from the recording start and labels of vertical marks (lights off/on).
+    flagged : sequence of (float, float, str)
+        Start and end (seconds from the recording start) and role of spans
+        whose signal was flagged (:meth:`seqsleepnet.quality.QualityReport.flagged_spans`),
+        drawn as hatched bands.
 
     Returns
     -------
@@ -170,9 +209,10 @@ def plot_hypnogram(
     ax.set_xlim(onset / 3600, (onset + predicted.size * epoch_length) / 3600)
     time_axis(ax, start_time)
     mark_times(ax, marks)
+    mark_spans(ax, flagged)
     ax.grid(axis="x", alpha=0.3)
-    if true is not None:
-        ax.legend(loc="upper right", fontsize="small", ncols=2)
+    if true is not None or flagged:
+        ax.legend(loc="upper right", fontsize="small", ncols=2 if true is None else 3)
     if title:
         ax.set_title(title)
     return fig
@@ -202,6 +242,7 @@ def plot_probabilities(
     else:
         fig = ax.get_figure()  # type: ignore[assignment]
     t = _hours(p.shape[0], epoch_length, onset)
+    _grey_epochs(ax, t, np.isnan(p).any(axis=1))  # no signal recorded there (EDF+D gaps)
     ax.stackplot(
         np.repeat(t, 2)[1:-1],
         np.repeat(p.T, 2, axis=1),
@@ -227,8 +268,10 @@ def plot_night(
     title: str | None = None,
     start_time: datetime | None = None,
     marks: Sequence[tuple[float, str]] = (),
+    flagged: Sequence[tuple[float, float, str]] = (),
 ) -> Figure:
-    """Hypnogram above its probability band, sharing the (clock) time axis and the marks."""
+    """Hypnogram above its probability band, sharing the (clock) time axis, the marks
+    and the hatched spans of flagged signal (see :func:`plot_hypnogram`)."""
     fig = _figure(11, 5.2, right=0.95, top=0.4 if title else 0.15)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
     plot_hypnogram(
@@ -240,6 +283,7 @@ def plot_night(
         title=title,
         start_time=start_time,
         marks=marks,
+        flagged=flagged,
     )
     top.set_xlabel("")
     plot_probabilities(
@@ -247,6 +291,7 @@ def plot_night(
     )
     for seconds, _ in marks:
         bottom.axvline(seconds / 3600.0, color="#2a9d8f", linestyle="--", linewidth=1.4)
+    mark_spans(bottom, flagged, label=False, over=True)
     return fig
 
 
