@@ -8,6 +8,7 @@ context.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -112,6 +113,20 @@ def write_json(path: str | Path, data: dict[str, Any]) -> Path:
     tmp.write_text(json.dumps(data, indent=1, default=_jsonable) + "\n")
     tmp.replace(target)
     return target
+
+
+def write_study(
+    args: argparse.Namespace, study: str, started: float, machine: dict[str, Any], **fields: Any
+) -> Path:
+    """Write a synthetic study's result to ``args.json``: its name, its ``fields``, then
+    the settings it ran with (its arguments but the paths of its output and work
+    folder), its wall time since ``started`` (``time.perf_counter()``) and the machine."""
+    settings = {k: v for k, v in vars(args).items() if k not in ("json", "work")}
+    wall_s = round(time.perf_counter() - started, 1)
+    result = {"study": study, "synthetic": True, **fields}
+    return write_json(
+        args.json, result | {"settings": settings, "wall_s": wall_s, "machine": machine}
+    )
 
 
 def _jsonable(value: Any) -> Any:

@@ -37,7 +37,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import RESULTS, machine_info, set_threads, write_json  # noqa: E402
+from _common import RESULTS, machine_info, set_threads, write_study  # noqa: E402
 
 MODELS: dict[str, tuple[str, dict[str, Any], int]] = {
     # label: (registry name, model config overrides, sequence length L). The
@@ -180,18 +180,14 @@ def main() -> None:
         f"{' (--quick smoke run)' if args.quick else ''}; the LightGBM baseline uses "
         "its own settings (see its section)."
     )
-    write_json(
-        args.json,
-        {
-            "study": "accuracy",
-            "synthetic": True,
-            "budget": budget,
-            "models": models,
-            "conclusion": conclusion,
-            "settings": {k: v for k, v in vars(args).items() if k != "json"},
-            "wall_s": round(time.perf_counter() - start, 1),
-            "machine": machine,
-        },
+    write_study(
+        args,
+        "accuracy",
+        start,
+        machine,
+        budget=budget,
+        models=models,
+        conclusion=conclusion,
     )
     print(budget)
     if conclusion:

@@ -40,7 +40,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import RESULTS, ROOT, machine_info, set_threads, write_json  # noqa: E402
+from _common import RESULTS, ROOT, machine_info, set_threads, write_study  # noqa: E402
 from _nights import (  # noqa: E402
     STYLES,
     Night,
@@ -183,21 +183,17 @@ def main() -> None:
     }
 
     def save() -> None:
-        write_json(
-            args.json,
-            {
-                "study": "adaptation",
-                "synthetic": True,
-                "style": args.style,
-                "rows": rows,
-                "nights": {
-                    "base": [n.info["hypnogram"] for n in base_nights],
-                    "adaptation": [n.info["hypnogram"] for n in pool],
-                    "test": [n.info["hypnogram"] for n in test],
-                },
-                "settings": {k: v for k, v in vars(args).items() if k not in ("json", "work")},
-                "wall_s": round(time.perf_counter() - start, 1),
-                "machine": machine,
+        write_study(
+            args,
+            "adaptation",
+            start,
+            machine,
+            style=args.style,
+            rows=rows,
+            nights={
+                "base": [n.info["hypnogram"] for n in base_nights],
+                "adaptation": [n.info["hypnogram"] for n in pool],
+                "test": [n.info["hypnogram"] for n in test],
             },
         )
 

@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _bundled import AUTO, bundled_checkpoints, pooled, stage_night  # noqa: E402
-from _common import RESULTS, ROOT, machine_info, set_threads, write_json  # noqa: E402
+from _common import RESULTS, ROOT, machine_info, set_threads, write_study  # noqa: E402
 from _nights import LAYOUTS, hypnograms, in_bed_stages, layout_night, slug  # noqa: E402
 
 MODES = ("randomised", "plain")
@@ -134,21 +134,17 @@ def main() -> None:
         for row in night["staged"].values():
             row.pop("confusion", None)
             row.pop("measures", None)
-    write_json(
-        args.json,
-        {
-            "study": "bundled_models",
-            "synthetic": True,
-            "subjects": args.subjects,
-            "hours": args.hours,
-            "models": bundled_files(),
-            "table": table,
-            "targets": targets(table, nights),
-            "nights": nights,
-            "settings": {k: v for k, v in vars(args).items() if k not in ("json", "work")},
-            "wall_s": round(time.perf_counter() - start, 1),
-            "machine": machine,
-        },
+    write_study(
+        args,
+        "bundled_models",
+        start,
+        machine,
+        subjects=args.subjects,
+        hours=args.hours,
+        models=bundled_files(),
+        table=table,
+        targets=targets(table, nights),
+        nights=nights,
     )
     print(f"wrote {args.json}")
 

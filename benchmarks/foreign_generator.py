@@ -80,7 +80,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _bundled import AUTO, stage_night  # noqa: E402
-from _common import RESULTS, ROOT, machine_info, set_threads, write_json  # noqa: E402
+from _common import RESULTS, ROOT, machine_info, set_threads, write_study  # noqa: E402
 from _nights import (  # noqa: E402
     HELD_OUT_SUBJECTS,
     VALIDATION_SUBJECTS,
@@ -731,25 +731,21 @@ def main() -> None:
             )
     from seqsleepnet.quality import THRESHOLDS
 
-    write_json(
-        args.json,
-        {
-            "study": "foreign_generator",
-            "synthetic": True,
-            "note": "SYNTHETIC nights from an independent generator (benchmarks/"
-            "foreign_generator.py) driven by real Sleep-EDF hypnograms; not real recordings",
-            "criteria": {
-                "staged_well": f"agreement >= {MIN_ACCURACY:.0%} and no flag",
-                "silently_wrong": f"agreement < {MIN_ACCURACY:.0%} without any flag, or one stage "
-                "over 90% of a night >= 2 h without the degenerate flag",
-            },
-            "thresholds": dict(THRESHOLDS),
-            "summary": summary(rows),
-            "nights": rows,
-            "settings": {k: v for k, v in vars(args).items() if k not in ("json", "work")},
-            "wall_s": round(time.perf_counter() - begin, 1),
-            "machine": machine,
+    write_study(
+        args,
+        "foreign_generator",
+        begin,
+        machine,
+        note="SYNTHETIC nights from an independent generator (benchmarks/"
+        "foreign_generator.py) driven by real Sleep-EDF hypnograms; not real recordings",
+        criteria={
+            "staged_well": f"agreement >= {MIN_ACCURACY:.0%} and no flag",
+            "silently_wrong": f"agreement < {MIN_ACCURACY:.0%} without any flag, or one stage "
+            "over 90% of a night >= 2 h without the degenerate flag",
         },
+        thresholds=dict(THRESHOLDS),
+        summary=summary(rows),
+        nights=rows,
     )
     print(f"wrote {args.json}")
 

@@ -48,7 +48,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _bundled import AUTO, stage_night  # noqa: E402
-from _common import RESULTS, ROOT, machine_info, set_threads, write_json  # noqa: E402
+from _common import RESULTS, ROOT, machine_info, set_threads, write_study  # noqa: E402
 from _nights import (  # noqa: E402
     CORRUPTIONS,
     HELD_OUT_SUBJECTS,
@@ -283,21 +283,17 @@ def main() -> None:
     start = time.perf_counter()
     normal = in_distribution(args)
     odd = unseen(args)
-    write_json(
-        args.json,
-        {
-            "study": "quality_calibration",
-            "synthetic": True,
-            "false_alarms": false_alarms(normal),
-            "extremes": extremes(normal),
-            "suggested_limits": suggested_limits(normal),
-            "detection": detection(odd),
-            "in_distribution": [{k: v for k, v in r.items() if k != "measures"} for r in normal],
-            "unseen": [{k: v for k, v in r.items() if k != "measures"} for r in odd],
-            "settings": {k: v for k, v in vars(args).items() if k not in ("json", "work")},
-            "wall_s": round(time.perf_counter() - start, 1),
-            "machine": machine,
-        },
+    write_study(
+        args,
+        "quality_calibration",
+        start,
+        machine,
+        false_alarms=false_alarms(normal),
+        extremes=extremes(normal),
+        suggested_limits=suggested_limits(normal),
+        detection=detection(odd),
+        in_distribution=[{k: v for k, v in r.items() if k != "measures"} for r in normal],
+        unseen=[{k: v for k, v in r.items() if k != "measures"} for r in odd],
     )
     print(f"wrote {args.json}")
 

@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _bundled import stage_night  # noqa: E402
-from _common import RESULTS, ROOT, machine_info, set_threads, write_json  # noqa: E402
+from _common import RESULTS, ROOT, machine_info, set_threads, write_study  # noqa: E402
 from _nights import (  # noqa: E402
     HELD_OUT_SUBJECTS,
     LAYOUTS,
@@ -147,17 +147,13 @@ def main() -> None:
             row = stage_crop(args.work, hours, crop)
             rows.append(row)
             print(f"{hours:g} h {row['hypnogram'][:7]} @{row['start_epoch']}: {row['accuracy']}")
-    write_json(
-        args.json,
-        {
-            "study": "short_recordings",
-            "synthetic": True,
-            "summary": summary(rows),
-            "nights": rows,
-            "settings": {k: v for k, v in vars(args).items() if k not in ("json", "work")},
-            "wall_s": round(time.perf_counter() - start, 1),
-            "machine": machine,
-        },
+    write_study(
+        args,
+        "short_recordings",
+        start,
+        machine,
+        summary=summary(rows),
+        nights=rows,
     )
     print(f"wrote {args.json}")
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import report
+from _common import write_study
 from _nights import OTHER_SPECTRUM
 from bundled_models import targets
 from quality_calibration import detection, extremes, false_alarms, suggested_limits
@@ -160,3 +164,14 @@ def test_short_recordings_count_what_only_the_short_flag_catches() -> None:
         report.short_recordings({"summary": {"1": refused}, "settings": {"crops": 1}})
     )
     assert "| 1 | 0 | - | - | 0 | 0 | 0 | 0 |" in table
+
+
+def test_a_study_result_holds_its_fields_settings_wall_time_and_machine(tmp_path: Path) -> None:
+    out = tmp_path / "results" / "study.json"
+    args = argparse.Namespace(json=out, work=tmp_path / "work", seed=3, threads=1)
+    write_study(args, "example", time.perf_counter() - 2.0, {"cpu": "x"}, rows=[1, 2])
+    result = json.loads(out.read_text())
+    assert list(result) == ["study", "synthetic", "rows", "settings", "wall_s", "machine"]
+    assert result["study"] == "example" and result["synthetic"] is True
+    assert result["settings"] == {"seed": 3, "threads": 1}  # not the paths it wrote to
+    assert 2.0 <= result["wall_s"] < 60 and result["machine"] == {"cpu": "x"}
