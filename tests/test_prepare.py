@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bad_inputs.cases import write_bdf
 from conftest import sleep_like, write_test_edf
 from seqsleepnet.data.cache import MANIFEST_NAME, load_manifest, read_cached
 from seqsleepnet.data.prepare import (
@@ -134,7 +135,7 @@ def test_hypnogram_without_scored_epochs_fails(tmp_path: Path) -> None:
     data = write_dataset(tmp_path / "data", ["n1"])
     write_hypnogram(Hypnogram(np.full(10, -1)), data / "n1.tsv")
     report = prepare_dataset("folder", data, tmp_path / "cache", progress=False)
-    assert "no scored epoch overlaps the recording" in report.failed["n1"]
+    assert "no scored epoch overlaps the recorded signal" in report.failed["n1"]
 
 
 def test_in_bed_without_sleep_fails(tmp_path: Path) -> None:
@@ -317,3 +318,51 @@ def test_bad_arguments(dataset: Path, tmp_path: Path) -> None:
 def test_merge_without_anything_to_merge(tmp_path: Path) -> None:
     with pytest.raises(FileFormatError, match=r"no manifest\.json and no shard manifests"):
         merge_shards(tmp_path)
+
+
+def test_epochs_in_gaps_of_a_discontinuous_file_are_unscored_and_said(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A BDF+D night with 10 min unrecorded after 5 min, scored by clock time through it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    rng = np.random.default_rng(4)
+    x = {name: rng.normal(0, 30, 20 * 3000) for name in ("C4-M1", "E1-M2", "Chin1-Chin2")}
+    onsets = [30.0 * k + (600.0 if k >= 10 else 0.0) for k in range(20)]
+    write_bdf(data / "n1.bdf", x, sfreq=100.0, record_duration=30.0, onsets=onsets)
+    stages = rng.integers(0, 5, size=40)  # 20 min, every epoch scored
+    write_hypnogram(Hypnogram(stages), data / "n1.tsv")
+    with caplog.at_level(logging.WARNING), pytest.warns(UserWarning, match="BDF\\+D"):
+        report = prepare_dataset("folder", data, tmp_path / "cache", progress=False)
+    assert report.ok, report.failed
+    cached = read_cached(tmp_path / "cache" / "n1.npz")
+    gap = (cached.onsets >= 300.0) & (cached.onsets < 900.0)
+    assert gap.sum() == 20
+    np.testing.assert_array_equal(cached.labels[gap], -1)  # nothing recorded to learn from
+    np.testing.assert_array_equal(cached.labels[~gap], stages[:40][~gap])
+    (entry,), _ = load_manifest(tmp_path / "cache")
+    assert entry.extra["scored_in_gaps"] == 20
+    assert "n1: 20 scored epoch(s) of" in caplog.text and "convert the hypnogram" in caplog.text
+
+
+def test_a_recording_of_another_psg_under_the_same_id_is_refused(tmp_path: Path) -> None:
+    site_a = write_dataset(tmp_path / "site-a", ["night01"])
+    site_b = write_dataset(tmp_path / "site-b", ["night01"])
+    cache = tmp_path / "cache"
+    assert prepare_dataset("folder", site_a, cache, progress=False).ok
+    before = read_cached(cache / "night01.npz").labels
+    with pytest.raises(FileFormatError, match=r"recording id 'night01' is in the cache .* another"):
+        prepare_dataset("folder", site_b, cache, progress=False)
+    np.testing.assert_array_equal(read_cached(cache / "night01.npz").labels, before)  # kept
+    (site_a / "night01.edf").rename(tmp_path / "moved.edf")  # the earlier PSG is gone:
+    assert prepare_dataset("folder", site_b, cache, progress=False).done == ["night01"]
+
+
+def test_a_listed_hypnogram_holding_probabilities_is_refused(tmp_path: Path) -> None:
+    data = write_dataset(tmp_path / "data", ["n1"])
+    (data / "n1.tsv").write_text("onset\tduration\tstage\tp_W\tp_N1\tp_N2\tp_N3\tp_REM\n")
+    manifest = data / "list.csv"
+    manifest.write_text("psg,hypnogram,subject\nn1.edf,n1.tsv,s1\n")
+    report = prepare_dataset("folder", manifest, tmp_path / "cache", progress=False)
+    assert "n1.tsv: holds stage probabilities" in report.failed["n1"]
+    assert "expert's hypnogram of the PSG to learn from" in report.failed["n1"]

@@ -279,3 +279,22 @@ def test_stored_preprocessing_from_before_recording_centering_reads_as_without_i
     assert Preprocessing.from_dict(stored).features.recording_center is False
     assert "centred" in Preprocessing(features=FeatureConfig(recording_center=True)).describe()
     assert "centred" not in Preprocessing().describe()
+
+
+def test_a_cropped_recording_keeps_its_gaps_and_clock_at_their_true_times() -> None:
+    from datetime import datetime
+
+    recording = Recording(
+        data=np.arange(1000, dtype=np.float32)[None],
+        ch_names=["C4-M1"],
+        roles=["eeg"],
+        sfreq=10.0,
+        start_time=datetime(2020, 1, 1, 23, 59, 50),
+        gaps=((10.0, 20.0), (50.0, 70.0), (95.0, 100.0)),
+    )
+    cropped = recording.crop(300, 600)  # 30 s to 60 s
+    assert cropped.gaps == ((20.0, 30.0),)  # the gap from 50 s, clipped at the end
+    assert cropped.start_time == datetime(2020, 1, 2, 0, 0, 20)
+    np.testing.assert_array_equal(cropped.data[0], np.arange(300, 600))
+    with pytest.raises(ValueError, match="outside the 1000 samples"):
+        recording.crop(900, 1100)

@@ -42,11 +42,35 @@ def test_edf_hypnogram_is_not_taken_for_a_psg(edf_writer: EdfWriter, tmp_path: P
     assert [(s.psg, s.hypnogram) for s in listing.recordings] == [(psg, hypnogram)]
 
 
-def test_first_default_pattern_wins(edf_writer: EdfWriter, tmp_path: Path) -> None:
+def test_two_possible_hypnograms_are_an_error_naming_both(
+    edf_writer: EdfWriter, tmp_path: Path
+) -> None:
     _psg(edf_writer, "a.edf")
-    tsv = _touch(tmp_path / "a.tsv")
-    _touch(tmp_path / "a.csv")
-    assert FolderSource().list_recordings(tmp_path).recordings[0].hypnogram == tsv
+    _touch(tmp_path / "a.tsv")
+    _touch(tmp_path / "a-hypnogram.xml")
+    with pytest.raises(FileFormatError, match=r"2 files could be its hypnogram \(a.tsv, a-hyp"):
+        FolderSource().list_recordings(tmp_path)
+
+
+def _stage_output(path: Path) -> Path:
+    """What ``seqsleepnet stage`` writes as <name>.csv: stages and their probabilities."""
+    path.write_text(
+        "onset,duration,stage,p_W,p_N1,p_N2,p_N3,p_REM,confidence\n"
+        "0,30,W,0.9,0.05,0.03,0.01,0.01,0.9\n"
+    )
+    return path
+
+
+def test_a_staging_output_beside_the_psg_is_never_its_hypnogram(
+    edf_writer: EdfWriter, tmp_path: Path
+) -> None:
+    _psg(edf_writer, "a.edf")
+    _stage_output(tmp_path / "a.csv")
+    expert = _touch(tmp_path / "a-hypnogram.tsv")
+    assert FolderSource().list_recordings(tmp_path).recordings[0].hypnogram == expert
+    expert.unlink()
+    with pytest.raises(FileFormatError, match=r"a.csv: holds stage probabilities .* not an exp"):
+        FolderSource().list_recordings(tmp_path)
 
 
 def test_subfolders_are_searched_and_duplicate_stems_rejected(

@@ -32,11 +32,11 @@ from seqsleepnet.evaluation.metrics import kappa_text
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import read_hypnogram
-from seqsleepnet.io.hypnogram_formats import has_probability_columns
+from seqsleepnet.io.hypnogram_formats import refuse_model_output
 from seqsleepnet.io.survey import survey_channels
 from seqsleepnet.period import sleep_period
 from seqsleepnet.report.outputs import output_names, refuse_existing_outputs, write_outputs
-from seqsleepnet.stages import PROBABILITY_COLUMNS, UNSCORED
+from seqsleepnet.stages import UNSCORED
 from seqsleepnet.staging import Backend, SleepStager, bundled_model_for
 from seqsleepnet.workers import run_tasks
 
@@ -362,16 +362,14 @@ def _stage_into(
 
 
 def _refuse_model_output(spec: RecordingSpec, psg: Path) -> None:
-    """Raise :class:`FileFormatError` if the expert hypnogram of ``psg`` is a model's output."""
-    if has_probability_columns(spec.hypnogram):  # e.g. an earlier staging's <name>.csv
-        raise FileFormatError(
-            spec.hypnogram,
-            f"holds stage probabilities ({', '.join(PROBABILITY_COLUMNS)}): it is a model's "
-            f"output (as seqsleepnet stage writes), not an expert scoring of {psg.name}, so "
-            "agreement with it would be agreement with a model",
-            "give the expert's hypnogram with --true (in a folder, move earlier outputs out "
-            "of it); compare two stagings with 'seqsleepnet evaluate'",
-        )
+    """Raise :class:`FileFormatError` if the expert hypnogram of ``psg`` is a model's output:
+    agreement with it would be agreement with a model."""
+    refuse_model_output(
+        spec.hypnogram,
+        psg,
+        "give the expert's hypnogram with --true (in a folder, move earlier outputs out "
+        "of it); compare two stagings with 'seqsleepnet evaluate'",
+    )
 
 
 def stage_files(

@@ -43,6 +43,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from seqsleepnet._version import __version__
 from seqsleepnet.data.cache import (
     MANIFEST_NAME,
@@ -60,7 +62,9 @@ from seqsleepnet.features.recording import Recording
 from seqsleepnet.hypnogram import TOLERANCE, Hypnogram
 from seqsleepnet.io.channels import parse_roles
 from seqsleepnet.io.hypnogram import read_hypnogram
+from seqsleepnet.io.hypnogram_formats import refuse_model_output
 from seqsleepnet.progress import progress_steps
+from seqsleepnet.stages import UNSCORED
 from seqsleepnet.workers import run_tasks
 
 __all__ = [
@@ -210,16 +214,22 @@ def prepare_recording(spec: RecordingSpec, settings: PrepareSettings, out_dir: P
     recording = prep.read(
         spec.psg, eeg=named.get("eeg"), eog=named.get("eog"), emg=named.get("emg")
     )
+    refuse_model_output(  # training on a model's stages would teach it that model
+        spec.hypnogram, spec.psg, "give the expert's hypnogram of the PSG to learn from"
+    )
     hypnogram = read_hypnogram(spec.hypnogram, format=spec.hypnogram_format)
     shift_s, grid = _epoch_grid(hypnogram, recording, prep.epoch_seconds)
     epoch_len = prep.samples_per_epoch
     shift = round(shift_s * recording.sfreq)
     n_epochs = max(0, (recording.n_samples - shift) // epoch_len)
     aligned = grid.align_to(n_epochs, recording.start_time, epoch_length=prep.epoch_seconds)
-    labels = aligned.stages
-    if not aligned.scored.any():
+    length = prep.epoch_seconds
+    in_gap = recording.in_gaps(shift_s + np.arange(n_epochs, dtype=np.float64) * length, length)
+    scored_in_gaps = int(np.count_nonzero(aligned.scored & in_gap))
+    labels = np.where(in_gap, np.int8(UNSCORED), aligned.stages)  # no signal to learn from there
+    if not (labels != UNSCORED).any():
         raise HypnogramError(
-            f"{spec.hypnogram}: no scored epoch overlaps the recording {spec.psg}; "
+            f"{spec.hypnogram}: no scored epoch overlaps the recorded signal of {spec.psg}; "
             "is it the hypnogram of this recording?"
         )
     first, stop = 0, n_epochs
@@ -227,8 +237,7 @@ def prepare_recording(spec: RecordingSpec, settings: PrepareSettings, out_dir: P
         window = aligned.in_bed(settings.in_bed_margin)
         first = round(window.onset / prep.epoch_seconds)
         stop = first + window.n_epochs
-    data = recording.data[:, shift + first * epoch_len : shift + stop * epoch_len]
-    cropped = dataclasses.replace(recording, data=data)
+    cropped = recording.crop(shift + first * epoch_len, shift + stop * epoch_len)
     features, onsets = prep.model_input(cropped, "tf")  # (C, N) -> (E, C, 29, 129)
     signals, _ = prep.model_input(cropped, "raw")  # (C, N) -> (E, C, 3000)
     labels = labels[first:stop]
@@ -251,6 +260,7 @@ def prepare_recording(spec: RecordingSpec, settings: PrepareSettings, out_dir: P
             "in_bed": settings.in_bed,
             "first_onset": float(onsets[0]) if onsets.size else 0.0,
             "sources": source_signature(spec),
+            "scored_in_gaps": scored_in_gaps,
         },
     )
 
@@ -280,6 +290,31 @@ def _up_to_date(entry: CacheEntry, spec: RecordingSpec, fingerprint: str, out: P
         return same_paths and saved == source_signature(spec)
     except OSError:
         return False
+
+
+def _refuse_id_collisions(
+    entries: dict[str, CacheEntry], specs: Sequence[RecordingSpec], out: Path
+) -> None:
+    """Raise :class:`FileFormatError` if a recording would replace the cache entry of another
+    PSG file that still exists under the same id (two inputs prepared into one cache).
+
+    An entry whose PSG is gone (moved or deleted) is replaced, as a corrected file is.
+    """
+    for spec in specs:
+        entry = entries.get(spec.recording)
+        if entry is None or entry.psg == str(spec.psg):
+            continue
+        try:
+            same = Path(entry.psg).samefile(spec.psg)
+        except OSError:  # the earlier PSG is no longer there
+            continue
+        if not same:
+            raise FileFormatError(
+                spec.psg,
+                f"its recording id {spec.recording!r} is in the cache {out} already, prepared "
+                f"from another PSG ({entry.psg}); preparing it would replace that recording",
+                "prepare the two into different caches (--out), or rename one of the files",
+            )
 
 
 Outcome = tuple[CacheEntry | None, str]
@@ -475,6 +510,7 @@ def prepare_dataset(
         entries = {e.recording: e for e in _read_manifest(out)[0]}
         entries.update({e.recording: e for e in _read_manifest(manifest_dir)[0]})
         entries = {s.recording: entries[s.recording] for s in specs if s.recording in entries}
+    _refuse_id_collisions(entries, specs, out)
     _remove_stale_temporaries(out, [s.recording for s in specs])
     _remove_stale_temporaries(manifest_dir, [Path(MANIFEST_NAME).stem])
 
@@ -501,6 +537,16 @@ def prepare_dataset(
         else:
             entries[spec.recording] = entry
             report.done.append(spec.recording)
+            if entry.extra.get("scored_in_gaps"):
+                log.warning(
+                    "%s: %d scored epoch(s) of %s lie in gaps of the EDF+D recording, where "
+                    "nothing was recorded: left unscored (UNS). If the scorer skipped the gaps "
+                    "(stages in recorded time, not clock time), every stage after a gap is "
+                    "misplaced: convert the hypnogram to clock time",
+                    spec.recording,
+                    entry.extra["scored_in_gaps"],
+                    spec.hypnogram,
+                )
         save_manifest(manifest_dir, list(entries.values()), info)
 
     _execute(todo, settings, out, jobs, progress, record)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ import numpy.typing as npt
 from seqsleepnet.errors import SignalError
 from seqsleepnet.features.conditioning import condition_in_chunks, resample
 from seqsleepnet.features.config import ConditioningConfig
+from seqsleepnet.hypnogram import clock_after
 from seqsleepnet.io.edf import SignalSource
 from seqsleepnet.io.notes import SignalNote, warn_notes
 
@@ -84,6 +85,24 @@ class Recording:
     def duration(self) -> float:
         """Length in seconds."""
         return self.n_samples / self.sfreq
+
+    def crop(self, first: int, stop: int) -> Recording:
+        """Samples ``[first, stop)`` as a recording of their own: its start time and gaps
+        (EDF+D) moved to the new start, gaps outside it dropped."""
+        if not 0 <= first <= stop <= self.n_samples:
+            raise ValueError(f"crop [{first}, {stop}) outside the {self.n_samples} samples")
+        begin, end = first / self.sfreq, stop / self.sfreq
+        gaps = tuple(
+            (max(a, begin) - begin, min(b, end) - begin)
+            for a, b in self.gaps
+            if a < end and b > begin
+        )
+        return replace(
+            self,
+            data=self.data[:, first:stop],
+            start_time=None if self.start_time is None else clock_after(self.start_time, begin),
+            gaps=gaps,
+        )
 
     def in_gaps(self, onsets: npt.NDArray[np.float64], length: float) -> npt.NDArray[np.bool_]:
         """Which epochs (onsets in s, ``length`` s long) overlap a gap of the recording."""

@@ -66,6 +66,7 @@ __all__ = [
     "read_lines",
     "read_table",
     "read_yasa",
+    "refuse_model_output",
     "run_lengths",
 ]
 
@@ -371,6 +372,20 @@ def has_probability_columns(path: Path) -> bool:
     text = first.decode("utf-8-sig", errors="replace")
     names = {cell.strip().strip('"').strip() for cell in re.split(r"[,\t;]", text)}
     return all(column in names for column in PROBABILITY_COLUMNS)
+
+
+def refuse_model_output(hypnogram: Path, psg: Path, fix: str) -> None:
+    """Raise :class:`FileFormatError` if the expert hypnogram of ``psg`` is a model's output.
+
+    ``fix``: what the user can do, for the error's second line.
+    """
+    if has_probability_columns(hypnogram):  # e.g. an earlier staging's <name>.csv
+        raise FileFormatError(
+            hypnogram,
+            f"holds stage probabilities ({', '.join(PROBABILITY_COLUMNS)}): it is a model's "
+            f"output (as seqsleepnet stage writes), not an expert scoring of {psg.name}",
+            fix,
+        )
 
 
 def read_table(path: Path, epoch_length: float | None, *, sep: str) -> Hypnogram:

@@ -2,13 +2,15 @@
 
 Pairing by name (the default): every PSG file ``<stem>.edf`` / ``.bdf`` /
 ``.rec`` (:data:`~seqsleepnet.io.edf_header.PSG_SUFFIXES`) below the folder
-is paired with the first existing file, in the PSG's folder, of
+is paired with the one existing file, in the PSG's folder, of
 
     <stem>.tsv  <stem>.csv  <stem>.txt  <stem>.xml
     <stem>-hypnogram.{tsv,csv,txt,xml,edf}
 
 (case-insensitive; the endings are those of
-:data:`~seqsleepnet.io.hypnogram.HYPNOGRAM_SUFFIXES`, in their order). A
+:data:`~seqsleepnet.io.hypnogram.HYPNOGRAM_SUFFIXES`). A table of stage
+probabilities (``seqsleepnet stage``'s ``<stem>.csv``) is a model's output
+and never paired; two or more other files are an error naming them. A
 custom ``pattern`` replaces that list: a glob relative to the PSG's folder
 in which ``{stem}`` stands for the PSG's stem, e.g. ``"{stem}.scores.csv"``
 or ``"../hypnograms/{stem}*.xml"``; it must match exactly one file.
@@ -33,6 +35,7 @@ from seqsleepnet.data.sources.base import DatasetSource, RecordingSpec, SourceLi
 from seqsleepnet.errors import FileFormatError, check_template
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES
+from seqsleepnet.io.hypnogram_formats import has_probability_columns, refuse_model_output
 
 __all__ = ["DEFAULT_PATTERNS", "FolderSource"]
 
@@ -44,6 +47,10 @@ DEFAULT_PATTERNS: tuple[str, ...] = (
 
 _HYPNOGRAM_SUFFIX = "-hypnogram"
 _REQUIRED_COLUMNS = ("psg", "hypnogram", "subject")
+_NO_EXPERT = (
+    "move earlier staging outputs out of the folder and put the expert's hypnogram beside "
+    "the PSG ({stem}.tsv, .csv, .txt, .xml or {stem}-hypnogram.*)"
+)
 
 
 class FolderSource(DatasetSource):
@@ -126,12 +133,24 @@ class FolderSource(DatasetSource):
                     "make the pattern specific to one file per PSG",
                 )
             return found[0] if found else None
-        for template in DEFAULT_PATTERNS:
-            candidate = psg.parent / template.format(stem=psg.stem)
-            match = lookup.get(str(candidate).lower())
-            if match is not None and match != psg:
-                return match
-        return None
+        found = [
+            match
+            for template in DEFAULT_PATTERNS
+            if (match := lookup.get(str(psg.parent / template.format(stem=psg.stem)).lower()))
+            is not None
+            and match != psg
+        ]
+        experts = [p for p in found if not has_probability_columns(p)]
+        if len(experts) > 1:
+            names = ", ".join(p.name for p in experts)
+            raise FileFormatError(
+                psg,
+                f"{len(experts)} files could be its hypnogram ({names})",
+                "keep one hypnogram per PSG in the folder, or name it with --pattern",
+            )
+        for output in found if not experts else ():  # only a model's output is there
+            refuse_model_output(output, psg, _NO_EXPERT.format(stem=psg.stem))
+        return experts[0] if experts else None
 
 
 def read_manifest_csv(path: Path) -> list[RecordingSpec]:
