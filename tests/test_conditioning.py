@@ -70,6 +70,15 @@ def test_resample_removes_content_above_the_new_nyquist() -> None:
     assert np.std(resample(x, 256.0, 100.0)) < 0.05
 
 
+@pytest.mark.parametrize("sfreq", [256.0, 200.0])
+def test_a_dc_offset_leaves_no_transient_at_the_ends(sfreq: float) -> None:
+    """10 mV of offset, as DC-coupled amplifiers record, under 20 uV of 10-Hz activity."""
+    x = 20.0 * _tone(10.0, sfreq, seconds=120.0)
+    clean = condition(resample(x, sfreq, 100.0), 100.0, "eeg", ConditioningConfig())
+    offset = condition(resample(x + 10_000.0, sfreq, 100.0), 100.0, "eeg", ConditioningConfig())
+    assert np.abs(offset - clean).max() < 2.0  # uV (of 10,000), everywhere, its ends included
+
+
 def test_config_is_validated() -> None:
     with pytest.raises(ConfigError, match="band must satisfy"):
         ConditioningConfig(band=(40.0, 0.3))

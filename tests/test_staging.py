@@ -349,3 +349,16 @@ def test_a_day_long_recording_is_centred_again_on_its_in_bed_part(
     monkeypatch.setattr(ModelInput, "of_recording", of_recording)
     stager.predict(psg)
     assert spans == [None, (480 * 30.0 - 1800.0, 720 * 30.0 + 1800.0)]
+
+
+def test_a_night_shorter_than_one_sequence_stages_alike_in_both_backends(
+    tiny_checkpoint: Path,
+) -> None:
+    """The onnxruntime graphs take exactly L epochs; the model takes a shorter night whole."""
+    fast = SleepStager.from_checkpoint(tiny_checkpoint, backend="onnxruntime")
+    slow = SleepStager.from_checkpoint(tiny_checkpoint, backend="torch")
+    shape = fast.model_input.epoch_shape
+    for n in (1, fast.seq_len - 1, fast.seq_len + 3):
+        x = np.random.default_rng(n).normal(size=(n, *shape)).astype(np.float32)
+        a, b = fast.predict_inputs(x), slow.predict_inputs(x)
+        np.testing.assert_allclose(np.exp(a.log_probs), np.exp(b.log_probs), atol=1e-4)

@@ -512,7 +512,8 @@ class SleepStager:
 
         ``x`` is what ``stager.model_input.of_recording(recording)`` returns.
         """
-        if self._onnx is not None and encode_once:  # ONNX graphs fix L: pad short nights
+        short = x.shape[0] < self.seq_len  # the graphs fix L: the model may take fewer
+        if self._onnx is not None and encode_once and not (short and not self.model.fixed_length):
             return predict_encode_once(
                 x,
                 self._onnx.encode,

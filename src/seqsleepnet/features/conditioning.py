@@ -229,6 +229,11 @@ def resample(
 ) -> npt.NDArray[np.floating[Any]]:
     """Resample with a polyphase anti-aliasing filter (``scipy.signal.resample_poly``).
 
+    The signal is taken to go on beyond its ends along the line through its first and
+    last samples, not to drop to zero: a DC offset (DC-coupled amplifiers record tens
+    of millivolts) would otherwise become a step at both ends, which the band-pass turns
+    into a transient of a good part of the offset in the first and last epochs.
+
     Parameters
     ----------
     x : ndarray, shape (N,)
@@ -242,5 +247,5 @@ def resample(
     if sfreq == target:
         return x
     ratio = Fraction(target / sfreq).limit_denominator(10_000)
-    y = signal.resample_poly(x, ratio.numerator, ratio.denominator)
+    y = signal.resample_poly(x, ratio.numerator, ratio.denominator, padtype="line")
     return np.asarray(y[: round(x.size * target / sfreq)])

@@ -260,21 +260,25 @@ def raw_layout(raw: mne.io.BaseRaw) -> RawLayout:
 
 
 def raw_start_time(raw: mne.io.BaseRaw) -> datetime | None:
-    """Wall clock of the Raw's first sample: ``meas_date`` plus ``first_time`` (naive).
+    """Time of the Raw's first sample: ``meas_date`` plus ``first_time``.
 
     ``meas_date`` of a Raw read from an EDF/BDF file is the header's wall
-    clock marked UTC; its time zone is dropped, as an EDF header has none.
-    MNE leaves out the first record's onset of an EDF+C/BDF+C file (where
-    the signal starts after the header's start date-time); it is added when
-    ``meas_date`` is still the header's own.
+    clock marked UTC; its time zone is dropped (naive), as an EDF header has
+    none. MNE leaves out the first record's onset of an EDF+C/BDF+C file
+    (where the signal starts after the header's start date-time); it is added
+    when ``meas_date`` is still the header's own. Any other Raw (built in
+    memory, read from another format) holds a true UTC time: it is kept
+    aware, so that outputs say UTC and align with zoned clock times exactly.
     """
     meas_date = raw.info["meas_date"]
     if meas_date is None:
         return None
-    start = meas_date.replace(tzinfo=None)
     filenames = getattr(raw, "filenames", None) or [None]
     name = filenames[0]
-    if name and Path(name).suffix.lower() in PSG_SUFFIXES and Path(name).is_file():
+    if not name or Path(name).suffix.lower() not in PSG_SUFFIXES:
+        return meas_date + timedelta(seconds=float(raw.first_time))  # UTC: no clock change
+    start = meas_date.replace(tzinfo=None)
+    if Path(name).is_file():
         try:
             header = read_edf_header(name)
         except FileFormatError:
