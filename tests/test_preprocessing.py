@@ -298,3 +298,30 @@ def test_a_cropped_recording_keeps_its_gaps_and_clock_at_their_true_times() -> N
     np.testing.assert_array_equal(cropped.data[0], np.arange(300, 600))
     with pytest.raises(ValueError, match="outside the 1000 samples"):
         recording.crop(900, 1100)
+
+
+def test_a_model_that_centres_its_bins_keeps_the_spectral_reference_of_its_training_nights(
+    tmp_path: Path, custom_run: tuple[Path, Path, Path]
+) -> None:
+    """Without it, staging could not flag a night from other equipment (the centring hides
+    gain and filters from the input check)."""
+    from seqsleepnet.features.spectral_shape import SpectralReference, night_spectral_shape
+
+    data = write_dataset(tmp_path / "data", ["s1-night", "s2-night", "s3-night"])
+    prep = Preprocessing(features=FeatureConfig(recording_center=True))
+    cache = tmp_path / "cache"
+    assert prepare_dataset("folder", data, cache, preprocessing=prep, progress=False).ok
+    config = TrainConfig(
+        data=str(cache), model_config=TINY, seq_len=4, batch_size=4, max_steps=1,
+        val_subjects=["s3-night"], threads=1,
+    )  # fmt: skip
+    checkpoint = train(config, tmp_path / "run").run / "best.pt"
+    stager = SleepStager.from_checkpoint(checkpoint)
+    assert stager.spectral_reference is not None and stager.spectral_reference.nights == 2
+    shapes = [
+        night_spectral_shape(stager.read(data / f"{n}-night.edf"), prep) for n in ("s1", "s2")
+    ]
+    expected = SpectralReference.fit(shapes)  # of the two training nights
+    np.testing.assert_allclose(stager.spectral_reference.mean, expected.mean, atol=1e-3)
+    np.testing.assert_allclose(stager.spectral_reference.std, expected.std, atol=1e-3)
+    assert SleepStager.from_checkpoint(custom_run[2]).spectral_reference is None  # not centred

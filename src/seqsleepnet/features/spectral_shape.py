@@ -25,10 +25,11 @@ import numpy.typing as npt
 from seqsleepnet.errors import ConfigError
 
 if TYPE_CHECKING:
+    from seqsleepnet.features.config import FeatureConfig
     from seqsleepnet.features.preprocessing import Preprocessing
     from seqsleepnet.features.recording import Recording
 
-__all__ = ["SpectralReference", "night_spectral_shape"]
+__all__ = ["SpectralReference", "epochs_spectral_shape", "night_spectral_shape"]
 
 LEVEL_BAND_HZ = (1.0, 16.0)
 """Bins whose mean level is removed from a shape (where every stage has power)."""
@@ -48,17 +49,26 @@ def night_spectral_shape(
     ``span`` (s from the recording start) limits it to the epochs inside, e.g.
     the in-bed part of a day-long recording; the whole recording by default.
     """
-    import dataclasses
-
     from seqsleepnet.features.epochs import epoch_signals
-    from seqsleepnet.features.stft import stft_log_magnitude
 
-    features = dataclasses.replace(preprocessing.features, recording_center=False)
     epochs = epoch_signals(recording.data, preprocessing.samples_per_epoch)  # (E, C, S)
     onsets = np.arange(epochs.shape[0], dtype=np.float64) * preprocessing.epoch_seconds
     recorded = np.flatnonzero(recording.recorded_within(onsets, preprocessing.epoch_seconds, span))
     chosen = recorded[::EPOCH_STEP] if recorded.size else np.arange(epochs.shape[0])
-    images = stft_log_magnitude(epochs[chosen], features)  # (E', C, T, F)
+    return epochs_spectral_shape(epochs[chosen], preprocessing.features)
+
+
+def epochs_spectral_shape(
+    epochs: npt.ArrayLike, features: FeatureConfig
+) -> npt.NDArray[np.float64]:
+    """Spectral shape (C, F) in dB of a night's conditioned epochs (E, C, S), e.g. every
+    :data:`EPOCH_STEP`-th epoch of a prepared recording's ``signals``."""
+    import dataclasses
+
+    from seqsleepnet.features.stft import stft_log_magnitude
+
+    features = dataclasses.replace(features, recording_center=False)
+    images = stft_log_magnitude(np.asarray(epochs, dtype=np.float32), features)  # (E, C, T, F)
     levels = np.median(images, axis=(0, 2)).astype(np.float64)  # (C, F)
     freqs = np.arange(features.n_bins) * features.sfreq / features.n_fft
     band = (freqs >= LEVEL_BAND_HZ[0]) & (freqs <= LEVEL_BAND_HZ[1])

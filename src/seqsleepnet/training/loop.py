@@ -44,6 +44,7 @@ from seqsleepnet.evaluation.metrics import compute_metrics
 from seqsleepnet.features.model_input import ModelInput
 from seqsleepnet.features.normalize import Normalizer
 from seqsleepnet.features.preprocessing import Preprocessing
+from seqsleepnet.features.spectral_shape import EPOCH_STEP, SpectralReference, epochs_spectral_shape
 from seqsleepnet.inference import predict_logprobs
 from seqsleepnet.models.base import SleepStagingModel
 from seqsleepnet.models.checkpoint import load_trained, save_trained
@@ -204,6 +205,23 @@ def _model_input(
     return ModelInput(preprocessing, model.input_kind, normalizer)
 
 
+def _spectral_reference(
+    model_input: ModelInput, data: Path, entries: list[CacheEntry]
+) -> dict[str, Any]:
+    """The training nights' spectral reference, for a model that centres its bins on each
+    night's median: without it, staging could not tell a night from other equipment or
+    another montage (:mod:`seqsleepnet.features.spectral_shape`). Empty for other models
+    and for fewer than two training nights."""
+    features = model_input.preprocessing.features
+    if model_input.kind != "tf" or not features.recording_center or len(entries) < 2:
+        return {}
+    shapes = [
+        epochs_spectral_shape(open_arrays(data, e)["signals"][::EPOCH_STEP], features)
+        for e in entries
+    ]
+    return {"spectral_reference": SpectralReference.fit(shapes).to_dict()}
+
+
 def _local_batch(batch_size: int, world_size: int) -> int:
     """Windows per process and step, so that a step sees ``batch_size`` windows in all.
 
@@ -355,7 +373,11 @@ def _train(
     limit = config.epochs * per_epoch
     if config.max_steps is not None:
         limit = min(limit, config.max_steps)
-    extra = {"channels": list(train_entries[0].channels), "recordings": len(train_entries)}
+    extra = {
+        "channels": list(train_entries[0].channels),
+        "recordings": len(train_entries),
+        **(_spectral_reference(model_input, data, train_entries) if dist_info.is_main else {}),
+    }
     identity = run_identity(run_id, config, train_entries, val_entries)
     reporter = ProgressReporter(
         run,
