@@ -1,3 +1,4 @@
+import json
 import re
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from seqsleepnet.features.normalize import Normalizer
 from seqsleepnet.features.preprocessing import InputKind, Preprocessing
 from seqsleepnet.hypnogram import Hypnogram
 from seqsleepnet.io.hypnogram import read_hypnogram, write_hypnogram
-from seqsleepnet.models.checkpoint import save_trained
+from seqsleepnet.models.checkpoint import load_trained, save_trained
 from seqsleepnet.models.deepsleepnet import DeepSleepNet
 from seqsleepnet.models.registry import build_model
 from seqsleepnet.report.outputs import OUTPUT_SUFFIXES
@@ -123,6 +124,15 @@ def test_export_onnx_writes_two_runnable_graphs(tiny_checkpoint: Path, tmp_path:
     z, alpha = encoder.run(None, {"epochs": np.zeros((3, 3, 29, 129), np.float32)})
     assert z.shape == (3, 128) and alpha.shape == (3, 29)
     assert (tmp_path / "classifier.onnx").is_file()
+    described = json.loads((tmp_path / "model_input.json").read_text())
+    _, model_input, extra = load_trained(tiny_checkpoint)
+    described_input = ModelInput.from_dict(described)
+    assert described_input.preprocessing == model_input.preprocessing
+    assert described_input.normalizer is not None and model_input.normalizer is not None
+    np.testing.assert_array_equal(described_input.normalizer.mean, model_input.normalizer.mean)
+    np.testing.assert_array_equal(described_input.normalizer.std, model_input.normalizer.std)
+    assert described["seq_len"] == extra["seq_len"]
+    assert described["stages"] == ["W", "N1", "N2", "N3", "REM"]
 
 
 def _trained(path: Path, name: str, kind: InputKind, *, seq_len: int) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -9,6 +10,7 @@ import typer
 
 from seqsleepnet.cli._app import QuietOption, command
 from seqsleepnet.errors import ConfigError, check_option
+from seqsleepnet.stages import STAGE_NAMES
 
 if TYPE_CHECKING:
     from seqsleepnet.batch import FileOutcome
@@ -16,6 +18,8 @@ if TYPE_CHECKING:
 
 
 DEGENERATE_EXIT = 3
+EXPORT_INPUT_NAME = "model_input.json"
+"""What ``export-onnx`` writes beside the graphs: the input they expect, L, the stage order."""
 """Exit status of a batch whose files were all staged, one with a degenerate hypnogram."""
 
 
@@ -180,8 +184,10 @@ def stage(
         "multitask-arnn, deepsleepnet) to ONNX for onnxruntime: the epoch encoder "
         "(encoder.onnx) and the sequence classifier (classifier.onnx), both with a dynamic "
         "batch axis, into a folder. The classifier reads windows of the checkpoint's "
-        "sequence length. An earlier export in the folder is kept unless --overwrite is "
-        "given.\n\n"
+        "sequence length. Beside them, model_input.json records what the graphs expect: "
+        "the preprocessing (roles, filters, rates, STFT), the input normaliser, the "
+        "sequence length and the stage order of the output. An earlier export in the "
+        "folder is kept unless --overwrite is given.\n\n"
         "Example: seqsleepnet export-onnx --model run/best.pt --out onnx/"
     ),
 )
@@ -197,17 +203,26 @@ def export_onnx_command(
     from seqsleepnet.models.onnx_export import example_input, onnx_max_difference
     from seqsleepnet.onnx_backend import OnnxParts
 
-    network, _, extra = load_trained(model)
+    network, model_input, extra = load_trained(model)
     if not network.separable_encoder:
         raise ConfigError(
             f"{model}: ONNX export needs a model with a separable epoch encoder; "
             f"{network.name} has none"
         )
     seq_len = int(extra["seq_len"])
-    names = [f"{part}.onnx" for part in ("encoder", "classifier")]
+    names = [f"{part}.onnx" for part in ("encoder", "classifier")] + [EXPORT_INPUT_NAME]
     with output_set(out, "onnx", names, overwrite=overwrite) as staged:
         folder = staged[names[0]].parent
         OnnxParts.export(network, folder, seq_len=seq_len)
+        description = {
+            "checkpoint": str(model),
+            "model": network.name,
+            "seq_len": seq_len,
+            "stages": list(STAGE_NAMES),  # the order of the classifier's last axis
+            **model_input.to_dict(),
+        }
+        text = json.dumps(description, indent=1, default=lambda a: a.tolist())  # the arrays
+        staged[EXPORT_INPUT_NAME].write_text(text + "\n")
         checks = {
             part: onnx_max_difference(
                 network,
@@ -218,6 +233,7 @@ def export_onnx_command(
             for part in ("encoder", "classifier")
         }
     typer.echo(
-        f"wrote {out / 'encoder.onnx'} and {out / 'classifier.onnx'}; largest difference from "
+        f"wrote {out / 'encoder.onnx'}, {out / 'classifier.onnx'} and what they expect as "
+        f"input, {out / EXPORT_INPUT_NAME}; largest difference from "
         + ", ".join(f"PyTorch's {part} output {diff:.1e}" for part, diff in checks.items())
     )
