@@ -60,6 +60,12 @@ def test_an_amplitude_above_any_eeg_is_a_gain_error() -> None:
     assert "above the 500 uV of any EEG: a gain or unit error" in problem
 
 
+def test_microvolts_marked_as_volts_say_how_to_scale_them() -> None:
+    """An mne Raw built from microvolts (MNE holds volts) reads a million times too large."""
+    (problem,) = content_problems("eeg", sleep_like(600, 256) * 1e6, 256.0)[0]
+    assert "microvolts marked as volts (an mne Raw holds volts: multiply" in problem
+
+
 def test_muscle_activity_under_an_eeg_label_is_refused() -> None:
     rng = np.random.default_rng(0)
     emg = np.diff(rng.normal(0, 20, 256 * 600 + 1))  # white-ish, high-frequency noise

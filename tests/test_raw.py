@@ -178,3 +178,14 @@ def test_a_raw_built_in_memory_keeps_its_utc_start_and_aligns_with_a_zoned_clock
     assert seconds_between(expert.start_time, result.start_time) == 0.0
     assert edf.info["meas_date"] is not None and Preprocessing().read(edf, warn=False).start_time
     assert Preprocessing().read(edf, warn=False).start_time.tzinfo is None  # an EDF's wall clock
+
+
+def test_an_array_or_epochs_are_refused_with_what_to_give_instead(
+    night_edf: Path, tiny_checkpoint: Path
+) -> None:
+    stager = SleepStager.from_checkpoint(tiny_checkpoint)
+    raw = _raw(night_edf)
+    epochs = mne.make_fixed_length_epochs(raw, duration=30.0, verbose="error")
+    for wrong in (raw.get_data(), epochs):
+        with pytest.raises(TypeError, match=r"got (ndarray|Epochs).*mne\.io\.RawArray\(data"):
+            stager.predict(wrong)  # type: ignore[arg-type]

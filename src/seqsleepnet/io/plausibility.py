@@ -130,6 +130,11 @@ def _fast_share(x: npt.NDArray[np.floating[Any]], sfreq: float, above: float = F
     return float(fast / band) if band > 0 else 0.0
 
 
+MICROVOLTS_AS_VOLTS = 1e4
+"""A spread above this many times a role's highest is read as microvolts marked as volts
+(a million times too large; a gain error is far smaller)."""
+
+
 def content_problems(
     role: str, x: npt.NDArray[np.floating[Any]], sfreq: float
 ) -> tuple[list[str], dict[str, float]]:
@@ -174,6 +179,12 @@ def content_problems(
         problems.append(
             f"has a median epoch SD of {median:.3g} uV: the values look like millivolts, not "
             f"microvolts (expected {low:g}-{high:g} uV); fix the header's physical dimension"
+        )
+    elif median > high * MICROVOLTS_AS_VOLTS:
+        problems.append(
+            f"has a median epoch SD of {median:.3g} uV, about a million times that of any "
+            f"{role.upper()}: microvolts marked as volts (an mne Raw holds volts: multiply "
+            "its data by 1e-6; a file needs its header's physical dimension fixed)"
         )
     elif median > high:
         problems.append(

@@ -44,7 +44,14 @@ from seqsleepnet.io.notes import SignalNote
 if TYPE_CHECKING:
     import mne
 
-__all__ = ["RawLayout", "bad_channels", "native_rates", "raw_layout", "signals_from_raw"]
+__all__ = [
+    "RawLayout",
+    "bad_channels",
+    "native_rates",
+    "raw_layout",
+    "require_raw",
+    "signals_from_raw",
+]
 
 BOUNDARIES = ("BAD boundary", "EDGE boundary")
 """Annotations MNE puts where :func:`mne.concatenate_raws` joined two pieces."""
@@ -259,6 +266,18 @@ def raw_layout(raw: mne.io.BaseRaw) -> RawLayout:
     return RawLayout(pieces, length, _merge(joins + bad_spans), tuple(notes))
 
 
+def require_raw(raw: object) -> None:
+    """Raise :class:`TypeError` unless ``raw`` is an :class:`mne.io.BaseRaw` (continuous data)."""
+    import mne
+
+    if not isinstance(raw, mne.io.BaseRaw):
+        raise TypeError(
+            f"expected the path of an EDF/BDF file or an mne.io.Raw, got {type(raw).__name__}: "
+            "stage the continuous Raw that epochs came from, or wrap an array of volts as "
+            "mne.io.RawArray(data, mne.create_info(ch_names, sfreq, ch_types))"
+        )
+
+
 def raw_start_time(raw: mne.io.BaseRaw) -> datetime | None:
     """Time of the Raw's first sample: ``meas_date`` plus ``first_time``.
 
@@ -303,10 +322,7 @@ def signals_from_raw(
     Same parameters, result and errors as :func:`~seqsleepnet.io.edf.open_psg`;
     channels in ``info['bads']`` are chosen for a role only when named.
     """
-    if not (hasattr(raw, "ch_names") and hasattr(raw, "info")):
-        raise TypeError(
-            f"expected the path of an EDF/BDF file or an mne.io.Raw, got {type(raw).__name__}"
-        )
+    require_raw(raw)
     filenames = getattr(raw, "filenames", None) or [None]
     source = Path(filenames[0]) if filenames[0] else None
     label = raw_label(raw)

@@ -162,7 +162,9 @@ def _from_file(path: Path) -> _Channels:
 
 
 def _from_raw(raw: mne.io.BaseRaw) -> _Channels:
-    from seqsleepnet.io.raw import bad_channels, native_rates, raw_label, raw_layout
+    from seqsleepnet.io.raw import bad_channels, native_rates, raw_label, raw_layout, require_raw
+
+    require_raw(raw)
 
     sfreq = float(raw.info["sfreq"])
     layout = raw_layout(raw)
