@@ -105,10 +105,15 @@ def test_an_output_that_is_another_psg_of_the_batch_is_refused(tmp_path: Path) -
 def test_an_earlier_staging_is_not_taken_for_the_expert_hypnogram(
     night_edf: Path, tmp_path: Path, tiny_checkpoint: Path
 ) -> None:
-    """``<name>.csv`` of an earlier staging pairs with ``<name>.edf`` by name: refused, not 100%."""
+    """``<name>.csv`` of an earlier staging is named like a hypnogram of ``<name>.edf``: in a
+    folder it is passed over (no expert hypnogram: no agreement), named it is refused."""
     first = tmp_path / "first"
     assert stage_file(night_edf, StageOptions(first, tiny_checkpoint)).error is None
     again = stage_file(night_edf, StageOptions(tmp_path / "again", tiny_checkpoint, true=first))
-    assert again.error is not None and again.agreement is None
-    assert re.search(r"night\.csv: holds stage probabilities .*not an expert scoring", again.error)
-    assert not (tmp_path / "again").exists()
+    assert again.error is None and again.agreement is None  # not 100% with itself
+    named = stage_file(
+        night_edf, StageOptions(tmp_path / "named", tiny_checkpoint, true=first / "night.csv")
+    )
+    assert named.error is not None and named.agreement is None
+    assert re.search(r"night\.csv: holds stage probabilities .*not an expert scoring", named.error)
+    assert not (tmp_path / "named").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -354,8 +355,24 @@ def test_a_recording_of_another_psg_under_the_same_id_is_refused(tmp_path: Path)
     with pytest.raises(FileFormatError, match=r"recording id 'night01' is in the cache .* another"):
         prepare_dataset("folder", site_b, cache, progress=False)
     np.testing.assert_array_equal(read_cached(cache / "night01.npz").labels, before)  # kept
-    (site_a / "night01.edf").rename(tmp_path / "moved.edf")  # the earlier PSG is gone:
-    assert prepare_dataset("folder", site_b, cache, progress=False).done == ["night01"]
+    moved = tmp_path / "moved"
+    site_a.rename(moved)  # the same files elsewhere: prepared again, nothing refused
+    assert prepare_dataset("folder", moved, cache, progress=False).done == ["night01"]
+    shutil.rmtree(moved)  # the earlier PSG is gone, and site B's is another file
+    with pytest.raises(FileFormatError, match=r"recording id 'night01' is in the cache"):
+        prepare_dataset("folder", site_b, cache, progress=False)
+
+
+def test_the_collision_check_does_not_depend_on_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_dataset(tmp_path / "site-a", ["night01"])
+    write_dataset(tmp_path / "elsewhere" / "site-b", ["night01"])
+    monkeypatch.chdir(tmp_path)
+    assert prepare_dataset("folder", Path("site-a"), Path("cache"), progress=False).ok
+    monkeypatch.chdir(tmp_path / "elsewhere")  # "site-a/night01.edf" leads nowhere from here
+    with pytest.raises(FileFormatError, match=r"recording id 'night01' is in the cache"):
+        prepare_dataset("folder", Path("site-b"), tmp_path / "cache", progress=False)
 
 
 def test_a_listed_hypnogram_holding_probabilities_is_refused(tmp_path: Path) -> None:

@@ -69,8 +69,26 @@ def test_a_staging_output_beside_the_psg_is_never_its_hypnogram(
     expert = _touch(tmp_path / "a-hypnogram.tsv")
     assert FolderSource().list_recordings(tmp_path).recordings[0].hypnogram == expert
     expert.unlink()
-    with pytest.raises(FileFormatError, match=r"a.csv: holds stage probabilities .* not an exp"):
-        FolderSource().list_recordings(tmp_path)
+    _psg(edf_writer, "b.edf")
+    _touch(tmp_path / "b.tsv")
+    listing = FolderSource().list_recordings(tmp_path)
+    assert [s.recording for s in listing.recordings] == ["b"]
+    assert listing.unpaired == [tmp_path / "a.edf"]  # a model's output is no hypnogram
+
+
+def test_staging_pairs_its_own_nights_among_a_folder_of_expert_hypnograms(
+    edf_writer: EdfWriter, tmp_path: Path
+) -> None:
+    """An ambiguous night in the experts' folder stops only the staging of that night."""
+    from seqsleepnet.data.sources.experts import find_hypnograms
+
+    a, b = _psg(edf_writer, "a.edf"), _psg(edf_writer, "b.edf")
+    expert = _touch(tmp_path / "a.tsv")
+    _touch(tmp_path / "b.tsv")
+    _touch(tmp_path / "b-hypnogram.xml")
+    assert find_hypnograms([a], tmp_path)[a].hypnogram == expert
+    with pytest.raises(FileFormatError, match="2 files could be its hypnogram"):
+        find_hypnograms([b], tmp_path)
 
 
 def test_subfolders_are_searched_and_duplicate_stems_rejected(

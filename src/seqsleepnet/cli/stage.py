@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 
 
 DEGENERATE_EXIT = 3
+"""Exit status of a batch whose files were all staged, one with a degenerate hypnogram."""
 EXPORT_INPUT_NAME = "model_input.json"
 """What ``export-onnx`` writes beside the graphs: the input they expect, L, the stage order."""
-"""Exit status of a batch whose files were all staged, one with a degenerate hypnogram."""
 
 
 @command(

@@ -296,9 +296,11 @@ def _refuse_id_collisions(
     entries: dict[str, CacheEntry], specs: Sequence[RecordingSpec], out: Path
 ) -> None:
     """Raise :class:`FileFormatError` if a recording would replace the cache entry of another
-    PSG file that still exists under the same id (two inputs prepared into one cache).
+    PSG file under the same id (two inputs prepared into one cache).
 
-    An entry whose PSG is gone (moved or deleted) is replaced, as a corrected file is.
+    The entry's PSG is the same file when its path leads to it, or, when that path leads
+    nowhere from here (moved, or relative to another folder), when it has the size and
+    modification time recorded with the entry.
     """
     for spec in specs:
         entry = entries.get(spec.recording)
@@ -306,8 +308,9 @@ def _refuse_id_collisions(
             continue
         try:
             same = Path(entry.psg).samefile(spec.psg)
-        except OSError:  # the earlier PSG is no longer there
-            continue
+        except OSError:  # not there from here
+            saved = entry.extra.get("sources", {}).get("psg")
+            same = saved is not None and saved == source_signature(spec)["psg"]
         if not same:
             raise FileFormatError(
                 spec.psg,

@@ -279,25 +279,24 @@ def require_raw(raw: object) -> None:
 
 
 def raw_start_time(raw: mne.io.BaseRaw) -> datetime | None:
-    """Time of the Raw's first sample: ``meas_date`` plus ``first_time``.
+    """Wall clock of the Raw's first sample: ``meas_date`` plus ``first_time`` (naive).
 
     ``meas_date`` of a Raw read from an EDF/BDF file is the header's wall
-    clock marked UTC; its time zone is dropped (naive), as an EDF header has
-    none. MNE leaves out the first record's onset of an EDF+C/BDF+C file
-    (where the signal starts after the header's start date-time); it is added
-    when ``meas_date`` is still the header's own. Any other Raw (built in
-    memory, read from another format) holds a true UTC time: it is kept
-    aware, so that outputs say UTC and align with zoned clock times exactly.
+    clock marked UTC, and it stays so in a Raw made from one (``RawArray``
+    with its ``info``, a FIF file saved from it): nothing in a Raw tells that
+    wall clock from a true UTC time, so the zone is dropped and the time is
+    read as a wall clock, as an EDF header has none. MNE leaves out the first
+    record's onset of an EDF+C/BDF+C file (where the signal starts after the
+    header's start date-time); it is added when ``meas_date`` is still the
+    header's own.
     """
     meas_date = raw.info["meas_date"]
     if meas_date is None:
         return None
+    start = meas_date.replace(tzinfo=None)
     filenames = getattr(raw, "filenames", None) or [None]
     name = filenames[0]
-    if not name or Path(name).suffix.lower() not in PSG_SUFFIXES:
-        return meas_date + timedelta(seconds=float(raw.first_time))  # UTC: no clock change
-    start = meas_date.replace(tzinfo=None)
-    if Path(name).is_file():
+    if name and Path(name).suffix.lower() in PSG_SUFFIXES and Path(name).is_file():
         try:
             header = read_edf_header(name)
         except FileFormatError:

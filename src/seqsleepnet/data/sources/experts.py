@@ -85,7 +85,8 @@ def find_hypnograms(psgs: Sequence[Path], folder: Path) -> dict[Path, RecordingS
     files = sorted({p.resolve() for p in files_under(root, recursive=True)} | set(stand_ins))
     found: dict[Path, RecordingSpec] = {}
     for source in PAIRING_ORDER:
-        for spec in source().pair(files, root).recordings:
+        pairing = FolderSource(psgs=stand_ins) if source is FolderSource else source()
+        for spec in pairing.pair(files, root).recordings:  # the folder source: these PSGs only
             given = stand_ins.get(spec.psg)
             if given is not None and given not in found:
                 found[given] = replace(spec, psg=given)

@@ -10,7 +10,8 @@ is paired with the one existing file, in the PSG's folder, of
 (case-insensitive; the endings are those of
 :data:`~seqsleepnet.io.hypnogram.HYPNOGRAM_SUFFIXES`). A table of stage
 probabilities (``seqsleepnet stage``'s ``<stem>.csv``) is a model's output
-and never paired; two or more other files are an error naming them. A
+and never paired (a PSG with nothing else beside it is unpaired); two or more
+other files are an error naming them. A
 custom ``pattern`` replaces that list: a glob relative to the PSG's folder
 in which ``{stem}`` stands for the PSG's stem, e.g. ``"{stem}.scores.csv"``
 or ``"../hypnograms/{stem}*.xml"``; it must match exactly one file.
@@ -27,7 +28,7 @@ from __future__ import annotations
 import csv
 import glob
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -35,7 +36,7 @@ from seqsleepnet.data.sources.base import DatasetSource, RecordingSpec, SourceLi
 from seqsleepnet.errors import FileFormatError, check_template
 from seqsleepnet.io.edf_header import PSG_SUFFIXES
 from seqsleepnet.io.hypnogram import HYPNOGRAM_SUFFIXES
-from seqsleepnet.io.hypnogram_formats import has_probability_columns, refuse_model_output
+from seqsleepnet.io.hypnogram_formats import has_probability_columns
 
 __all__ = ["DEFAULT_PATTERNS", "FolderSource"]
 
@@ -47,10 +48,6 @@ DEFAULT_PATTERNS: tuple[str, ...] = (
 
 _HYPNOGRAM_SUFFIX = "-hypnogram"
 _REQUIRED_COLUMNS = ("psg", "hypnogram", "subject")
-_NO_EXPERT = (
-    "move earlier staging outputs out of the folder and put the expert's hypnogram beside "
-    "the PSG ({stem}.tsv, .csv, .txt, .xml or {stem}-hypnogram.*)"
-)
 
 
 class FolderSource(DatasetSource):
@@ -61,6 +58,10 @@ class FolderSource(DatasetSource):
     pattern : str, optional
         Hypnogram name template with ``{stem}`` (glob syntax), relative to
         the PSG's folder; :data:`DEFAULT_PATTERNS` when omitted.
+    psgs : collection of Path, optional
+        Pair only these PSG files (resolved paths) and pass over the others,
+        e.g. the nights being staged among a folder of expert hypnograms; all
+        by default.
 
     Raises
     ------
@@ -74,10 +75,11 @@ class FolderSource(DatasetSource):
         rf".*{_HYPNOGRAM_SUFFIX}\.[^.]+", re.IGNORECASE
     )
 
-    def __init__(self, pattern: str | None = None) -> None:
+    def __init__(self, pattern: str | None = None, psgs: Collection[Path] | None = None) -> None:
         if pattern is not None:
             check_template("hypnogram pattern", pattern, ["stem"])
         self.pattern = pattern
+        self.psgs = None if psgs is None else frozenset(psgs)
 
     def describe(self) -> str:
         """Expected naming."""
@@ -103,7 +105,9 @@ class FolderSource(DatasetSource):
         psgs = [
             p
             for p in files
-            if p.suffix.lower() in PSG_SUFFIXES and not p.stem.lower().endswith(_HYPNOGRAM_SUFFIX)
+            if p.suffix.lower() in PSG_SUFFIXES
+            and not p.stem.lower().endswith(_HYPNOGRAM_SUFFIX)
+            and (self.psgs is None or p in self.psgs)
         ]
         specs, unpaired, used = [], [], set()
         for psg in psgs:
@@ -140,7 +144,7 @@ class FolderSource(DatasetSource):
             is not None
             and match != psg
         ]
-        experts = [p for p in found if not has_probability_columns(p)]
+        experts = [p for p in found if not has_probability_columns(p)]  # never a model's output
         if len(experts) > 1:
             names = ", ".join(p.name for p in experts)
             raise FileFormatError(
@@ -148,8 +152,6 @@ class FolderSource(DatasetSource):
                 f"{len(experts)} files could be its hypnogram ({names})",
                 "keep one hypnogram per PSG in the folder, or name it with --pattern",
             )
-        for output in found if not experts else ():  # only a model's output is there
-            refuse_model_output(output, psg, _NO_EXPERT.format(stem=psg.stem))
         return experts[0] if experts else None
 
 
