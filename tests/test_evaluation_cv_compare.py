@@ -182,6 +182,13 @@ def test_folders_tested_on_other_recordings_or_epochs_raise(tmp_path: Path) -> N
         compare_cv([tmp_path / "a", tmp_path / "shorter"])
 
 
+def test_folders_tested_against_other_expert_stages_raise(tmp_path: Path) -> None:
+    write_fake_cv(tmp_path / "a", ERRORS)
+    write_fake_cv(tmp_path / "b", WORSE, seed=1)  # same recordings and lengths, other stages
+    with pytest.raises(ConfigError, match=r"tested subject S\d+ against other expert stages"):
+        compare_cv([tmp_path / "a", tmp_path / "b"])
+
+
 def test_an_earlier_comparison_is_kept_without_overwrite(
     folders: tuple[Path, Path, dict, dict], tmp_path: Path
 ) -> None:

@@ -151,3 +151,13 @@ def test_folds_made_with_other_settings_are_not_pooled(tmp_path: Path) -> None:
     (tmp_path / "cv" / "folds.json").write_text(json.dumps(folds))
     with pytest.raises(ConfigError, match=r'"fake" folds.json vs "arnn" fold 2'):
         read_cv_results(tmp_path / "cv")
+
+
+def test_predictions_of_other_subjects_than_the_fold_tests_are_refused(tmp_path: Path) -> None:
+    """A fold's predictions left from another split would replace or drop subjects."""
+    write_fake_cv(tmp_path / "cv", ERRORS)
+    path = tmp_path / "cv" / "fold-1" / "predictions.npz"
+    with np.load(tmp_path / "cv" / "fold-0" / "predictions.npz") as data:
+        np.savez(path, **dict(data))  # fold 0's subjects in fold 1
+    with pytest.raises(FileFormatError, match=r"fold-1.*holds the predictions of subjects"):
+        read_cv_results(tmp_path / "cv")

@@ -354,6 +354,13 @@ def _check_same_test_data(reference: CVResults, other: CVResults) -> None:
                 f"{list(theirs.recording_ids)} ({theirs.true.size} epochs); compare "
                 "cross-validations run on the same data (the same prepared recordings)"
             )
+        if not np.array_equal(mine.true, theirs.true):
+            differ = int(np.count_nonzero(mine.true != theirs.true))
+            raise ConfigError(
+                f"{other.folder} and {reference.folder} tested subject {subject} against other "
+                f"expert stages ({differ} of {mine.true.size} epochs differ); compare "
+                "cross-validations run on the same data (the same prepared recordings)"
+            )
 
 
 def compare_cv(

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from seqsleepnet.data.cache import load_manifest
 from seqsleepnet.errors import ConfigError, FileFormatError
 from seqsleepnet.training.cross_validation import (
+    FOLDS_NAME,
     PREDICTIONS_NAME,
     Fold,
     fold_folder,
@@ -159,7 +160,8 @@ def read_cv_results(cv: Path, *, partial: bool = False) -> CVResults:
     FileFormatError
         If ``folds.json`` is missing or damaged, or (unless ``partial``)
         folds have no predictions yet (all of them are named), or a
-        predictions file lacks an array.
+        predictions file lacks an array or predicts other subjects than its
+        fold tests.
     ConfigError
         If the read folds were trained on other data or with other training
         settings than each other or than ``folds.json`` records.
@@ -167,6 +169,7 @@ def read_cv_results(cv: Path, *, partial: bool = False) -> CVResults:
     folder = Path(cv)
     folds, meta = read_folds(folder)
     done = _finished(folder, folds)
+    by_index = {f.index: f for f in folds}
     missing = [f.index for f in folds if f.index not in done]
     if missing and not partial:
         raise FileFormatError(
@@ -189,6 +192,15 @@ def read_cv_results(cv: Path, *, partial: bool = False) -> CVResults:
                 path, f"not a predictions file ({error})", "run that fold again"
             ) from error
         contracts[index] = _fold_contract(folder, index, contract)
+        tested = sorted(str(subject) for subject in set(owners.tolist()))
+        expected = sorted(by_index[index].test)
+        if tested != expected:
+            raise FileFormatError(
+                path,
+                f"holds the predictions of subjects {tested}, but fold {index} of "
+                f"{FOLDS_NAME} tests {expected}: predictions of other folds or data",
+                f"run fold {index} again ('seqsleepnet cv --fold {index}')",
+            )
         for subject in sorted(set(owners.tolist())):
             rows = np.flatnonzero(owners == subject)
             sel = np.concatenate([np.arange(offsets[r], offsets[r + 1]) for r in rows])
