@@ -232,3 +232,21 @@ def test_a_subject_with_undefined_kappa_is_left_out_of_that_difference_not_shown
     payload = json.loads((tmp_path / "out" / "comparison.json").read_text())
     assert payload["differences"]["bad"]["kappa"]["undefined"] == ["S00"]
     assert payload["differences"]["bad"]["kappa"]["subjects"] == 5
+
+
+def test_a_subject_without_a_scored_epoch_is_undefined_not_a_difference_of_zero(
+    tmp_path: Path,
+) -> None:
+    for name, errors, model_seed in (("a", ERRORS, 1), ("b", WORSE, 2)):
+        write_fake_cv(tmp_path / name, errors, model_seed=model_seed)
+        path = tmp_path / name / "fold-2" / "predictions.npz"  # fold 2 tests S02 and S05
+        with np.load(path) as data:
+            arrays = dict(data)
+        arrays["true"][arrays["offsets"][2] :] = -1  # S05's two nights: nothing scored
+        np.savez(path, **arrays)
+    comparison = compare_cv([tmp_path / "a", tmp_path / "b"], n_boot=50)
+    for metric in ("accuracy", "kappa", "macro_f1"):
+        difference = comparison.differences["b"][metric]
+        assert "S05" not in difference.subjects and "S05" in difference.undefined
+    pooled = comparison.pooled_frame()
+    assert pooled["f1_W"].notna().all()

@@ -91,8 +91,12 @@ class RunSummary:
         )
 
     def subject_values(self, metric: str) -> dict[str, float]:
-        """One metric (an attribute of StagingMetrics) per subject."""
-        return {s: float(getattr(m, metric)) for s, m in self.per_subject.items()}
+        """One metric (an attribute of StagingMetrics) per subject; NaN (undefined, left out
+        of paired differences) for a subject without a scored epoch."""
+        return {
+            s: float(getattr(m, metric)) if m.epochs else float("nan")
+            for s, m in self.per_subject.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,10 @@ class CVComparison:
                     "macro_f1": m.macro_f1,
                     "sensitivity": m.sensitivity,
                     "specificity": m.specificity,
-                    **{f"f1_{s}": m.per_stage[s]["f1"] for s in STAGE_NAMES},
+                    **{
+                        f"f1_{s}": m.per_stage[s]["f1"] if m.stage_used(s) else float("nan")
+                        for s in STAGE_NAMES
+                    },
                     "epochs": m.epochs,
                 }
             )
