@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -141,6 +142,11 @@ def test_arrays_are_memory_mapped_and_refreshed_when_the_npz_changes(cache: Path
     make_toy_cache(cache, n_subjects=1, seed=5)  # rewrites S00N1.npz with new data
     fresh = np.load(cache / "S00N1.npz")["labels"]
     np.testing.assert_array_equal(open_arrays(cache, entries[0])["labels"], fresh)
+    make_toy_cache(cache, n_subjects=1, seed=6)  # new data again, copied in with an old time
+    os.utime(cache / "S00N1.npz", ns=(1, 1))  # as cp -p, rsync -a or tar x of an older file
+    again = np.load(cache / "S00N1.npz")["labels"]
+    assert not np.array_equal(again, fresh)
+    np.testing.assert_array_equal(open_arrays(cache, entries[0])["labels"], again)
 
 
 def test_epoch_order_is_seeded_and_split_over_ranks() -> None:

@@ -15,6 +15,7 @@ normalised as they are read.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -38,12 +39,21 @@ ArrayName = Literal["features", "signals", "labels", "onsets"]
 _NAMES: tuple[ArrayName, ...] = ("features", "signals", "labels", "onsets")
 
 
+def _signature(source: Path) -> str:
+    """Size and modification time (ns) of a cached ``.npz``: what its unpacked arrays came from."""
+    stat = source.stat()
+    return json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
+
+
 def _unpack(source: Path, folder: Path, stem: str) -> None:
+    signature = _signature(source)
     data = read_cached(source)
     folder.mkdir(exist_ok=True)
     for name in _NAMES:
         with atomic_path(folder / f"{stem}.{name}.npy") as tmp:
             np.save(tmp, getattr(data, name))
+    with atomic_path(folder / f"{stem}.source.json") as tmp:  # last: the arrays are complete
+        tmp.write_text(signature)
 
 
 def open_arrays(cache: Path, entry: CacheEntry) -> dict[str, npt.NDArray[np.generic]]:
@@ -74,8 +84,9 @@ def open_arrays(cache: Path, entry: CacheEntry) -> dict[str, npt.NDArray[np.gene
         )
     folder = Path(cache) / MMAP_FOLDER
     paths = {name: folder / f"{entry.recording}.{name}.npy" for name in _NAMES}
-    mtime = source.stat().st_mtime
-    if any(not p.is_file() or p.stat().st_mtime < mtime for p in paths.values()):
+    unpacked_from = folder / f"{entry.recording}.source.json"
+    fresh = unpacked_from.is_file() and unpacked_from.read_text() == _signature(source)
+    if not fresh or not all(p.is_file() for p in paths.values()):  # any other .npz, even older
         logger.info("unpacking %s for memory mapping", source.name)
         _unpack(source, folder, entry.recording)
     return {name: np.load(path, mmap_mode="r") for name, path in paths.items()}
