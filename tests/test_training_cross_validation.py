@@ -179,3 +179,11 @@ def test_test_recordings_prepared_with_other_settings_are_refused(tmp_path: Path
     assert not (cv / "fold-0").exists()  # refused before training
     with pytest.raises(ConfigError, match=rf"\['{tested}N1'\]"):
         predict_recordings(cv / "none.pt", cache, [e for e in stale if e.subject == tested])
+
+
+@pytest.mark.parametrize(("one", "other"), [("S01", "s01"), ("S01", "S1"), ("p007", "P7")])
+def test_subject_ids_that_differ_only_in_case_or_zeros_are_refused(one: str, other: str) -> None:
+    """One person under two ids would be tested in a fold that trained on their other night."""
+    with pytest.raises(ConfigError, match=f"subjects '{one}' and '{other}'|'{other}' and '{one}'"):
+        make_folds([one, other, "S02", "S03", "S04"], 2)
+    assert len(make_folds(["S01", "S10", "S2", "S20"], 2)) == 2  # different numbers: fine

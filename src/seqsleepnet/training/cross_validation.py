@@ -29,6 +29,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,9 +106,12 @@ def make_folds(subjects: list[str], n_folds: int, n_val: int = 1, seed: int = 0)
     Raises
     ------
     ConfigError
-        If K or ``n_val`` leaves a fold without training subjects.
+        If K or ``n_val`` leaves a fold without training subjects, or two subject ids
+        differ only in case or leading zeros (``S01``, ``s1``): one person's nights
+        under two ids would be tested in a fold that trained on them.
     """
     pool = sorted(set(subjects))
+    _refuse_look_alike_subjects(pool)
     if not 2 <= n_folds <= len(pool):
         raise ConfigError(f"folds={n_folds} must be between 2 and the {len(pool)} subjects")
     groups = [
@@ -127,6 +131,21 @@ def make_folds(subjects: list[str], n_folds: int, n_val: int = 1, seed: int = 0)
         train = sorted(set(pool) - set(test) - set(val))
         folds.append(Fold(k, sorted(test), val, train))
     return folds
+
+
+def _refuse_look_alike_subjects(subjects: list[str]) -> None:
+    """Raise :class:`ConfigError` if two ids differ only in case or leading zeros."""
+    seen: dict[str, str] = {}
+    for subject in subjects:
+        key = re.sub(r"\d+", lambda m: str(int(m.group())), subject.casefold())
+        if key in seen:
+            raise ConfigError(
+                f"subjects {seen[key]!r} and {subject!r} differ only in case or leading zeros; "
+                "if they are one person, give all their nights one subject id (the subject "
+                "column of a CSV manifest, then prepare again), so that the folds keep them "
+                "together; if two people, give them ids that differ otherwise"
+            )
+        seen[key] = subject
 
 
 def write_folds(cv: Path, folds: list[Fold], meta: dict[str, Any]) -> Path:
